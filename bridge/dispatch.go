@@ -1,0 +1,365 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/transport"
+)
+
+const (
+	leaseBatch    = 512              // parts read from the store per round, at most
+	idleRecheck   = time.Second      // how often to look again while a transport is down or full
+	sendTimeout   = time.Minute      // one submit, including waiting for a bind
+	retryFloor    = 2 * time.Second  // first retry delay
+	retryCeiling  = 10 * time.Minute // retry delays never exceed this
+	overdueGrace  = time.Hour        // a submitted part gets this long past validity for its receipt
+	sweepInterval = time.Minute
+)
+
+// up is implemented by transports that can tell whether they can send now.
+type up interface{ Up() bool }
+
+// lane is one transport with its own window and rate.
+type lane struct {
+	t       transport.Transport
+	name    string
+	limiter *rate.Limiter
+	slots   int
+	jobs    chan store.DuePart
+
+	mu       sync.Mutex
+	inflight int
+}
+
+func newLane(l Lane) *lane {
+	slots := max(l.Slots, 1)
+	ln := &lane{t: l.Transport, name: l.Transport.Name(), slots: slots, jobs: make(chan store.DuePart, slots)}
+	if l.Rate > 0 {
+		ln.limiter = rate.NewLimiter(rate.Limit(l.Rate), max(1, int(l.Rate/10)))
+	}
+	return ln
+}
+
+func (l *lane) isUp() bool {
+	u, ok := l.t.(up)
+	return !ok || u.Up()
+}
+
+// reserve claims up to n free slots and returns how many it got.
+func (l *lane) reserve(n int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n = min(n, l.slots-l.inflight)
+	l.inflight += n
+	return n
+}
+
+func (l *lane) release(n int) {
+	l.mu.Lock()
+	l.inflight -= n
+	l.mu.Unlock()
+}
+
+func (l *lane) free() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.slots - l.inflight
+}
+
+// dispatcher leases due parts from the store and hands them to lane workers.
+// It is the one scheduling loop: a kick channel, a timer to the next due part.
+type dispatcher struct {
+	g       *Gateway
+	kickCh  chan struct{}
+	workers sync.WaitGroup
+}
+
+func newDispatcher(g *Gateway) *dispatcher {
+	return &dispatcher{g: g, kickCh: make(chan struct{}, 1)}
+}
+
+func (d *dispatcher) kick() {
+	select {
+	case d.kickCh <- struct{}{}:
+	default:
+	}
+}
+
+func (d *dispatcher) run(ctx context.Context, drain time.Duration) {
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSends()
+	for _, name := range d.g.order {
+		l := d.g.lanes[name]
+		for range l.slots {
+			d.workers.Add(1)
+			go d.worker(sendCtx, l)
+		}
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	sweep := time.NewTicker(sweepInterval)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			d.stop(drain, cancelSends)
+			return
+		case <-d.kickCh:
+		case <-timer.C:
+		case <-sweep.C:
+			d.expireOverdue(ctx)
+		}
+		wait := d.fill(ctx)
+		timer.Reset(wait)
+	}
+}
+
+// stop lets workers finish what they hold, up to drain, then cancels sends.
+func (d *dispatcher) stop(drain time.Duration, cancelSends context.CancelFunc) {
+	for _, name := range d.g.order {
+		close(d.g.lanes[name].jobs)
+	}
+	done := make(chan struct{})
+	go func() { d.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(drain):
+		d.g.log.Warn("drain deadline passed; cancelling submits still in flight (they will be resent)")
+		cancelSends()
+		<-done
+	}
+}
+
+// fill leases as many due parts as the lanes have room for and returns how
+// long to sleep before looking again.
+func (d *dispatcher) fill(ctx context.Context) time.Duration {
+	g := d.g
+	room := 0
+	for _, name := range g.order {
+		if l := g.lanes[name]; l.isUp() {
+			room += l.free()
+		}
+	}
+	if room == 0 {
+		return idleRecheck
+	}
+	now := g.now()
+	due, err := g.st.Due(now, min(room, leaseBatch))
+	if err != nil {
+		g.log.Error("reading due parts", "err", err)
+		return idleRecheck
+	}
+	leased, blocked := d.lease(ctx, due, now)
+	switch {
+	case leased > 0 && len(due) == min(room, leaseBatch):
+		return 0 // there may be more
+	case blocked:
+		return idleRecheck
+	}
+	next, ok, err := g.st.NextDue()
+	if err != nil || !ok {
+		return sweepInterval
+	}
+	return max(next.Sub(g.now()), 0)
+}
+
+// lease routes each due part to a lane with room, records the attempt and
+// hands the part over. blocked is true when some part had to wait for a lane.
+func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Time) (leased int, blocked bool) {
+	byLane := map[*lane][]store.DuePart{}
+	for _, dp := range due {
+		if !dp.Expires.IsZero() && now.After(dp.Expires) {
+			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")
+			continue
+		}
+		l, err := d.route(dp.Number)
+		if err != nil {
+			d.finish(ctx, dp.Key, store.PartFailed, err.Error())
+			continue
+		}
+		if l == nil || l.reserve(1) == 0 {
+			blocked = true
+			continue
+		}
+		byLane[l] = append(byLane[l], dp)
+	}
+	for l, parts := range byLane {
+		leased += d.begin(ctx, l, parts, now)
+	}
+	return leased, blocked
+}
+
+// begin records the attempt for parts (one commit) before they are sent.
+func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, now time.Time) int {
+	keys := make([]store.PartKey, len(parts))
+	for i, p := range parts {
+		keys[i] = p.Key
+	}
+	skipped, err := d.g.st.Begin(context.WithoutCancel(ctx), keys, l.name, now)
+	if err != nil {
+		d.g.log.Error("recording attempts", "transport", l.name, "err", err)
+		l.release(len(parts))
+		return 0
+	}
+	skip := make(map[store.PartKey]bool, len(skipped))
+	for _, k := range skipped {
+		skip[k] = true
+	}
+	n := 0
+	for _, p := range parts {
+		if skip[p.Key] {
+			l.release(1)
+			continue
+		}
+		p.Part.Attempts++
+		l.jobs <- p // never blocks: a slot was reserved
+		n++
+	}
+	return n
+}
+
+var errNoRoute = errors.New("no route for this number")
+
+// route picks the first usable lane of the first matching route; nil when
+// every transport of the route is down.
+func (d *dispatcher) route(number string) (*lane, error) {
+	g := d.g
+	names := g.order
+	if len(g.cfg.Routes) > 0 {
+		r, ok := g.cfg.Routes.Match(number)
+		if !ok {
+			return nil, errNoRoute
+		}
+		names = r.Transports
+	}
+	for _, name := range names {
+		if l := g.lanes[name]; l.isUp() && l.free() > 0 {
+			return l, nil
+		}
+	}
+	return nil, nil
+}
+
+func (d *dispatcher) worker(ctx context.Context, l *lane) {
+	defer d.workers.Done()
+	for dp := range l.jobs {
+		d.send(ctx, l, dp)
+		l.release(1)
+		d.kick()
+	}
+}
+
+func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
+	g := d.g
+	defer func() {
+		if r := recover(); r != nil {
+			g.log.Error("panic while sending; part will be retried", "part", dp.Key.String(), "transport", l.name, "panic", r)
+			d.retry(ctx, dp, "internal error", g.now())
+		}
+	}()
+	if l.limiter != nil {
+		if err := l.limiter.Wait(ctx); err != nil {
+			d.retry(ctx, dp, "stopping", g.now())
+			return
+		}
+	}
+	p := d.transportPart(dp)
+	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	id, err := l.t.Send(sctx, p)
+	cancel()
+	now := g.now()
+	switch {
+	case err == nil:
+		if err := g.st.Submitted(context.WithoutCancel(ctx), dp.Key, id, now); err != nil {
+			g.log.Error("recording submission; the part will be resent after a restart", "part", dp.Key.String(), "transport", l.name, "id", id, "err", err)
+			return
+		}
+		g.log.Debug("submitted", "part", dp.Key.String(), "transport", l.name, "id", id)
+		g.receipts.submitted(ctx, l.name, id)
+	case transport.IsPermanent(err):
+		g.log.Warn("part failed", "part", dp.Key.String(), "transport", l.name, "err", err)
+		d.finish(ctx, dp.Key, store.PartFailed, err.Error())
+	default:
+		if transport.IsInDoubt(err) {
+			g.log.Warn("submit in doubt: the network may have it; sending again risks a duplicate", "part", dp.Key.String(), "transport", l.name, "err", err)
+		} else {
+			g.log.Info("submit failed, will retry", "part", dp.Key.String(), "transport", l.name, "attempt", dp.Part.Attempts, "err", err)
+		}
+		d.retry(ctx, dp, err.Error(), now)
+	}
+}
+
+func (d *dispatcher) transportPart(dp store.DuePart) *transport.Part {
+	p := &dp.Part
+	tp := &transport.Part{
+		Key: dp.Key.String(), To: dp.Number, Encoding: p.Encoding, Text: p.Text, Payload: p.Payload,
+		Ref: p.Ref, Seq: p.Seq, Total: p.Total, Receipt: true, Expires: dp.Expires,
+	}
+	if len(d.g.cfg.Routes) > 0 {
+		if r, ok := d.g.cfg.Routes.Match(dp.Number); ok {
+			tp.Source = r.Source
+		}
+	}
+	return tp
+}
+
+// retry puts the part back with capped exponential backoff and jitter, or
+// expires it when the next attempt would fall past its validity.
+func (d *dispatcher) retry(ctx context.Context, dp store.DuePart, reason string, now time.Time) {
+	next := now.Add(backoff(dp.Part.Attempts, d.g.cfg.RetryFloor, d.g.cfg.RetryCeiling))
+	if !dp.Expires.IsZero() && next.After(dp.Expires) {
+		d.finish(ctx, dp.Key, store.PartExpired, "validity period ended; last error: "+reason)
+		return
+	}
+	if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, reason, now); err != nil {
+		d.g.log.Error("scheduling retry; the part will be resent after a restart", "part", dp.Key.String(), "err", err)
+	}
+}
+
+// backoff is the delay before attempt n+1: doubling from floor, capped at
+// ceiling, with ±20% jitter so retries from a burst spread out.
+func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
+	if floor <= 0 {
+		floor = retryFloor
+	}
+	if ceiling <= 0 {
+		ceiling = retryCeiling
+	}
+	d := floor
+	for i := 1; i < attempts && d < ceiling; i++ {
+		d *= 2
+	}
+	d = min(d, ceiling)
+	jitter := time.Duration(rand.Int64N(int64(d)*2/5+1)) - d/5
+	return d + jitter
+}
+
+func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) {
+	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
+	if err != nil {
+		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "err", err)
+		return
+	}
+	if done {
+		d.g.reports.kick()
+	}
+}
+
+// expireOverdue ends parts whose receipt never came within validity plus grace.
+func (d *dispatcher) expireOverdue(ctx context.Context) {
+	keys, err := d.g.st.Overdue(d.g.now().Add(-overdueGrace), leaseBatch)
+	if err != nil {
+		d.g.log.Error("reading overdue parts", "err", err)
+		return
+	}
+	for _, k := range keys {
+		d.finish(ctx, k, store.PartExpired, "no delivery receipt before the validity period ended")
+	}
+}

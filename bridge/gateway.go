@@ -1,0 +1,171 @@
+// Package bridge is the heart of smsbridge: it turns accepted mail into
+// queued SMS parts, dispatches them through transports, follows each part
+// through its states and sends delivery reports back as mail.
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/smsbridge/smsbridge/bridge/mailtext"
+	"github.com/smsbridge/smsbridge/carriers"
+	"github.com/smsbridge/smsbridge/mailout"
+	"github.com/smsbridge/smsbridge/sms"
+	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/transport"
+)
+
+// Store is what the bridge needs of the durable queue.
+type Store interface {
+	Enqueue(ctx context.Context, m *store.Message) error
+	Due(now time.Time, limit int) ([]store.DuePart, error)
+	NextDue() (time.Time, bool, error)
+	Begin(ctx context.Context, keys []store.PartKey, transport string, now time.Time) ([]store.PartKey, error)
+	Submitted(ctx context.Context, k store.PartKey, transportID string, now time.Time) error
+	Retry(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
+	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
+	Lookup(transport, transportID string) (store.PartKey, bool, error)
+	Recover(now time.Time) ([]store.PartKey, error)
+	Message(id string) (*store.Message, error)
+	Unreported(limit int) ([]store.RcptKey, error)
+	MarkReported(ctx context.Context, k store.RcptKey) error
+	Overdue(t time.Time, limit int) ([]store.PartKey, error)
+}
+
+// Mailer delivers the mail the bridge writes (delivery reports).
+type Mailer interface {
+	Deliver(ctx context.Context, m *mailout.Mail) error
+}
+
+// Lane is one transport as the dispatcher drives it.
+type Lane struct {
+	Transport transport.Transport
+	Rate      float64 // submits per second; 0 = no limit
+	Slots     int     // submits in flight at most (window × binds)
+}
+
+// Config is what the bridge does, derived from the configuration file.
+type Config struct {
+	Hostname             string
+	Domains              []string
+	AcceptCarrierDomains bool
+	Aliases              map[string][]string // lower-case local part → E.164 numbers
+	Numbers              carriers.NumberPolicy
+	Routes               carriers.Routes
+	Text                 mailtext.Options
+	SMS                  sms.Options
+	Validity             time.Duration
+	ReceiptMode          string // all | failure | none
+	ReportFrom           string
+
+	// RetryFloor and RetryCeiling bound the retry backoff; zero means the
+	// defaults (2s, 10m).
+	RetryFloor, RetryCeiling time.Duration
+}
+
+// Gateway accepts mail for SMS and sees every part to a final state.
+type Gateway struct {
+	cfg    Config
+	st     Store
+	mailer Mailer
+	log    *slog.Logger
+	now    func() time.Time
+
+	lanes    map[string]*lane
+	order    []string // lane names in configuration order
+	dispatch *dispatcher
+	receipts *receiptMatcher
+	reports  *reporter
+	refs     refCounter
+}
+
+// Options holds the gateway's collaborators.
+type Options struct {
+	Store  Store
+	Lanes  []Lane
+	Mailer Mailer
+	Logger *slog.Logger
+	Now    func() time.Time // the clock; time.Now when nil
+}
+
+// New builds a gateway. Nothing runs until Run.
+func New(cfg Config, opt Options) (*Gateway, error) {
+	if opt.Store == nil || opt.Mailer == nil {
+		return nil, fmt.Errorf("bridge: a store and a mailer are required")
+	}
+	if len(opt.Lanes) == 0 {
+		return nil, fmt.Errorf("bridge: no transports")
+	}
+	g := &Gateway{cfg: cfg, st: opt.Store, mailer: opt.Mailer, log: opt.Logger, now: opt.Now, lanes: map[string]*lane{}}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	for _, l := range opt.Lanes {
+		name := l.Transport.Name()
+		if _, dup := g.lanes[name]; dup {
+			return nil, fmt.Errorf("bridge: transport %q given twice", name)
+		}
+		g.lanes[name] = newLane(l)
+		g.order = append(g.order, name)
+	}
+	for _, r := range cfg.Routes {
+		for _, name := range r.Transports {
+			if g.lanes[name] == nil {
+				return nil, fmt.Errorf("bridge: route %q names unknown transport %q", r.Prefix, name)
+			}
+		}
+	}
+	g.refs.seed()
+	g.receipts = newReceiptMatcher(g)
+	g.reports = newReporter(g)
+	g.dispatch = newDispatcher(g)
+	return g, nil
+}
+
+// Run starts the transports, the dispatcher, receipt matching and the
+// reporter, and returns when ctx is done and in-flight submits have finished
+// (or drain has passed). Parts in doubt from an earlier run are resumed first.
+func (g *Gateway) Run(ctx context.Context, drain time.Duration) error {
+	inDoubt, err := g.st.Recover(g.now())
+	if err != nil {
+		return fmt.Errorf("bridge: recover queue: %w", err)
+	}
+	for _, k := range inDoubt {
+		g.log.Warn("part was being submitted when smsbridge stopped; sending again (the phone may get it twice)", "part", k.String())
+	}
+
+	// Transports outlive the dispatcher so in-flight submits can finish.
+	tctx, stopTransports := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTransports()
+	var tw sync.WaitGroup
+	for _, name := range g.order {
+		t := g.lanes[name].t
+		tw.Add(1)
+		go func() {
+			defer tw.Done()
+			if err := t.Run(tctx, g.receipts); err != nil && tctx.Err() == nil {
+				g.log.Error("transport stopped", "transport", t.Name(), "err", err)
+			}
+		}()
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); g.receipts.run(tctx) }()
+	go func() { defer wg.Done(); g.reports.run(tctx) }()
+
+	g.dispatch.run(ctx, drain)
+	stopTransports()
+	tw.Wait()
+	wg.Wait()
+	return nil
+}
+
+// Kick tells the dispatcher new parts may be due.
+func (g *Gateway) Kick() { g.dispatch.kick() }

@@ -1,0 +1,343 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/bridge/mailtext"
+	"github.com/smsbridge/smsbridge/carriers"
+	"github.com/smsbridge/smsbridge/mailout"
+	"github.com/smsbridge/smsbridge/sms"
+	"github.com/smsbridge/smsbridge/smtpd"
+	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/transport"
+)
+
+// fakeTransport answers each Send with what answer returns; it can deliver
+// receipts through the handler the gateway gave it.
+type fakeTransport struct {
+	answer func(n int, p *transport.Part) (string, error)
+
+	mu      sync.Mutex
+	sent    []transport.Part
+	handler transport.Handler
+	ready   chan struct{}
+}
+
+func newFakeTransport(answer func(n int, p *transport.Part) (string, error)) *fakeTransport {
+	return &fakeTransport{answer: answer, ready: make(chan struct{})}
+}
+
+func (f *fakeTransport) Name() string { return "fake" }
+
+func (f *fakeTransport) Run(ctx context.Context, h transport.Handler) error {
+	f.mu.Lock()
+	f.handler = h
+	f.mu.Unlock()
+	close(f.ready)
+	<-ctx.Done()
+	return nil
+}
+
+func (f *fakeTransport) Send(_ context.Context, p *transport.Part) (string, error) {
+	f.mu.Lock()
+	f.sent = append(f.sent, *p)
+	n := len(f.sent)
+	f.mu.Unlock()
+	return f.answer(n, p)
+}
+
+func (f *fakeTransport) receipt(id string, state transport.ReceiptState) {
+	<-f.ready
+	f.mu.Lock()
+	h := f.handler
+	f.mu.Unlock()
+	h.HandleReceipt(transport.Receipt{Transport: "fake", MessageID: id, State: state, ErrorCode: "000", Done: time.Now()})
+}
+
+func (f *fakeTransport) sentCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.sent)
+}
+
+// fakeMailer records reports; failures > 0 makes that many deliveries fail
+// temporarily first.
+type fakeMailer struct {
+	mu       sync.Mutex
+	mails    []*mailout.Mail
+	failures int
+	changed  chan struct{}
+}
+
+func newFakeMailer() *fakeMailer { return &fakeMailer{changed: make(chan struct{}, 100)} }
+
+func (m *fakeMailer) Deliver(_ context.Context, mail *mailout.Mail) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failures > 0 {
+		m.failures--
+		return &mailout.Error{Err: errors.New("smarthost down")}
+	}
+	m.mails = append(m.mails, mail)
+	m.changed <- struct{}{}
+	return nil
+}
+
+func (m *fakeMailer) wait(t *testing.T, n int) []*mailout.Mail {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		m.mu.Lock()
+		if len(m.mails) >= n {
+			out := append([]*mailout.Mail(nil), m.mails...)
+			m.mu.Unlock()
+			return out
+		}
+		m.mu.Unlock()
+		select {
+		case <-m.changed:
+		case <-deadline:
+			t.Fatalf("%d reports, want %d", len(m.mails), n)
+		}
+	}
+}
+
+func testConfig() Config {
+	return Config{
+		Hostname: "gw.test", Domains: []string{"sms.test"}, ReportFrom: "smsbridge@sms.test",
+		Aliases:     map[string][]string{"oncall": {"+14155550100", "+14155550101"}},
+		Numbers:     carriers.NumberPolicy{DefaultRegion: "US"},
+		Text:        mailtext.Options{Subject: mailtext.SubjectPrefix},
+		SMS:         sms.Options{Mode: sms.ModeGSM7, Split: sms.SplitUDH, MaxParts: 6, Truncate: true},
+		Validity:    time.Hour,
+		ReceiptMode: "all",
+		RetryFloor:  10 * time.Millisecond, RetryCeiling: 50 * time.Millisecond,
+	}
+}
+
+// startTestGateway runs a gateway on a real store in a temporary directory.
+func startTestGateway(t *testing.T, cfg Config, tr *fakeTransport, mailer *fakeMailer) (*Gateway, *store.DB) {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "q.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, Options{Store: st, Lanes: []Lane{{Transport: tr, Slots: 4}}, Mailer: mailer,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { g.Run(ctx, 5*time.Second); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		st.Close()
+	})
+	return g, st
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// submit runs a mail through Recipient and Submit as the SMTP server would.
+func submit(t *testing.T, g *Gateway, from string, rcpts []string, body string) (string, error) {
+	t.Helper()
+	env := &smtpd.Envelope{ID: "test", From: from}
+	for _, r := range rcpts {
+		data, err := g.Recipient(context.Background(), env, r)
+		if err != nil {
+			return "", err
+		}
+		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Data: data})
+	}
+	return g.Submit(context.Background(), env, []byte(body))
+}
+
+func TestRecipientAnswers(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.AcceptCarrierDomains = true
+	g, err := New(cfg, Options{Store: nopStore{}, Lanes: []Lane{{Transport: newFakeTransport(nil)}}, Mailer: newFakeMailer()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		addr    string
+		code    int
+		numbers []string
+	}{
+		{"4151234567@sms.test", 0, []string{"+14151234567"}},
+		{"+14151234567@SMS.TEST.", 0, []string{"+14151234567"}},
+		{"1-415-123-4567@sms.test", 0, []string{"+14151234567"}},
+		{"(415)123-4567@sms.test", 0, []string{"+14151234567"}},
+		{"OnCall@sms.test", 0, []string{"+14155550100", "+14155550101"}},
+		{"4151234567@vtext.com", 0, []string{"+14151234567"}},
+		{"4151234567@example.com", 550, nil},
+		{"someone@sms.test", 550, nil},
+		{"12@sms.test", 550, nil},
+		{"no-at-sign", 550, nil},
+	}
+	for _, tc := range cases {
+		data, err := g.Recipient(context.Background(), &smtpd.Envelope{}, tc.addr)
+		var se *smtpd.Error
+		switch {
+		case tc.code == 0 && err != nil:
+			t.Errorf("%s: %v", tc.addr, err)
+		case tc.code != 0 && (!errors.As(err, &se) || se.Code != tc.code):
+			t.Errorf("%s: got %v, want %d", tc.addr, err, tc.code)
+		case tc.code == 0 && fmt.Sprint(data) != fmt.Sprint(tc.numbers):
+			t.Errorf("%s: numbers %v, want %v", tc.addr, data, tc.numbers)
+		}
+	}
+}
+
+// nopStore satisfies Store for tests that never reach it.
+type nopStore struct{ Store }
+
+func TestDeliveredReport(t *testing.T) {
+	t.Parallel()
+	var tr *fakeTransport
+	tr = newFakeTransport(func(n int, p *transport.Part) (string, error) {
+		id := fmt.Sprintf("id-%d", n)
+		// The receipt overtakes the submit's answer, as fast SMSCs do.
+		tr.receipt(id, transport.StateDelivered)
+		return id, nil
+	})
+	mailer := newFakeMailer()
+	g, _ := startTestGateway(t, testConfig(), tr, mailer)
+	body := "Subject: Backup\r\nMessage-ID: <m1@example.com>\r\n\r\n" + strings.Repeat("The nightly backup completed. ", 9) + "\r\n"
+	if _, err := submit(t, g, "ops@example.com", []string{"oncall@sms.test"}, body); err != nil {
+		t.Fatal(err)
+	}
+	mails := mailer.wait(t, 2)
+	if tr.sentCount() != 4 {
+		t.Errorf("%d parts sent, want 2 numbers × 2 parts", tr.sentCount())
+	}
+	for _, m := range mails {
+		if m.From != "" || m.To[0] != "ops@example.com" || !bytes.Contains(m.Data, []byte("Subject: Delivered: Backup")) {
+			t.Errorf("report %q → %v:\n%s", m.From, m.To, m.Data)
+		}
+	}
+	tr.mu.Lock()
+	refs := map[uint8]bool{}
+	for _, p := range tr.sent {
+		refs[p.Ref] = true
+	}
+	tr.mu.Unlock()
+	if len(refs) != 2 {
+		t.Errorf("two numbers share a concatenation reference set %v; each must have its own", refs)
+	}
+}
+
+func TestRetryThenPermanentFailure(t *testing.T) {
+	t.Parallel()
+	tr := newFakeTransport(func(n int, p *transport.Part) (string, error) {
+		if n < 3 {
+			return "", transport.Temporary("0x00000058 ESME_RTHROTTLED", errors.New("throttled"))
+		}
+		return "", transport.Permanent("0x0000000B ESME_RINVDSTADR", errors.New("invalid destination"))
+	})
+	mailer := newFakeMailer()
+	g, st := startTestGateway(t, testConfig(), tr, mailer)
+	id, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, "Subject: x\r\n\r\nhello\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mails := mailer.wait(t, 1)
+	if !bytes.Contains(mails[0].Data, []byte("Undeliverable: x")) || !bytes.Contains(mails[0].Data, []byte("ESME_RINVDSTADR")) {
+		t.Errorf("failure report:\n%s", mails[0].Data)
+	}
+	m, err := st.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Recipients[0].Parts[0]; p.State != store.PartFailed || p.Attempts != 3 {
+		t.Errorf("part %s after %d attempts, want failed after 3", p.State, p.Attempts)
+	}
+}
+
+func TestExpiresWhenAlwaysTemporary(t *testing.T) {
+	t.Parallel()
+	tr := newFakeTransport(func(int, *transport.Part) (string, error) {
+		return "", transport.Temporary("", errors.New("SMSC unreachable"))
+	})
+	mailer := newFakeMailer()
+	cfg := testConfig()
+	cfg.Validity = 200 * time.Millisecond
+	g, _ := startTestGateway(t, cfg, tr, mailer)
+	if _, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, "Subject: x\r\n\r\nhello\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	mails := mailer.wait(t, 1)
+	if !bytes.Contains(mails[0].Data, []byte("Status: 5.4.7")) {
+		t.Errorf("expiry report:\n%s", mails[0].Data)
+	}
+	if tr.sentCount() < 2 {
+		t.Errorf("only %d attempts before expiry", tr.sentCount())
+	}
+}
+
+func TestReportRetriedAndNeverToNullSender(t *testing.T) {
+	t.Parallel()
+	tr := newFakeTransport(func(n int, p *transport.Part) (string, error) {
+		return "", transport.Permanent("", errors.New("rejected"))
+	})
+	mailer := newFakeMailer()
+	mailer.failures = 1
+	g, st := startTestGateway(t, testConfig(), tr, mailer)
+	nullID, err := submit(t, g, "", []string{"4151234567@sms.test"}, "Subject: bounce\r\n\r\nhello\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := submit(t, g, "ops@example.com", []string{"4151234568@sms.test"}, "Subject: y\r\n\r\nhello\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	g.reports.kick()
+	mails := mailer.wait(t, 1)
+	time.Sleep(100 * time.Millisecond)
+	mailer.mu.Lock()
+	n := len(mailer.mails)
+	mailer.mu.Unlock()
+	if n != 1 || mails[0].To[0] != "ops@example.com" {
+		t.Errorf("%d reports (first to %v), want exactly one to ops@example.com", n, mails[0].To)
+	}
+	m, err := st.Message(nullID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Recipients[0].Reported {
+		t.Error("mail from <> not marked reported")
+	}
+}
+
+func TestSubmitRefusals(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.SMS.MaxParts, cfg.SMS.Truncate = 1, false
+	g, _ := startTestGateway(t, cfg, newFakeTransport(func(int, *transport.Part) (string, error) { return "x", nil }), newFakeMailer())
+	for name, body := range map[string]string{
+		"empty":    "Subject: \r\n\r\n   \r\n",
+		"too long": "Subject: x\r\n\r\n" + strings.Repeat("word ", 40) + "\r\n",
+	} {
+		_, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, body)
+		var se *smtpd.Error
+		if !errors.As(err, &se) || se.Code != 554 || se.Enhanced != [3]int{5, 6, 0} {
+			t.Errorf("%s: %v, want 554 5.6.0", name, err)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+// Package mailtext turns a raw RFC 5322 mail into the short, clean text a
+// person would have typed: the body a human wrote, without quoting,
+// signatures, attachments or markup, ready to be made into SMS.
+//
+// It knows nothing of SMS encodings: Result.Text is plain UTF-8.
+package mailtext
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// SubjectMode says what happens to the mail's subject.
+type SubjectMode uint8
+
+const (
+	SubjectPrefix SubjectMode = iota // subject on the first line, then the body
+	SubjectIgnore                    // body only
+)
+
+var subjectModeNames = [...]string{"prefix", "ignore"}
+
+func (m SubjectMode) String() string {
+	if int(m) < len(subjectModeNames) {
+		return subjectModeNames[m]
+	}
+	return fmt.Sprintf("SubjectMode(%d)", m)
+}
+
+// ParseSubjectMode parses the configuration value "prefix" or "ignore".
+// The empty string is the documented default, "prefix".
+func ParseSubjectMode(s string) (SubjectMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "prefix", "":
+		return SubjectPrefix, nil
+	case "ignore":
+		return SubjectIgnore, nil
+	}
+	return 0, fmt.Errorf("mailtext: unknown subject mode %q (want \"prefix\" or \"ignore\")", s)
+}
+
+// Options tune Extract.
+type Options struct {
+	Subject  SubjectMode
+	CutAfter []*regexp.Regexp // text from the first match on is dropped
+}
+
+// Result is what Extract found in a mail.
+type Result struct {
+	Text      string   // the SMS text (before any SMS transliteration): UTF-8
+	Subject   string   // decoded Subject header
+	MessageID string   // Message-ID header, with angle brackets as written
+	Warnings  []string // e.g. unknown charset, broken MIME: logged by the caller
+}
+
+// ErrNotMail is returned (wrapped) when the input has no parsable header.
+var ErrNotMail = errors.New("mailtext: input is not a mail")
+
+// Limits that keep the work per mail bounded whatever its size.
+const (
+	maxHeaderBytes  = 1 << 20  // one header block
+	maxPartBytes    = 1 << 20  // raw bytes read from one text part
+	maxTextBytes    = 64 << 10 // body text kept before cleaning
+	maxSubjectBytes = 1 << 10  // decoded subject kept
+	maxDepth        = 10       // MIME nesting followed
+	maxParts        = 1000     // parts looked at in one multipart
+	maxWarnings     = 32
+)
+
+// Extract reads the whole mail. It returns an error only when the input is
+// not a mail at all (e.g. no header can be parsed); everything else degrades
+// gracefully with Warnings.
+func Extract(r io.Reader, opt Options) (*Result, error) {
+	br := bufio.NewReaderSize(r, 32<<10)
+	w := &walker{}
+	h, body, err := readTopHeader(br, w)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Subject:   decodeSubject(h.Get("Subject"), w),
+		MessageID: strings.TrimSpace(h.Get("Message-Id")),
+	}
+	found := w.entity(h, body, "1", 0, "text/plain")
+	// The caller may tee the input elsewhere: consume it all, cheaply.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		w.warn("reading mail: %v", err)
+	}
+	text := chooseBody(found, opt.CutAfter)
+	res.Text = joinSubject(res.Subject, text, opt.Subject)
+	res.Warnings = w.warnings
+	return res, nil
+}
+
+// chooseBody cleans the main text; a forwarded message stands in when the
+// main text has nothing left, and uncleaned text when cleaning ate it all.
+func chooseBody(f found, cut []*regexp.Regexp) string {
+	mainClean, mainRaw := clean(f.body, cut)
+	if mainClean != "" {
+		return mainClean
+	}
+	fwdClean, fwdRaw := clean(f.forward, cut)
+	switch {
+	case fwdClean != "":
+		return fwdClean
+	case mainRaw != "":
+		return mainRaw
+	}
+	return fwdRaw
+}
+
+// joinSubject puts the subject in front of the body unless told not to or
+// the body already begins with it.
+func joinSubject(subject, body string, mode SubjectMode) string {
+	if mode == SubjectIgnore || subject == "" {
+		return body
+	}
+	if body == "" {
+		return subject
+	}
+	if len(body) >= len(subject) && strings.EqualFold(body[:len(subject)], subject) {
+		return body
+	}
+	return subject + "\n" + body
+}

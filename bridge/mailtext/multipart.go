@@ -1,0 +1,132 @@
+package mailtext
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+const (
+	sniffBytes  = 16 << 10 // searched for a boundary the header forgot
+	maxBadLines = 100000   // junk lines skipped between parts
+)
+
+// multipart walks the parts of a multipart entity, stopping as soon as it
+// has a body it will not replace.
+func (w *walker) multipart(ct string, params map[string]string, body io.Reader, path string, depth int) found {
+	rec := &prefixRecorder{r: body, max: maxTextBytes}
+	var src io.Reader = rec
+	boundary := params["boundary"]
+	if boundary == "" {
+		br := bufio.NewReaderSize(rec, sniffBytes)
+		boundary = sniffBoundary(br)
+		if boundary == "" {
+			w.warn("part %s: %s without boundary: read as plain text", path, ct)
+			return found{body: w.textOf(w.readPart(br, path), "text/plain", params, path)}
+		}
+		w.warn("part %s: %s without boundary parameter: using %q found in the body", path, ct, boundary)
+		src = br
+	}
+	defType := "text/plain"
+	if ct == "multipart/digest" {
+		defType = "message/rfc822"
+	}
+	f, parts := w.parts(textproto.NewMultipartReader(src, boundary), ct == "multipart/alternative", path, depth, defType)
+	if parts == 0 && len(bytes.TrimSpace(rec.buf)) > 0 {
+		w.warn("part %s: no MIME part found: read as plain text", path)
+		f.body = w.textOf(rec.buf, "text/plain", params, path)
+	}
+	return f
+}
+
+// parts iterates over the parts and merges their findings: in an
+// alternative the plain text wins, elsewhere the first text that has words.
+func (w *walker) parts(mr *textproto.MultipartReader, alt bool, path string, depth int, defType string) (found, int) {
+	var f found
+	parts, bad := 0, 0
+	for parts < maxParts {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			// Each failed call has consumed one line: retrying skips junk up
+			// to the next boundary. The reader only reports EOF as text.
+			if strings.Contains(err.Error(), "EOF") || bad >= maxBadLines {
+				w.truncated(path)
+				break
+			}
+			if bad == 0 {
+				w.warn("part %s: %v", path, err)
+			}
+			bad++
+			continue
+		}
+		bad = 0
+		parts++
+		child := w.entity(p.Header, p, fmt.Sprintf("%s.%d", path, parts), depth+1, defType)
+		if f.forward.blank() {
+			f.forward = child.forward
+		}
+		if child.body.blank() || !f.body.blank() && (!alt || !f.body.html) {
+			continue
+		}
+		f.body = child.body
+		if !alt || !child.body.html {
+			return f, parts
+		}
+	}
+	if parts >= maxParts {
+		w.warn("part %s: more than %d parts: rest ignored", path, maxParts)
+	}
+	return f, parts
+}
+
+// sniffBoundary looks for a line "--boundary" followed by a header field or
+// a blank line, as a multipart body without its boundary parameter has.
+func sniffBoundary(br *bufio.Reader) string {
+	data, _ := br.Peek(sniffBytes)
+	lines := bytes.Split(data, []byte("\n"))
+	for i := 0; i+1 < len(lines); i++ {
+		l := bytes.TrimRight(lines[i], " \t\r")
+		if len(l) < 3 || len(l) > 72 || !bytes.HasPrefix(l, []byte("--")) || !isBoundary(l[2:]) {
+			continue
+		}
+		if next := lines[i+1]; isBlankLine(next) || isFieldLine(next) {
+			return string(l[2:])
+		}
+	}
+	return ""
+}
+
+// isBoundary reports whether b uses only RFC 2046 bchars (minus space).
+func isBoundary(b []byte) bool {
+	for _, c := range b {
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("'()+_,-./:=?", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// prefixRecorder keeps the first bytes read through it, so that a multipart
+// body with no usable part can still be read as text.
+type prefixRecorder struct {
+	r   io.Reader
+	buf []byte
+	max int
+}
+
+func (p *prefixRecorder) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if room := p.max - len(p.buf); room > 0 && n > 0 {
+		p.buf = append(p.buf, b[:min(n, room)]...)
+	}
+	return n, err
+}

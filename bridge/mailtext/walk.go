@@ -1,0 +1,158 @@
+package mailtext
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// text is a body candidate, already decoded to UTF-8 and, for HTML,
+// converted to plain text; it is not cleaned yet.
+type text struct {
+	s    string
+	html bool
+}
+
+func (t text) blank() bool { return strings.TrimSpace(t.s) == "" }
+
+// found is what a MIME subtree offers: its body text and, as a fallback,
+// the text of the first message it forwards.
+type found struct {
+	body    text
+	forward text
+}
+
+// walker visits the MIME tree once, streaming, and collects warnings.
+type walker struct {
+	warnings    []string
+	truncWarned bool
+}
+
+func (w *walker) warn(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if len(w.warnings) < maxWarnings && !slices.Contains(w.warnings, msg) {
+		w.warnings = append(w.warnings, msg)
+	}
+}
+
+// truncated notes, once, that the mail ends before its MIME structure does.
+func (w *walker) truncated(path string) {
+	if !w.truncWarned {
+		w.truncWarned = true
+		w.warn("part %s: mail ends before the final MIME boundary", path)
+	}
+}
+
+// entity dispatches one MIME entity on its type; defType applies when the
+// entity has no Content-Type.
+func (w *walker) entity(h textproto.Header, body io.Reader, path string, depth int, defType string) found {
+	if depth > maxDepth {
+		w.warn("part %s: MIME nesting deeper than %d: ignored", path, maxDepth)
+		return found{}
+	}
+	ct, params := mediaType(h.Get("Content-Type"), defType)
+	disp, name := disposition(h, params)
+	switch {
+	case ct == "message/rfc822" || ct == "message/global":
+		// Forwards are often marked as attachments; still a fallback body.
+		inner := w.message(h, body, path, depth)
+		if !inner.body.blank() {
+			return found{forward: inner.body}
+		}
+		return found{forward: inner.forward}
+	case disp == "attachment" || isTNEF(ct, name):
+		return found{}
+	case strings.HasPrefix(ct, "multipart/"):
+		return w.multipart(ct, params, body, path, depth)
+	case ct == "text/plain" || ct == "text/html":
+		return w.leaf(h, ct, params, body, path)
+	}
+	return found{}
+}
+
+func isTNEF(ct, name string) bool {
+	return ct == "application/ms-tnef" || ct == "application/vnd.ms-tnef" ||
+		strings.EqualFold(name, "winmail.dat")
+}
+
+// message reads an attached message/rfc822 entity.
+func (w *walker) message(h textproto.Header, body io.Reader, path string, depth int) found {
+	if enc := transferEncoding(h.Get("Content-Transfer-Encoding")); enc != "identity" {
+		// Not allowed by RFC 2046 but seen: decode in memory, bounded.
+		dec, ok := w.decodePart(w.readPart(body, path), enc, path)
+		if !ok {
+			return found{}
+		}
+		body = bytes.NewReader(dec)
+	}
+	ih, ibody, _, err := readHeader(bufio.NewReader(body), w)
+	if err != nil {
+		w.warn("part %s: reading forwarded message: %v", path, err)
+		return found{}
+	}
+	return w.entity(ih, ibody, path, depth+1, "text/plain")
+}
+
+// leaf reads a text/plain or text/html part.
+func (w *walker) leaf(h textproto.Header, ct string, params map[string]string, body io.Reader, path string) found {
+	enc := transferEncoding(h.Get("Content-Transfer-Encoding"))
+	if _, _, ok := decodeTransfer(enc, nil); !ok {
+		w.warn("part %s: unknown transfer encoding %q: part skipped", path, enc)
+		return found{}
+	}
+	data, _ := w.decodePart(w.readPart(body, path), enc, path)
+	return found{body: w.textOf(data, ct, params, path)}
+}
+
+// decodePart undoes the transfer encoding, warning about broken input.
+func (w *walker) decodePart(raw []byte, enc, path string) ([]byte, bool) {
+	data, bad, ok := decodeTransfer(enc, raw)
+	if !ok {
+		w.warn("part %s: unknown transfer encoding %q: part skipped", path, enc)
+		return nil, false
+	}
+	if bad > 0 {
+		w.warn("part %s: broken %s: %d bad bytes", path, enc, bad)
+	}
+	return data, true
+}
+
+// textOf turns decoded bytes into body text of the given media type.
+func (w *walker) textOf(data []byte, ct string, params map[string]string, path string) text {
+	label := params["charset"]
+	isHTML := ct == "text/html"
+	if isHTML && label == "" {
+		label = metaCharset(data)
+	}
+	s := normalize(w.toUTF8(data, label, path))
+	switch {
+	case isHTML:
+		s = htmlToText(s)
+	case strings.EqualFold(params["format"], "flowed"):
+		s = unflow(s, strings.EqualFold(params["delsp"], "yes"))
+	}
+	return text{s: truncateUTF8(s, maxTextBytes), html: isHTML}
+}
+
+// readPart reads at most maxPartBytes of a part; the rest is left for the
+// multipart reader to skip.
+func (w *walker) readPart(body io.Reader, path string) []byte {
+	b, err := io.ReadAll(io.LimitReader(body, maxPartBytes+1))
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		w.truncated(path)
+	case err != nil:
+		w.warn("part %s: %v", path, err)
+	}
+	if len(b) > maxPartBytes {
+		w.warn("part %s: longer than %d bytes: rest ignored", path, maxPartBytes)
+		b = b[:maxPartBytes]
+	}
+	return b
+}

@@ -1,0 +1,145 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/transport"
+)
+
+const (
+	receiptQueue = 4096             // receipts waiting to be matched, at most
+	earlyTTL     = 10 * time.Minute // how long a receipt may wait for its submit to be recorded
+)
+
+// receiptMatcher matches delivery receipts to parts. A receipt can arrive
+// before the submit it reports on has been recorded (the SMSC answered the
+// submit and delivered at once), so unmatched receipts wait a while.
+type receiptMatcher struct {
+	g    *Gateway
+	ch   chan transport.Receipt
+	done chan struct{} // closed when matching stops
+
+	mu        sync.Mutex // held across Lookup-or-park, and by submitted
+	early     map[string]transport.Receipt
+	earlyAt   map[string]time.Time
+	unmatched int
+}
+
+func newReceiptMatcher(g *Gateway) *receiptMatcher {
+	return &receiptMatcher{g: g, ch: make(chan transport.Receipt, receiptQueue), done: make(chan struct{}),
+		early: map[string]transport.Receipt{}, earlyAt: map[string]time.Time{}}
+}
+
+func receiptKey(transportName, id string) string { return transportName + "\x00" + id }
+
+// HandleReceipt implements transport.Handler. It blocks when the queue is
+// full: back-pressure on the transport rather than unbounded memory. After
+// shutdown receipts are dropped; their parts expire if none is sent again.
+func (m *receiptMatcher) HandleReceipt(r transport.Receipt) {
+	select {
+	case m.ch <- r:
+	case <-m.done:
+	}
+}
+
+// HandleInbound implements transport.Handler.
+func (m *receiptMatcher) HandleInbound(in transport.Inbound) {
+	m.g.log.Info("SMS received from a phone; two-way mail is not configured, so it is only logged",
+		"transport", in.Transport, "from", in.From, "to", in.To, "chars", len([]rune(in.Text)))
+}
+
+func (m *receiptMatcher) run(ctx context.Context) {
+	defer close(m.done)
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-m.ch:
+			m.match(ctx, r)
+		case <-sweep.C:
+			m.dropStale()
+		}
+	}
+}
+
+func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) {
+	m.mu.Lock()
+	k, ok, err := m.g.st.Lookup(r.Transport, r.MessageID)
+	if err == nil && !ok {
+		key := receiptKey(r.Transport, r.MessageID)
+		m.early[key] = r
+		m.earlyAt[key] = m.g.now()
+	}
+	m.mu.Unlock()
+	switch {
+	case err != nil:
+		m.g.log.Error("looking up receipt", "transport", r.Transport, "id", r.MessageID, "err", err)
+	case ok:
+		m.apply(ctx, k, r)
+	}
+}
+
+// submitted is called once a part's network id is stored: a receipt that
+// came first can now be applied.
+func (m *receiptMatcher) submitted(ctx context.Context, transportName, id string) {
+	key := receiptKey(transportName, id)
+	m.mu.Lock()
+	r, ok := m.early[key]
+	delete(m.early, key)
+	delete(m.earlyAt, key)
+	m.mu.Unlock()
+	if ok {
+		m.HandleReceipt(r)
+	}
+}
+
+func (m *receiptMatcher) dropStale() {
+	cut := m.g.now().Add(-earlyTTL)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for key, at := range m.earlyAt {
+		if at.Before(cut) {
+			r := m.early[key]
+			m.unmatched++
+			m.g.log.Warn("receipt matches no part", "transport", r.Transport, "id", r.MessageID, "state", r.State.String(), "unmatched_total", m.unmatched)
+			delete(m.early, key)
+			delete(m.earlyAt, key)
+		}
+	}
+}
+
+func (m *receiptMatcher) apply(ctx context.Context, k store.PartKey, r transport.Receipt) {
+	if !r.State.Final() {
+		m.g.log.Debug("intermediate receipt", "part", k.String(), "state", r.State.String())
+		return
+	}
+	state, reason := partOutcome(r)
+	m.g.log.Info("receipt", "part", k.String(), "transport", r.Transport, "id", r.MessageID, "state", r.State.String(), "err", r.ErrorCode)
+	m.g.dispatch.finish(ctx, k, state, reason)
+}
+
+// partOutcome maps a final receipt to the part's final state and the reason
+// shown in a report.
+func partOutcome(r transport.Receipt) (store.PartState, string) {
+	status := "stat:" + r.State.String()
+	if r.ErrorCode != "" {
+		status += " err:" + r.ErrorCode
+	}
+	switch r.State {
+	case transport.StateDelivered:
+		return store.PartDelivered, status
+	case transport.StateExpired:
+		return store.PartExpired, fmt.Sprintf("the network could not reach the phone before the message expired (%s)", status)
+	case transport.StateDeleted:
+		return store.PartFailed, fmt.Sprintf("the network deleted the message (%s)", status)
+	case transport.StateRejected:
+		return store.PartFailed, fmt.Sprintf("the network rejected the message (%s)", status)
+	}
+	return store.PartFailed, fmt.Sprintf("the network could not deliver the message (%s)", status)
+}

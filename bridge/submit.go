@@ -1,0 +1,193 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/smsbridge/smsbridge/bridge/mailtext"
+	"github.com/smsbridge/smsbridge/carriers"
+	"github.com/smsbridge/smsbridge/sms"
+	"github.com/smsbridge/smsbridge/smtpd"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+const maxStoredHeader = 16 << 10 // header bytes kept for reports
+
+// Recipient implements smtpd.Backend: it answers RCPT TO for one address,
+// returning the E.164 numbers it stands for.
+func (g *Gateway) Recipient(_ context.Context, _ *smtpd.Envelope, address string) (any, error) {
+	local, domain, ok := splitAddress(address)
+	if !ok {
+		return nil, smtpd.Errorf(550, [3]int{5, 1, 3}, "Bad recipient address syntax")
+	}
+	if !g.servesDomain(domain) {
+		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "Relaying denied: %s is not an SMS domain served here", domain)
+	}
+	if numbers, ok := g.cfg.Aliases[strings.ToLower(local)]; ok {
+		return numbers, nil
+	}
+	number, err := g.cfg.Numbers.Normalize(local)
+	if err != nil {
+		reason := err.Error()
+		var ne *carriers.NumberError
+		if errors.As(err, &ne) {
+			reason = ne.Reason
+		}
+		return nil, smtpd.Errorf(550, [3]int{5, 1, 1}, "%s: %s", local, reason)
+	}
+	return []string{number}, nil
+}
+
+func splitAddress(address string) (local, domain string, ok bool) {
+	i := strings.LastIndexByte(address, '@')
+	if i <= 0 || i == len(address)-1 {
+		return "", "", false
+	}
+	local = strings.Trim(address[:i], `"`)
+	domain = strings.TrimSuffix(strings.ToLower(address[i+1:]), ".")
+	return local, domain, local != "" && domain != ""
+}
+
+func (g *Gateway) servesDomain(domain string) bool {
+	if slices.Contains(g.cfg.Domains, domain) {
+		return true
+	}
+	return g.cfg.AcceptCarrierDomains && carriers.IsGatewayDomain(domain)
+}
+
+// Submit implements smtpd.Backend: it converts the mail to SMS parts for
+// every accepted recipient and stores it durably before returning its id.
+func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) (string, error) {
+	res, msg, err := g.cfg.Convert(data)
+	if err != nil {
+		return "", err
+	}
+	for _, w := range res.Warnings {
+		g.log.Info("mail conversion", "conn_id", env.ID, "warning", w)
+	}
+	m := g.newMessage(env.From, res, data)
+	m.EnvID, m.Ret = env.EnvID, env.Ret
+	seen := map[string]bool{}
+	for _, rcpt := range env.Recipients {
+		numbers, _ := rcpt.Data.([]string)
+		for _, n := range numbers {
+			if seen[n] {
+				continue // one SMS per number, however often it was named
+			}
+			seen[n] = true
+			m.Recipients = append(m.Recipients, store.Recipient{
+				Address: rcpt.Address, Number: n, ORCPT: rcpt.ORCPT,
+				Notify: g.notify(rcpt.Notify), Parts: g.parts(msg),
+			})
+		}
+	}
+	if len(m.Recipients) == 0 {
+		return "", smtpd.Errorf(554, [3]int{5, 5, 1}, "No valid recipients")
+	}
+	if err := g.st.Enqueue(ctx, m); err != nil {
+		return "", &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
+	}
+	g.log.Info("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
+		"parts", len(msg.Parts), "encoding", msg.Encoding.String())
+	g.dispatch.kick()
+	return m.ID, nil
+}
+
+// Convert reduces a mail to its SMS text and parts without storing anything.
+// Its errors are SMTP replies (554 5.6.0).
+func (c *Config) Convert(data []byte) (*mailtext.Result, sms.Message, error) {
+	res, err := mailtext.Extract(bytes.NewReader(data), c.Text)
+	if err != nil {
+		return nil, sms.Message{}, smtpd.Errorf(554, [3]int{5, 6, 0}, "Message could not be read as mail: %v", err)
+	}
+	msg, err := sms.Build(res.Text, c.SMS)
+	switch {
+	case errors.Is(err, sms.ErrEmpty):
+		return res, msg, smtpd.Errorf(554, [3]int{5, 6, 0}, "Empty message: nothing left to send as SMS")
+	case errors.Is(err, sms.ErrTooLong):
+		return res, msg, smtpd.Errorf(554, [3]int{5, 6, 0}, "Message too long: it needs more than %d SMS parts", max(c.SMS.MaxParts, 1))
+	case err != nil:
+		return res, msg, smtpd.Errorf(554, [3]int{5, 6, 0}, "Message cannot be sent as SMS: %v", err)
+	}
+	return res, msg, nil
+}
+
+func (g *Gateway) newMessage(sender string, res *mailtext.Result, data []byte) *store.Message {
+	now := g.now()
+	m := &store.Message{
+		ID: store.NewID(), Received: now, Sender: sender,
+		Subject: res.Subject, MessageID: res.MessageID, Header: headerBlock(data),
+	}
+	if g.cfg.Validity > 0 {
+		m.Expires = now.Add(g.cfg.Validity)
+	}
+	return m
+}
+
+// parts gives one recipient its own copy of the parts, with a concatenation
+// reference of its own so phones never merge two messages.
+func (g *Gateway) parts(msg sms.Message) []store.Part {
+	ref := g.refs.next()
+	parts := make([]store.Part, len(msg.Parts))
+	for i, p := range msg.Parts {
+		parts[i] = store.Part{Encoding: msg.Encoding, Text: p.Text, Payload: p.Payload, Ref: ref, Seq: p.Seq, Total: p.Total, State: store.PartQueued}
+	}
+	return parts
+}
+
+// notify resolves a recipient's DSN NOTIFY list against the receipt mode.
+func (g *Gateway) notify(dsnNotify []string) store.Notify {
+	if dsnNotify != nil {
+		var n store.Notify
+		for _, v := range dsnNotify {
+			switch strings.ToUpper(v) {
+			case "NEVER":
+				return 0
+			case "SUCCESS":
+				n |= store.NotifySuccess
+			case "FAILURE":
+				n |= store.NotifyFailure
+			case "DELAY":
+				n |= store.NotifyDelay
+			}
+		}
+		return n
+	}
+	switch g.cfg.ReceiptMode {
+	case "all":
+		return store.NotifySuccess | store.NotifyFailure | store.NotifyDelay
+	case "none":
+		return 0
+	}
+	return store.NotifyFailure | store.NotifyDelay
+}
+
+// headerBlock returns the mail's header section, for reports (RET=HDRS).
+func headerBlock(data []byte) []byte {
+	end := len(data)
+	if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 {
+		end = i + 2
+	} else if i := bytes.Index(data, []byte("\n\n")); i >= 0 {
+		end = i + 1
+	}
+	return bytes.Clone(data[:min(end, maxStoredHeader)])
+}
+
+// refCounter hands out 8-bit concatenation references. Consecutive messages
+// get different references; the start is random so a restart does not reuse
+// the last ones.
+type refCounter struct{ n atomic.Uint32 }
+
+func (r *refCounter) seed() {
+	var b [4]byte
+	rand.Read(b[:])
+	r.n.Store(binary.LittleEndian.Uint32(b[:]))
+}
+
+func (r *refCounter) next() uint8 { return uint8(r.n.Add(1)) }

@@ -1,0 +1,74 @@
+// Command smsbridge is an email-to-SMS gateway: an SMTP server that turns
+// mail to <number>@<sms domain> into SMS sent through an SMSC or a modem.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit statuses, as the product contract names them.
+const (
+	exitOK      = 0
+	exitFailure = 1 // runtime failure
+	exitUsage   = 2 // bad usage or bad configuration
+)
+
+const usage = `usage: smsbridge <command> [flags]
+
+commands:
+  serve   [-config FILE]                 run the gateway (embedded default without -config)
+  preview [-config FILE] [-json] [FILE]  show what a mail (file or stdin) becomes; sends nothing
+  version                                print the version
+
+Run 'smsbridge <command> -h' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], stderr)
+	case "preview":
+		err = preview(args[1:], stdin, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "smsbridge", version())
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "smsbridge: unknown command %q\n%s", args[0], usage)
+		return exitUsage
+	}
+	return exitCode(err, stderr)
+}
+
+// usageError is bad usage or bad configuration: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "smsbridge:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}

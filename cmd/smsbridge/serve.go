@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/configs"
+	"github.com/smsbridge/smsbridge/mailout"
+	"github.com/smsbridge/smsbridge/smtpd"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+const (
+	drainTimeout    = 20 * time.Second // in-flight submits may finish this long after SIGTERM
+	shutdownTimeout = 10 * time.Second // SMTP sessions may finish this long
+)
+
+func serve(args []string, stderr io.Writer) error {
+	fs := newFlagSet("serve", "[-config FILE] [-log text|json] [-v]", stderr)
+	configPath := fs.String("config", "", "configuration `file` (default: the embedded default)")
+	logFormat := fs.String("log", "text", "log format: text or json")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("serve takes no arguments")}
+	}
+	logger, err := newLogger(stderr, *logFormat, *verbose)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return runGateway(ctx, cfg, logger, nil)
+}
+
+func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if verbose {
+		opts.Level = slog.LevelDebug
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Errorf("-log must be text or json, not %q", format)}
+}
+
+// runGateway wires the pieces together and runs until ctx is done, then
+// stops in order: no new mail, in-flight submits finished, store closed.
+// listening, when not nil, is told the SMTP addresses once they accept.
+func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, listening func([]net.Addr)) error {
+	bcfg, err := bridge.ConfigFrom(cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	lanes, err := buildLanes(cfg, log)
+	if err != nil {
+		return usageError{err}
+	}
+	listeners, err := listen(cfg.SMTP.Listen)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
+	if err != nil {
+		closeAll(listeners)
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	defer st.Close()
+	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log})
+	if err != nil {
+		closeAll(listeners)
+		return usageError{err}
+	}
+	srv := smtpd.NewServer(smtpConfig(cfg, log), gw)
+
+	gctx, stopGateway := context.WithCancel(context.Background())
+	gwDone := make(chan error, 1)
+	go func() { gwDone <- gw.Run(gctx, drainTimeout) }()
+
+	var serving sync.WaitGroup
+	for _, l := range listeners {
+		serving.Add(1)
+		go func() {
+			defer serving.Done()
+			if err := srv.Serve(l); err != nil {
+				log.Error("SMTP listener stopped", "addr", l.Addr().String(), "err", err)
+			}
+		}()
+		log.Info("listening for SMTP", "addr", l.Addr().String(), "domains", strings.Join(cfg.SMTP.Domains, ","))
+	}
+
+	if listening != nil {
+		addrs := make([]net.Addr, len(listeners))
+		for i, l := range listeners {
+			addrs[i] = l.Addr()
+		}
+		listening(addrs)
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: no new mail; finishing submits in flight")
+	case runErr = <-gwDone:
+		log.Error("gateway stopped", "err", runErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("SMTP shutdown", "err", err)
+	}
+	serving.Wait()
+	stopGateway()
+	if runErr == nil {
+		runErr = <-gwDone
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+func listen(addrs []string) ([]net.Listener, error) {
+	var ls []net.Listener
+	for _, a := range addrs {
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			closeAll(ls)
+			return nil, fmt.Errorf("SMTP listen: %w", err)
+		}
+		ls = append(ls, l)
+	}
+	if len(ls) == 0 {
+		return nil, usageError{errors.New("smtp.listen is empty: nothing to accept mail on")}
+	}
+	return ls, nil
+}
+
+func closeAll(ls []net.Listener) {
+	for _, l := range ls {
+		l.Close()
+	}
+}
+
+func smtpConfig(cfg *configs.Config, log *slog.Logger) smtpd.Config {
+	c := smtpd.Config{
+		Hostname:        cfg.SMTP.Hostname,
+		MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+		MaxRecipients:   cfg.SMTP.MaxRecipients,
+		MaxLineLength:   cfg.SMTP.MaxLineLength,
+		ReadTimeout:     cfg.SMTP.ReadTimeout.Duration,
+		WriteTimeout:    cfg.SMTP.WriteTimeout.Duration,
+		Logger:          log,
+	}
+	for _, n := range cfg.SMTP.TrustedNetworks {
+		if p, err := netip.ParsePrefix(n); err == nil {
+			c.TrustedNetworks = append(c.TrustedNetworks, p)
+		} else if a, err := netip.ParseAddr(n); err == nil {
+			c.TrustedNetworks = append(c.TrustedNetworks, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return c
+}
+
+func buildMailer(cfg *configs.Config) bridge.Mailer {
+	r := cfg.Receipts
+	if r.Smarthost == "" {
+		dir := r.Maildir
+		if !filepath.IsAbs(dir) {
+			if wd, err := os.Getwd(); err == nil {
+				dir = filepath.Join(wd, dir)
+			}
+		}
+		return &mailout.Maildir{Dir: dir}
+	}
+	return &mailout.Smarthost{
+		Addr: r.Smarthost, Hostname: cfg.SMTP.Hostname, User: r.SmarthostUser, Password: r.SmarthostPassword,
+		TLS: mailout.TLSMode(r.SmarthostTLS), Timeout: time.Minute,
+	}
+}

@@ -1,0 +1,136 @@
+// Package configs loads smsbridge's TOML configuration, fills defaults and
+// validates it. The example files beside it are parsed by its tests.
+package configs
+
+import "time"
+
+// Config is the whole configuration file. Field tags are the stable key names
+// of the product contract (SPEC.md); never rename one.
+type Config struct {
+	SMTP       SMTP                `toml:"smtp"`
+	SMS        SMS                 `toml:"sms"`
+	Store      Store               `toml:"store"`
+	Transports []Transport         `toml:"transports"`
+	Routes     []Route             `toml:"routes"`
+	Receipts   Receipts            `toml:"receipts"`
+	Inbound    Inbound             `toml:"inbound"`
+	Aliases    map[string][]string `toml:"aliases"`
+	HTTP       HTTP                `toml:"http"`
+
+	// File is where the configuration came from ("" for the embedded default).
+	File string `toml:"-"`
+}
+
+type SMTP struct {
+	Listen               []string `toml:"listen"`
+	ListenTLS            []string `toml:"listen_tls"`
+	Hostname             string   `toml:"hostname"`
+	Domains              []string `toml:"domains"`
+	AcceptCarrierDomains bool     `toml:"accept_carrier_domains"`
+	MaxMessageBytes      int64    `toml:"max_message_bytes"`
+	MaxRecipients        int      `toml:"max_recipients"`
+	MaxLineLength        int      `toml:"max_line_length"`
+	ReadTimeout          Duration `toml:"read_timeout"`
+	WriteTimeout         Duration `toml:"write_timeout"`
+	TrustedNetworks      []string `toml:"trusted_networks"`
+	TLSCert              string   `toml:"tls_cert"`
+	TLSKey               string   `toml:"tls_key"`
+	Users                []User   `toml:"users"`
+}
+
+type User struct {
+	Name         string `toml:"name"`
+	PasswordHash string `toml:"password_hash"`
+}
+
+type SMS struct {
+	DefaultRegion    string   `toml:"default_region"`
+	Encoding         string   `toml:"encoding"`    // ascii | gsm7 | ucs2 | auto
+	Split            string   `toml:"split"`       // udh | plain
+	MaxParts         int      `toml:"max_parts"`   // >= 1
+	OnTooLong        string   `toml:"on_too_long"` // truncate | reject
+	Subject          string   `toml:"subject"`     // prefix | ignore
+	Validity         Duration `toml:"validity"`
+	StrictNumbers    bool     `toml:"strict_numbers"`
+	AllowedCountries []string `toml:"allowed_countries"` // ISO 3166 region codes
+	CutAfter         []string `toml:"cut_after"`         // regular expressions
+}
+
+type Store struct {
+	Path string `toml:"path"`
+}
+
+// Transport is one [[transports]] table; which keys apply depends on Type.
+type Transport struct {
+	Name string `toml:"name"`
+	Type string `toml:"type"` // smpp | modem | simulator
+
+	// smpp
+	Address         string   `toml:"address"`
+	SystemID        string   `toml:"system_id"`
+	Password        string   `toml:"password"`
+	SystemType      string   `toml:"system_type"`
+	Bind            string   `toml:"bind"` // transmitter | transceiver
+	Source          string   `toml:"source"`
+	Rate            float64  `toml:"rate"`   // submits per second; 0 = no limit
+	Window          int      `toml:"window"` // submits in flight per bind
+	Binds           int      `toml:"binds"`
+	Long            string   `toml:"long"`              // udh | sar | payload
+	ReceiptIDFormat string   `toml:"receipt_id_format"` // auto | hex | dec
+	EnquireLink     Duration `toml:"enquire_link"`
+	ResponseTimeout Duration `toml:"response_timeout"`
+
+	// modem
+	Device       string   `toml:"device"`
+	Baud         int      `toml:"baud"`
+	PIN          string   `toml:"pin"`
+	Devices      []string `toml:"devices"`
+	DailyLimit   int      `toml:"daily_limit"`
+	MonthlyLimit int      `toml:"monthly_limit"`
+	SendInterval Duration `toml:"send_interval"`
+
+	// simulator
+	DeliveryDelay Duration `toml:"delivery_delay"`
+	FailPrefixes  []string `toml:"fail_prefixes"` // numbers starting so are undeliverable
+}
+
+type Route struct {
+	Prefix     string   `toml:"prefix"`
+	Transports []string `toml:"transports"`
+	Source     string   `toml:"source"` // overrides the transport's source
+}
+
+type Receipts struct {
+	Mode              string   `toml:"mode"` // all | failure | none
+	Smarthost         string   `toml:"smarthost"`
+	SmarthostUser     string   `toml:"smarthost_user"`
+	SmarthostPassword string   `toml:"smarthost_password"`
+	SmarthostTLS      string   `toml:"smarthost_tls"` // opportunistic | starttls | implicit | none
+	DelayAfter        Duration `toml:"delay_after"`
+	Maildir           string   `toml:"maildir"`
+	From              string   `toml:"from"`
+}
+
+type Inbound struct {
+	DefaultTo       string   `toml:"default_to"`
+	ConversationTTL Duration `toml:"conversation_ttl"`
+}
+
+type HTTP struct {
+	Listen string   `toml:"listen"`
+	Tokens []string `toml:"tokens"`
+}
+
+// Duration is a time.Duration written in TOML as a string such as "24h".
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }

@@ -1,0 +1,123 @@
+package configs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestDefault(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	if c.File != "" {
+		t.Errorf("File = %q, want empty for the embedded default", c.File)
+	}
+	if !slices.Equal(c.SMTP.Listen, []string{"127.0.0.1:2525"}) || !slices.Equal(c.SMTP.Domains, []string{"sms.localhost"}) {
+		t.Errorf("smtp = %+v", c.SMTP)
+	}
+	if c.Store.Path != "smsbridge-data/smsbridge.db" || c.Receipts.Maildir != "smsbridge-data/mail" {
+		t.Errorf("data paths = %q, %q", c.Store.Path, c.Receipts.Maildir)
+	}
+	if len(c.Transports) != 1 || c.Transports[0].Name != "simulator" || c.Transports[0].Type != "simulator" {
+		t.Fatalf("transports = %+v", c.Transports)
+	}
+	if c.Receipts.Mode != "all" || c.Receipts.From != "smsbridge@sms.localhost" || c.HTTP.Listen != "" {
+		t.Errorf("receipts = %+v, http = %+v", c.Receipts, c.HTTP)
+	}
+	if len(c.Routes) != 1 || c.Routes[0].Prefix != "+" || !slices.Equal(c.Routes[0].Transports, []string{"simulator"}) {
+		t.Errorf("routes = %+v", c.Routes)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	// Each call is independent.
+	c.SMTP.Listen[0] = "changed"
+	if Default().SMTP.Listen[0] != "127.0.0.1:2525" {
+		t.Error("Default shares state between calls")
+	}
+}
+
+func TestExampleFiles(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.toml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("example files: %v, %v", files, err)
+	}
+	for _, f := range files {
+		c, err := Load(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if c.File != f {
+			t.Errorf("%s: File = %q", f, c.File)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: Validate after Load: %v", f, err)
+		}
+	}
+}
+
+func TestSMPPExample(t *testing.T) {
+	t.Parallel()
+	c, err := Load("smpp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	smsc, ok := c.Transport("smsc")
+	if !ok {
+		t.Fatal("no transport smsc")
+	}
+	if smsc.Type != "smpp" || smsc.Bind != "transceiver" || smsc.Rate != 50 || smsc.Window != 10 || smsc.Binds != 2 ||
+		smsc.EnquireLink.Duration != 30*time.Second || smsc.ResponseTimeout.Duration != 10*time.Second {
+		t.Errorf("smsc = %+v", smsc)
+	}
+	if len(c.Routes) != 2 || c.Routes[1].Source != "15550100" {
+		t.Errorf("routes = %+v", c.Routes)
+	}
+	if c.Receipts.Smarthost != "mail.example.com:587" || c.Receipts.SmarthostTLS != "starttls" {
+		t.Errorf("receipts = %+v", c.Receipts)
+	}
+	// Alias numbers come out in E.164.
+	if got := c.Aliases["oncall"]; !slices.Equal(got, []string{"+14155550100", "+14155550101"}) {
+		t.Errorf("oncall = %v", got)
+	}
+	if got := c.Aliases["ops-lead"]; !slices.Equal(got, []string{"+14155550102"}) {
+		t.Errorf("ops-lead = %v", got)
+	}
+	if len(c.SMTP.Users) != 1 || c.SMS.Encoding != "auto" || !c.SMS.StrictNumbers || len(c.SMS.CutAfter) != 2 {
+		t.Errorf("smtp users = %+v, sms = %+v", c.SMTP.Users, c.SMS)
+	}
+	if _, ok := c.Transport("nope"); ok {
+		t.Error("Transport found a name that is not there")
+	}
+}
+
+func TestModemExample(t *testing.T) {
+	t.Parallel()
+	c, err := Load("modem.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gsm, ok := c.Transport("gsm")
+	if !ok || gsm.Type != "modem" || gsm.Device == "" || gsm.DailyLimit != 300 || gsm.MonthlyLimit != 5000 ||
+		gsm.SendInterval.Duration != 2*time.Second || gsm.Baud != 115200 {
+		t.Fatalf("gsm = %+v", gsm)
+	}
+	if c.SMS.DefaultRegion != "GB" || len(c.Routes) != 1 || c.Routes[0].Prefix != "+44" {
+		t.Errorf("sms = %+v, routes = %+v", c.SMS, c.Routes)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "none.toml")
+	_, err := Load(path)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.File != path || !os.IsNotExist(ce.Unwrap()) {
+		t.Fatalf("Load(missing) = %v", err)
+	}
+}

@@ -1,0 +1,43 @@
+package smtpd
+
+import (
+	"context"
+	"net"
+)
+
+// Recipient is one accepted RCPT TO.
+type Recipient struct {
+	Address string // as given in RCPT TO, angle brackets removed
+	// Notify holds the DSN NOTIFY values in upper case ("SUCCESS",
+	// "FAILURE", "DELAY", "NEVER"); nil when the client gave none.
+	Notify []string
+	// ORCPT is the DSN original recipient as "addr-type;address" with the
+	// xtext decoded, e.g. "RFC822;alerts@example.com"; "" when not given.
+	ORCPT string
+	Data  any // what Backend.Recipient returned for this address
+}
+
+// Envelope is one mail transaction as the client declared it.
+type Envelope struct {
+	ID         string // connection id, for logs
+	RemoteAddr net.Addr
+	Helo       string
+	User       string // authenticated user; "" if none
+	From       string // "" for the null sender <>
+	Ret        string // DSN RET: "", "HDRS" or "FULL"
+	EnvID      string // DSN ENVID, xtext decoded
+	Recipients []Recipient
+}
+
+// Backend is what the SMTP server needs from the gateway.
+type Backend interface {
+	// Recipient checks one RCPT TO address before it is answered. The value
+	// it returns is kept in Recipient.Data. A non-nil error should be an
+	// *Error (550 5.7.1 relaying denied, 550 5.1.1 bad number, ...); any
+	// other error is answered 451 4.3.0.
+	Recipient(ctx context.Context, env *Envelope, address string) (any, error)
+	// Submit stores the mail durably and returns its queue id. It is called
+	// once per DATA with every accepted recipient; 250 is answered only
+	// after it returns nil.
+	Submit(ctx context.Context, env *Envelope, data []byte) (queueID string, err error)
+}

@@ -1,0 +1,191 @@
+package smtpd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+
+	"github.com/emersion/go-smtp"
+)
+
+// session is one client conversation, from EHLO to the end of the
+// connection (or to STARTTLS, after which go-smtp starts a new one).
+//
+// AUTH is meant to come as an add-on: a type embedding *session that also
+// implements smtp.AuthSession and sets user on success; the policy in Mail
+// already honours user.
+type session struct {
+	srv     *Server
+	conn    *smtp.Conn
+	tc      *trackedConn // nil when the listener was not ours
+	id      string
+	remote  net.Addr
+	trusted bool
+	user    string
+	ctx     context.Context
+	cancel  context.CancelFunc
+	log     *slog.Logger
+	env     *Envelope // the transaction in progress; nil before MAIL
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	nc := c.Conn()
+	tc := tracked(nc)
+	id := newID()
+	if tc != nil {
+		id = tc.cid // one id for the connection, across STARTTLS
+	}
+	sess := &session{
+		srv:     s,
+		conn:    c,
+		tc:      tc,
+		id:      id,
+		remote:  nc.RemoteAddr(),
+		trusted: s.trusted(nc.RemoteAddr()),
+	}
+	sess.ctx, sess.cancel = context.WithCancel(s.base)
+	sess.log = s.log.With("conn_id", id, "remote", nc.RemoteAddr().String())
+	sess.log.Info("smtp session", "helo", c.Hostname(), "trusted", sess.trusted)
+	return sess, nil
+}
+
+// trusted reports whether a may send without AUTH.
+func (s *Server) trusted(a net.Addr) bool {
+	ip, ok := addrIP(a)
+	if !ok {
+		return false
+	}
+	for _, p := range s.cfg.TrustedNetworks {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func addrIP(a net.Addr) (netip.Addr, bool) {
+	if t, ok := a.(*net.TCPAddr); ok {
+		ip, ok := netip.AddrFromSlice(t.IP)
+		return ip.Unmap(), ok
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ap.Addr().Unmap(), true
+}
+
+// Mail, Rcpt and Data each pass what they return, and any panic, through
+// reply: the one place where errors become SMTP replies.
+
+func (s *session) Mail(from string, opts *smtp.MailOptions) (err error) {
+	defer func() { err = s.reply("mail", err, recover()) }()
+	s.env = nil
+	if !s.trusted && s.user == "" {
+		return &Error{Code: 530, Enhanced: enhAuthRequired, Message: "Authentication required"}
+	}
+	env := &Envelope{
+		ID:         s.id,
+		RemoteAddr: s.remote,
+		Helo:       s.conn.Hostname(),
+		User:       s.user,
+		From:       from,
+	}
+	if opts != nil {
+		env.Ret = string(opts.Return)
+		env.EnvID = opts.EnvelopeID
+	}
+	s.env = env
+	return nil
+}
+
+func (s *session) Rcpt(to string, opts *smtp.RcptOptions) (err error) {
+	defer func() { err = s.reply("rcpt", err, recover()) }()
+	env := s.env
+	if env == nil {
+		return &Error{Code: 503, Enhanced: [3]int{5, 5, 1}, Message: "MAIL first"}
+	}
+	if len(env.Recipients) >= s.srv.cfg.MaxRecipients {
+		return &Error{Code: 452, Enhanced: enhTooMany, Message: "Too many recipients"}
+	}
+	if e := checkAddress(to); e != nil {
+		return e
+	}
+	data, err := s.srv.be.Recipient(s.ctx, env, to)
+	if err != nil {
+		return fmt.Errorf("recipient %s: %w", to, err)
+	}
+	env.Recipients = append(env.Recipients, newRecipient(to, opts, data))
+	return nil
+}
+
+func newRecipient(to string, opts *smtp.RcptOptions, data any) Recipient {
+	r := Recipient{Address: to, Data: data}
+	if opts == nil {
+		return r
+	}
+	for _, n := range opts.Notify {
+		r.Notify = append(r.Notify, string(n))
+	}
+	if opts.OriginalRecipient != "" {
+		r.ORCPT = string(opts.OriginalRecipientType) + ";" + opts.OriginalRecipient
+	}
+	return r
+}
+
+func (s *session) Data(r io.Reader) (err error) {
+	defer func() { err = s.reply("data", err, recover()) }()
+	env := s.env
+	if env == nil || len(env.Recipients) == 0 {
+		return &Error{Code: 503, Enhanced: [3]int{5, 5, 1}, Message: "RCPT first"}
+	}
+	if s.tc != nil {
+		// Shutdown must not end this connection until the reply is out.
+		s.tc.busy.Store(true)
+		defer s.tc.busy.Store(false)
+	}
+	body, err := readBody(r, s.srv.cfg.MaxMessageBytes)
+	if err != nil {
+		return err
+	}
+	queueID, err := s.srv.be.Submit(s.ctx, env, body)
+	if err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	s.log.Info("mail accepted", "from", env.From, "rcpts", len(env.Recipients),
+		"size", len(body), "queue_id", queueID, "code", 250)
+	// go-smtp sends an *SMTPError returned by Data as the reply, 2xx too.
+	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode(enhQueued),
+		Message: "Ok: queued as " + clean(queueID)}
+}
+
+// readBody reads the whole message, at most max bytes of it.
+func readBody(r io.Reader, max int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, max+1))
+	tooBig := &Error{Code: 552, Enhanced: enhTooBig, Message: "Message too big"}
+	switch {
+	case errors.Is(err, smtp.ErrDataTooLarge):
+		return nil, tooBig
+	case errors.Is(err, smtp.ErrTooLongLine):
+		return nil, &Error{Code: 500, Enhanced: enhLineTooLong, Message: "Line too long", Err: err}
+	case err != nil:
+		return nil, &Error{Code: 451, Enhanced: [3]int{4, 4, 2}, Message: "Error reading message", Err: err}
+	case int64(len(body)) > max:
+		return nil, tooBig
+	}
+	return body, nil
+}
+
+func (s *session) Reset() {
+	defer func() { _ = s.reply("reset", nil, recover()) }()
+	s.env = nil
+}
+
+func (s *session) Logout() error {
+	s.cancel()
+	return nil
+}

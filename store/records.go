@@ -1,0 +1,104 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/smsbridge/smsbridge/sms"
+)
+
+// PartState is where one part stands in its life: queued → submitting →
+// submitted → delivered | failed | expired.
+type PartState uint8
+
+const (
+	PartQueued     PartState = iota + 1 // waiting for NextAttempt
+	PartSubmitting                      // attempt recorded, submit under way; in doubt after a crash
+	PartSubmitted                       // the network accepted it; waiting for a receipt
+	PartDelivered                       // final
+	PartFailed                          // final
+	PartExpired                         // final: validity ran out
+	PartCancelled                       // final: cancelled by an operator
+)
+
+var partStateNames = [...]string{"", "queued", "submitting", "submitted", "delivered", "failed", "expired", "cancelled"}
+
+func (s PartState) String() string {
+	if int(s) < len(partStateNames) && s != 0 {
+		return partStateNames[s]
+	}
+	return fmt.Sprintf("PartState(%d)", s)
+}
+
+// Final reports whether the part will not change state again.
+func (s PartState) Final() bool { return s >= PartDelivered }
+
+// Notify says which delivery reports the sender asked for (RFC 3461 NOTIFY),
+// already resolved against the configured receipt mode.
+type Notify uint8
+
+const (
+	NotifySuccess Notify = 1 << iota
+	NotifyFailure
+	NotifyDelay
+)
+
+// Message is one accepted mail, with everything needed to send its SMS and
+// report on them. It is written once by Enqueue; parts change afterwards.
+type Message struct {
+	ID         string    // queue id
+	Received   time.Time // when it was accepted
+	Expires    time.Time // validity: parts not final by then expire
+	Sender     string    // envelope sender; "" for the null sender <>
+	Subject    string    // decoded Subject, for receipts
+	MessageID  string    // the mail's Message-ID header, for In-Reply-To
+	EnvID      string    // RFC 3461 ENVID
+	Ret        string    // RFC 3461 RET: "" | "HDRS" | "FULL"
+	Header     []byte    // the original header block, for reports
+	Recipients []Recipient
+}
+
+// Recipient is one destination number of a message.
+type Recipient struct {
+	Address  string // the RCPT TO address as given
+	Number   string // E.164
+	ORCPT    string // RFC 3461 ORCPT, as given
+	Notify   Notify
+	Reported bool // its final report has been handed on (or none was due)
+	Parts    []Part
+}
+
+// Part is one SMS segment and its delivery state.
+type Part struct {
+	Encoding sms.Encoding
+	Text     string
+	Payload  []byte // see transport.Part.Payload
+	Ref      uint8
+	Seq      int // 1-based within the recipient's parts
+	Total    int
+
+	State       PartState
+	Attempts    int
+	NextAttempt time.Time // meaningful while queued
+	Transport   string    // the transport of the last attempt
+	TransportID string    // the network's id, once submitted
+	Error       string    // the last error or final status text
+	Updated     time.Time // when State last changed
+}
+
+// PartKey names one part: message id, recipient index, part index (0-based).
+type PartKey struct {
+	Msg  string
+	Rcpt int
+	Part int
+}
+
+func (k PartKey) String() string { return fmt.Sprintf("%s/%d/%d", k.Msg, k.Rcpt, k.Part) }
+
+// RcptKey names one recipient of a message.
+type RcptKey struct {
+	Msg  string
+	Rcpt int
+}
+
+func (k RcptKey) String() string { return fmt.Sprintf("%s/%d", k.Msg, k.Rcpt) }

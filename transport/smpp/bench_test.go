@@ -1,0 +1,44 @@
+package smpp
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
+)
+
+// BenchmarkSubmit measures submits per second against smsctest over
+// loopback with as many senders as the window allows.
+func BenchmarkSubmit(b *testing.B) {
+	for _, window := range []int{1, 10, 50} {
+		b.Run(fmt.Sprintf("window=%d", window), func(b *testing.B) {
+			srv := startServer(b, smsctest.Options{})
+			cfg := testConfig(srv.Addr())
+			cfg.Window = window
+			tr := startTransport(b, cfg, newRecorder())
+			waitUp(b, tr)
+			p := gsmPart(b, "+14155550100", "benchmark")
+			ctx := ctxTimeout(b, time.Minute)
+			var left atomic.Int64
+			left.Store(int64(b.N))
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range window {
+				wg.Go(func() {
+					for left.Add(-1) >= 0 {
+						if _, err := tr.Send(ctx, p); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "submits/s")
+		})
+	}
+}

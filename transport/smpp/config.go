@@ -1,0 +1,136 @@
+// Package smpp is a transport.Transport over SMPP 3.4: it binds to an SMSC
+// (several binds if asked), keeps the links alive, submits parts within a
+// window per bind, classifies command statuses and turns deliver_sm into
+// receipts and inbound SMS. The PDU codec is our own (internal/pdu) so the
+// session loop controls sequence numbers, windows and receipts exactly.
+package smpp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Config describes one SMPP transport.
+type Config struct {
+	Name, Address, SystemID, Password, SystemType string
+
+	Bind            string // "transmitter" | "transceiver" | "receiver-pair"
+	Source          string // default source address
+	Window          int    // submits in flight per bind
+	Binds           int    // parallel binds
+	Long            string // "udh" | "sar" | "payload"
+	ReceiptIDFormat string // "auto" | "hex" | "dec"
+	EnquireLink     time.Duration
+	ResponseTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// Defaults applied by New to zero fields.
+const (
+	DefaultWindow          = 10
+	DefaultEnquireLink     = 30 * time.Second
+	DefaultResponseTimeout = 10 * time.Second
+)
+
+func (c *Config) setDefaults() {
+	if c.Name == "" {
+		c.Name = "smpp"
+	}
+	if c.Bind == "" {
+		c.Bind = "transceiver"
+	}
+	if c.Window <= 0 {
+		c.Window = DefaultWindow
+	}
+	if c.Binds <= 0 {
+		c.Binds = 1
+	}
+	if c.Long == "" {
+		c.Long = "udh"
+	}
+	if c.ReceiptIDFormat == "" {
+		c.ReceiptIDFormat = "auto"
+	}
+	if c.EnquireLink <= 0 {
+		c.EnquireLink = DefaultEnquireLink
+	}
+	if c.ResponseTimeout <= 0 {
+		c.ResponseTimeout = DefaultResponseTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// ErrConfig marks a configuration that no retry can mend.
+var ErrConfig = errors.New("smpp: bad configuration")
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.Address == "" {
+		errs = append(errs, errors.New("address is empty"))
+	}
+	if len(c.SystemID) > 15 {
+		errs = append(errs, errors.New("system_id longer than 15 characters"))
+	}
+	if len(c.Password) > 8 {
+		errs = append(errs, errors.New("password longer than 8 characters"))
+	}
+	if len(c.SystemType) > 12 {
+		errs = append(errs, errors.New("system_type longer than 12 characters"))
+	}
+	if _, err := bindKinds(c.Bind); err != nil {
+		errs = append(errs, err)
+	}
+	switch c.Long {
+	case "udh", "sar", "payload":
+	default:
+		errs = append(errs, fmt.Errorf("long = %q: want udh, sar or payload", c.Long))
+	}
+	switch c.ReceiptIDFormat {
+	case "auto", "hex", "dec":
+	default:
+		errs = append(errs, fmt.Errorf("receipt_id_format = %q: want auto, hex or dec", c.ReceiptIDFormat))
+	}
+	if c.Source != "" {
+		if _, _, _, err := sourceAddr(c.Source); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: transport %q: %w", ErrConfig, c.Name, err)
+	}
+	return nil
+}
+
+// bindKind is the kind of one SMPP bind.
+type bindKind uint8
+
+const (
+	transmitter bindKind = iota
+	receiver
+	transceiver
+)
+
+func (k bindKind) String() string {
+	return [...]string{"transmitter", "receiver", "transceiver"}[k]
+}
+
+func (k bindKind) canSubmit() bool  { return k != receiver }
+func (k bindKind) canReceive() bool { return k != transmitter }
+
+// bindKinds lists the binds one configured "bind" opens.
+func bindKinds(s string) ([]bindKind, error) {
+	switch s {
+	case "transmitter":
+		return []bindKind{transmitter}, nil
+	case "transceiver":
+		return []bindKind{transceiver}, nil
+	case "receiver-pair":
+		return []bindKind{transmitter, receiver}, nil
+	}
+	return nil, fmt.Errorf("bind = %q: want transmitter, transceiver or receiver-pair", s)
+}

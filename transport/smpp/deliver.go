@@ -1,0 +1,130 @@
+package smpp
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/smsbridge/smsbridge/transport"
+	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
+)
+
+// onDeliver handles a deliver_sm on the read loop: it decodes it, queues the
+// receipt or inbound SMS and only then acknowledges it, so nothing is acked
+// that was not handed on.
+func (t *Transport) onDeliver(ctx context.Context, s *session, p pdu.PDU) {
+	sm, err := pdu.DecodeSM(p.Body)
+	if err != nil {
+		s.log.Warn("smpp: bad deliver_sm", "err", err, "seq", p.Seq)
+		s.reply(p, pdu.GenericNack, pdu.StatusInvCmdLen, nil)
+		return
+	}
+	if sm.ESMClass&esmReceiptMask == esmReceipt {
+		t.onReceipt(ctx, s, sm)
+	} else {
+		t.onInbound(ctx, s, sm)
+	}
+	s.reply(p, pdu.DeliverSMResp, pdu.StatusOK, pdu.EncodeCString(""))
+}
+
+// receiptOf builds a receipt from a deliver_sm, preferring the TLVs to the
+// text. The returned id is the SMSC's, not yet matched to an issued one.
+func receiptOf(sm *pdu.SM) (transport.Receipt, string, error) {
+	text := sm.ShortMessage
+	if v, ok := sm.TLV(pdu.TagMessagePayload); ok && len(text) == 0 {
+		text = v
+	}
+	rt, err := ParseReceipt(string(text))
+	var r transport.Receipt
+	id := rt.ID
+	if v, ok := sm.TLV(pdu.TagReceiptedMessageID); ok {
+		if v = bytes.TrimRight(v, "\x00"); len(v) > 0 {
+			id, err = string(v), nil
+		}
+	}
+	r.State, r.ErrorCode, r.Done = rt.State, rt.Err, rt.DoneDate
+	if v, ok := sm.TLV(pdu.TagMessageState); ok {
+		if n, ok := pdu.UintValue(v); ok {
+			r.State, err = stateFromTLV(n), nil
+		}
+	}
+	if err == nil && id == "" {
+		err = ErrNotReceipt
+	}
+	return r, id, err
+}
+
+func (t *Transport) onReceipt(ctx context.Context, s *session, sm *pdu.SM) {
+	r, rid, err := receiptOf(sm)
+	if err != nil {
+		s.log.Warn("smpp: unreadable delivery receipt", "err", err, "text", string(sm.ShortMessage))
+		return
+	}
+	r.Transport = t.cfg.Name
+	if id, ok := t.ids.resolve(rid); ok {
+		r.MessageID = id
+		t.emitReceipt(ctx, r)
+		return
+	}
+	// The receipt may have overtaken its submit_sm_resp: wait a little for
+	// the id to be issued before falling back to a conversion.
+	go t.parkReceipt(ctx, r, rid)
+}
+
+func (t *Transport) parkReceipt(ctx context.Context, r transport.Receipt, rid string) {
+	timer := time.NewTimer(t.cfg.ResponseTimeout)
+	defer timer.Stop()
+	for {
+		ch := t.ids.wait()
+		if id, ok := t.ids.resolve(rid); ok {
+			r.MessageID = id
+			t.emitReceipt(ctx, r)
+			return
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			r.MessageID = t.ids.fallback(rid)
+			t.emitReceipt(ctx, r)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (t *Transport) emitReceipt(ctx context.Context, r transport.Receipt) {
+	if !t.emit(ctx, func(h transport.Handler) { h.HandleReceipt(r) }) {
+		t.log.Warn("smpp: receipt dropped at shutdown", "smsc_id", r.MessageID, "state", r.State.String())
+	}
+}
+
+func (t *Transport) onInbound(ctx context.Context, s *session, sm *pdu.SM) {
+	in, complete := t.inbox.add(sm, time.Now())
+	if !complete {
+		return
+	}
+	in.Transport = t.cfg.Name
+	if !t.emit(ctx, func(h transport.Handler) { h.HandleInbound(in) }) {
+		s.log.Warn("smpp: inbound SMS dropped at shutdown", "from", in.From)
+	}
+}
+
+// sweepInbound hands on incomplete concatenated SMS whose missing parts
+// are overdue.
+func (t *Transport) sweepInbound(ctx context.Context) {
+	tick := time.NewTicker(inboundTimeout / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			for _, in := range t.inbox.expire(now) {
+				in.Transport = t.cfg.Name
+				t.log.Warn("smpp: concatenated SMS incomplete, handing on what came", "from", in.From)
+				t.emit(ctx, func(h transport.Handler) { h.HandleInbound(in) })
+			}
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package smpp
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/sms"
+	"github.com/smsbridge/smsbridge/transport"
+	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
+)
+
+// recorder is a transport.Handler that keeps what it gets.
+type recorder struct {
+	mu       sync.Mutex
+	receipts []transport.Receipt
+	inbound  []transport.Inbound
+	changed  chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+
+func (r *recorder) HandleReceipt(x transport.Receipt) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.receipts = append(r.receipts, x)
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+func (r *recorder) HandleInbound(x transport.Inbound) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inbound = append(r.inbound, x)
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// waitFor polls cond at each event until it holds or d passes.
+func (r *recorder) waitFor(t *testing.T, d time.Duration, cond func(*recorder) bool) {
+	t.Helper()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		ok, ch := cond(r), r.changed
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("condition not met within %s", d)
+		}
+	}
+}
+
+func startServer(t testing.TB, opt smsctest.Options) *smsctest.Server {
+	t.Helper()
+	srv, err := smsctest.Start(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func testConfig(addr string) Config {
+	return Config{
+		Name: "smsc", Address: addr, SystemID: "user", Password: "pw",
+		Source: "SMSBRIDGE", Window: 10, Binds: 1, Bind: "transceiver",
+		EnquireLink: 5 * time.Second, ResponseTimeout: 2 * time.Second,
+	}
+}
+
+// startTransport runs a transport until the test ends.
+func startTransport(t testing.TB, cfg Config, h transport.Handler) *Transport {
+	t.Helper()
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.minBackoff = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx, h) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return tr
+}
+
+func waitUp(t testing.TB, tr *Transport) {
+	t.Helper()
+	for range 300 {
+		if tr.Up() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("transport did not bind within 3s")
+}
+
+func gsmPart(t testing.TB, to, text string) *transport.Part {
+	t.Helper()
+	septets, err := sms.EncodeGSM7(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &transport.Part{Key: "k", To: to, Encoding: sms.GSM7, Text: text, Payload: septets}
+}
+
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,213 @@
+package smpp
+
+import (
+	"encoding/binary"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/smsbridge/smsbridge/sms"
+	"github.com/smsbridge/smsbridge/transport"
+	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
+)
+
+// inboundTimeout is how long the parts of a concatenated SMS may take to
+// arrive; after it, what came is handed on.
+const inboundTimeout = 2 * time.Minute
+
+// maxPendingSets bounds memory held by incomplete concatenated SMS.
+const maxPendingSets = 10000
+
+// concat is the concatenation information of one part.
+type concat struct {
+	ref        uint16
+	total, seq int
+}
+
+// parseUDH reads a user data header at the start of b. It returns the
+// concatenation element if there is one, and the rest of b after the header.
+func parseUDH(b []byte) (c concat, ok bool, rest []byte, valid bool) {
+	if len(b) == 0 || int(b[0])+1 > len(b) {
+		return concat{}, false, b, false
+	}
+	hdr, rest := b[1:int(b[0])+1], b[int(b[0])+1:]
+	for len(hdr) >= 2 {
+		iei, n := hdr[0], int(hdr[1])
+		if 2+n > len(hdr) {
+			return concat{}, false, rest, false
+		}
+		v := hdr[2 : 2+n]
+		switch {
+		case iei == 0x00 && n == 3:
+			c, ok = concat{ref: uint16(v[0]), total: int(v[1]), seq: int(v[2])}, true
+		case iei == 0x08 && n == 4:
+			c, ok = concat{ref: binary.BigEndian.Uint16(v), total: int(v[2]), seq: int(v[3])}, true
+		}
+		hdr = hdr[2+n:]
+	}
+	return c, ok && c.total > 0 && c.seq >= 1 && c.seq <= c.total, rest, true
+}
+
+// sarConcat reads the SAR TLVs of a deliver_sm.
+func sarConcat(sm *pdu.SM) (concat, bool) {
+	ref, ok1 := sm.TLV(pdu.TagSARMsgRefNum)
+	tot, ok2 := sm.TLV(pdu.TagSARTotalSegments)
+	seq, ok3 := sm.TLV(pdu.TagSARSegmentSeqnum)
+	if !ok1 || !ok2 || !ok3 {
+		return concat{}, false
+	}
+	r, _ := pdu.UintValue(ref)
+	n, _ := pdu.UintValue(tot)
+	s, _ := pdu.UintValue(seq)
+	c := concat{ref: uint16(r), total: int(n), seq: int(s)}
+	return c, c.total > 0 && c.seq >= 1 && c.seq <= c.total
+}
+
+// decodeText turns a short message into text by its data coding.
+func decodeText(dc byte, b []byte) string {
+	switch {
+	case dc == dcDefault || (dc&0xF0 == 0xF0 && dc&0x04 == 0):
+		return sms.DecodeGSM7(b)
+	case dc == dcUCS2:
+		return sms.DecodeUCS2(b)
+	case dc == dcLatin1:
+		return latin1(b)
+	case dc == dcIA5 && utf8.Valid(b):
+		return string(b)
+	case dc == dcIA5:
+		return latin1(b)
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return latin1(b)
+}
+
+func latin1(b []byte) string {
+	rs := make([]rune, len(b))
+	for i, c := range b {
+		rs[i] = rune(c)
+	}
+	return string(rs)
+}
+
+// fromAddr writes an international number in E.164.
+func fromAddr(ton byte, addr string) string {
+	if ton == tonInternational && allDigits(addr) {
+		return "+" + addr
+	}
+	return addr
+}
+
+type setKey struct {
+	from, to string
+	ref      uint16
+	total    int
+}
+
+type pendingSet struct {
+	parts map[int]inPart
+	first time.Time
+}
+
+type inPart struct {
+	dc   byte
+	data []byte
+}
+
+// reassembler joins the parts of concatenated inbound SMS.
+type reassembler struct {
+	timeout time.Duration
+	mu      sync.Mutex
+	sets    map[setKey]*pendingSet
+}
+
+func newReassembler(timeout time.Duration) *reassembler {
+	return &reassembler{timeout: timeout, sets: make(map[setKey]*pendingSet)}
+}
+
+// add takes one deliver_sm; it returns the inbound SMS once it is whole.
+func (r *reassembler) add(sm *pdu.SM, now time.Time) (transport.Inbound, bool) {
+	data := sm.ShortMessage
+	if v, ok := sm.TLV(pdu.TagMessagePayload); ok && len(data) == 0 {
+		data = v
+	}
+	c, isConcat := sarConcat(sm)
+	if sm.ESMClass&esmUDHI != 0 {
+		uc, ok, rest, _ := parseUDH(data)
+		data = rest
+		if ok && !isConcat {
+			c, isConcat = uc, true
+		}
+	}
+	in := transport.Inbound{From: fromAddr(sm.SourceTON, sm.Source), To: fromAddr(sm.DestTON, sm.Dest), Received: now}
+	if !isConcat || c.total == 1 {
+		in.Text = decodeText(sm.DataCoding, data)
+		return in, true
+	}
+	return r.addPart(in, c, inPart{dc: sm.DataCoding, data: data})
+}
+
+func (r *reassembler) addPart(in transport.Inbound, c concat, p inPart) (transport.Inbound, bool) {
+	k := setKey{from: in.From, to: in.To, ref: c.ref, total: c.total}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	set := r.sets[k]
+	if set == nil {
+		if len(r.sets) >= maxPendingSets {
+			// Memory bound reached: hand the part on alone rather than grow.
+			in.Text = decodeText(p.dc, p.data)
+			return in, true
+		}
+		set = &pendingSet{parts: make(map[int]inPart, c.total), first: in.Received}
+		r.sets[k] = set
+	}
+	set.parts[c.seq] = p
+	if len(set.parts) < c.total {
+		return transport.Inbound{}, false
+	}
+	delete(r.sets, k)
+	in.Text = joinParts(set.parts)
+	return in, true
+}
+
+// expire removes the sets older than the timeout and returns what they hold.
+func (r *reassembler) expire(now time.Time) []transport.Inbound {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []transport.Inbound
+	for k, set := range r.sets {
+		if now.Sub(set.first) < r.timeout {
+			continue
+		}
+		delete(r.sets, k)
+		out = append(out, transport.Inbound{From: k.from, To: k.to, Received: set.first, Text: joinParts(set.parts)})
+	}
+	return out
+}
+
+// joinParts decodes the parts in order. Parts sharing one data coding are
+// joined before decoding, so a UCS-2 surrogate pair cut across parts is kept.
+func joinParts(parts map[int]inPart) string {
+	seqs := make([]int, 0, len(parts))
+	for s := range parts {
+		seqs = append(seqs, s)
+	}
+	sort.Ints(seqs)
+	same := true
+	var all []byte
+	for _, s := range seqs {
+		same = same && parts[s].dc == parts[seqs[0]].dc
+		all = append(all, parts[s].data...)
+	}
+	if same && len(seqs) > 0 {
+		return decodeText(parts[seqs[0]].dc, all)
+	}
+	var b strings.Builder
+	for _, s := range seqs {
+		b.WriteString(decodeText(parts[s].dc, parts[s].data))
+	}
+	return b.String()
+}

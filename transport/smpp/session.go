@@ -1,0 +1,220 @@
+package smpp
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
+)
+
+var (
+	errNoResponse = errors.New("smpp: no response in time")
+	errLinkDown   = errors.New("smpp: link closed")
+	errUnbound    = errors.New("smpp: SMSC sent unbind")
+)
+
+// writeError is a failure to write a request: the SMSC cannot have read a
+// whole PDU, so the request was not accepted.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return "smpp: write: " + e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// session is one TCP connection and its bind. Its read loop owns the
+// connection's input; writes are serialised by wmu; requests wait for their
+// response by sequence number.
+type session struct {
+	conn    net.Conn
+	kind    bindKind
+	log     *slog.Logger
+	timeout time.Duration
+	// onRequest handles a request from the SMSC other than enquire_link and
+	// unbind (deliver_sm above all); it runs on the read loop.
+	onRequest func(*session, pdu.PDU)
+
+	seq   atomic.Uint32
+	slots chan struct{} // window: one token per submit in flight
+
+	wmu sync.Mutex
+
+	mu      sync.Mutex
+	pending map[uint32]chan pdu.PDU
+
+	done      chan struct{}
+	closeOnce sync.Once
+	err       error // why done was closed; read after <-done
+}
+
+func newSession(conn net.Conn, kind bindKind, window int, timeout time.Duration, log *slog.Logger) *session {
+	return &session{
+		conn:    conn,
+		kind:    kind,
+		log:     log,
+		timeout: timeout,
+		slots:   make(chan struct{}, window),
+		pending: make(map[uint32]chan pdu.PDU),
+		done:    make(chan struct{}),
+	}
+}
+
+// nextSeq returns a sequence number in 1..0x7FFFFFFF, as SMPP requires.
+func (s *session) nextSeq() uint32 {
+	for {
+		if v := s.seq.Add(1) & 0x7FFFFFFF; v != 0 {
+			return v
+		}
+	}
+}
+
+// fail closes the session once, recording why.
+func (s *session) fail(err error) {
+	s.closeOnce.Do(func() {
+		s.err = err
+		close(s.done)
+		s.conn.Close()
+	})
+}
+
+func (s *session) write(p pdu.PDU) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.conn.SetWriteDeadline(time.Now().Add(s.timeout)); err != nil {
+		s.fail(err)
+		return &writeError{err}
+	}
+	if _, err := s.conn.Write(p.Bytes()); err != nil {
+		s.fail(err)
+		return &writeError{err}
+	}
+	return nil
+}
+
+// request sends a request and waits for its response. After the write
+// succeeded, any error but a response means the outcome is unknown.
+func (s *session) request(ctx context.Context, id uint32, body []byte) (pdu.PDU, error) {
+	seq := s.nextSeq()
+	ch := make(chan pdu.PDU, 1)
+	s.mu.Lock()
+	s.pending[seq] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, seq)
+		s.mu.Unlock()
+	}()
+	if err := s.write(pdu.PDU{ID: id, Seq: seq, Body: body}); err != nil {
+		return pdu.PDU{}, err
+	}
+	timer := time.NewTimer(s.timeout)
+	defer timer.Stop()
+	select {
+	case resp := <-ch:
+		return resp, nil
+	case <-timer.C:
+		return pdu.PDU{}, fmt.Errorf("%w (%s)", errNoResponse, s.timeout)
+	case <-s.done:
+		return pdu.PDU{}, fmt.Errorf("%w: %w", errLinkDown, s.err)
+	case <-ctx.Done():
+		return pdu.PDU{}, ctx.Err()
+	}
+}
+
+// readLoop reads PDUs until the connection fails.
+func (s *session) readLoop() {
+	r := bufio.NewReaderSize(s.conn, 16*1024)
+	for {
+		p, err := pdu.Read(r)
+		if err != nil {
+			s.fail(fmt.Errorf("smpp: read: %w", err))
+			return
+		}
+		switch {
+		case p.IsResponse():
+			s.resolve(p)
+		case p.ID == pdu.EnquireLink:
+			s.reply(p, pdu.EnquireLinkResp, pdu.StatusOK, nil)
+		case p.ID == pdu.Unbind:
+			s.reply(p, pdu.UnbindResp, pdu.StatusOK, nil)
+			s.fail(errUnbound)
+			return
+		case p.ID == pdu.AlertNotification:
+			// No response is defined for alert_notification.
+		case p.ID == pdu.DeliverSM && s.onRequest != nil:
+			s.onRequest(s, p)
+		default:
+			s.reply(p, pdu.GenericNack, pdu.StatusInvCmdID, nil)
+		}
+	}
+}
+
+// reply answers request p; a failure closes the session, which is all the
+// read loop could do about it.
+func (s *session) reply(p pdu.PDU, id, status uint32, body []byte) {
+	_ = s.write(pdu.PDU{ID: id, Status: status, Seq: p.Seq, Body: body})
+}
+
+// resolve hands a response (generic_nack included) to its waiting request.
+func (s *session) resolve(p pdu.PDU) {
+	s.mu.Lock()
+	ch, ok := s.pending[p.Seq]
+	delete(s.pending, p.Seq)
+	s.mu.Unlock()
+	if !ok {
+		s.log.Debug("smpp: response to no pending request", "command_id", fmt.Sprintf("0x%08X", p.ID), "seq", p.Seq)
+		return
+	}
+	ch <- p
+}
+
+// keepAlive sends enquire_link every interval and closes the session when
+// one goes unanswered.
+func (s *session) keepAlive(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		resp, err := s.request(context.Background(), pdu.EnquireLink, nil)
+		if err == nil && resp.ID != pdu.EnquireLinkResp {
+			err = fmt.Errorf("smpp: enquire_link answered by 0x%08X", resp.ID)
+		}
+		if err != nil {
+			s.fail(fmt.Errorf("smpp: enquire_link: %w", err))
+			return
+		}
+	}
+}
+
+// drain waits up to d for the submits in flight to finish, by taking every
+// window slot.
+func (s *session) drain(d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for range cap(s.slots) {
+		select {
+		case s.slots <- struct{}{}:
+		case <-timer.C:
+			return
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// unbind ends the session politely, then closes it.
+func (s *session) unbind() {
+	if _, err := s.request(context.Background(), pdu.Unbind, nil); err != nil {
+		s.log.Debug("smpp: unbind", "err", err)
+	}
+	s.fail(errLinkDown)
+}

@@ -121,3 +121,27 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Fatalf("Load(missing) = %v", err)
 	}
 }
+
+func TestDerivedTables(t *testing.T) {
+	t.Parallel()
+	c, err := Load("smpp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.NumberPolicy()
+	if p.DefaultRegion != "US" || !p.Strict || !slices.Equal(p.AllowedCountries, []string{"US", "CA"}) || p.AllowPremium {
+		t.Errorf("policy = %+v", p)
+	}
+	if _, err := p.Normalize("+442079460958"); err == nil {
+		t.Error("policy admits GB though allowed_countries is US, CA")
+	}
+	routes := c.RouteTable()
+	r, ok := routes.Match("+442079460958")
+	if !ok || r.Prefix != "+" || r.Source != "15550100" || !slices.Equal(r.Transports, []string{"smsc"}) {
+		t.Errorf("Match = %+v, %v", r, ok)
+	}
+	routes[0].Transports[0] = "changed"
+	if c.Routes[0].Transports[0] != "smsc" {
+		t.Error("RouteTable shares slices with the Config")
+	}
+}

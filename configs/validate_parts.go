@@ -77,19 +77,11 @@ func (cfg *Config) validateInbound(c *checker) {
 	c.positive("inbound.conversation_ttl", cfg.Inbound.ConversationTTL)
 }
 
-func (cfg *Config) numberPolicy() carriers.NumberPolicy {
-	return carriers.NumberPolicy{
-		DefaultRegion:    cfg.SMS.DefaultRegion,
-		Strict:           cfg.SMS.StrictNumbers,
-		AllowedCountries: cfg.SMS.AllowedCountries,
-	}
-}
-
 func (cfg *Config) validateAliases(c *checker) {
 	if !carriers.KnownRegion(cfg.SMS.DefaultRegion) {
 		return // numbers cannot be read; default_region is reported
 	}
-	policy := cfg.numberPolicy()
+	policy := cfg.NumberPolicy()
 	for _, name := range slices.Sorted(maps.Keys(cfg.Aliases)) {
 		numbers := cfg.Aliases[name]
 		p := joinPath("aliases", name)
@@ -110,7 +102,7 @@ func (cfg *Config) validateAliases(c *checker) {
 // normalizeAliases rewrites alias numbers in E.164, once Validate has
 // accepted them all.
 func (cfg *Config) normalizeAliases() {
-	policy := cfg.numberPolicy()
+	policy := cfg.NumberPolicy()
 	for _, numbers := range cfg.Aliases {
 		for i, n := range numbers {
 			if e, err := policy.Normalize(n); err == nil {

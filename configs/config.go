@@ -70,7 +70,7 @@ type Transport struct {
 	SystemID        string   `toml:"system_id"`
 	Password        string   `toml:"password"`
 	SystemType      string   `toml:"system_type"`
-	Bind            string   `toml:"bind"` // transmitter | transceiver
+	Bind            string   `toml:"bind"` // transmitter | transceiver | transmitter+receiver
 	Source          string   `toml:"source"`
 	Rate            float64  `toml:"rate"`   // submits per second; 0 = no limit
 	Window          int      `toml:"window"` // submits in flight per bind
@@ -79,6 +79,8 @@ type Transport struct {
 	ReceiptIDFormat string   `toml:"receipt_id_format"` // auto | hex | dec
 	EnquireLink     Duration `toml:"enquire_link"`
 	ResponseTimeout Duration `toml:"response_timeout"`
+	GSM7Coding      string   `toml:"gsm7_coding"`  // unpacked | packed: how data_coding 0 carries GSM-7
+	ASCIICoding     string   `toml:"ascii_coding"` // gsm7 | ia5 | latin1: data_coding for encoding = "ascii"
 
 	// modem
 	Device       string   `toml:"device"`

@@ -270,3 +270,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestInlineTransportKeepsExplicitValues(t *testing.T) {
+	t.Parallel()
+	src := `transports = [{name = "s", type = "simulator", delivery_delay = "0s"}, {name = "m", type = "modem", device = "/dev/x", daily_limit = 0}]`
+	c, err := Parse([]byte(src), "i.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Transports[0].DeliveryDelay.Duration != 0 || c.Transports[1].DailyLimit != 0 || c.Transports[1].Baud != 115200 {
+		t.Errorf("transports = %+v", c.Transports)
+	}
+}

@@ -81,6 +81,8 @@ func transportDefaults(t *Transport, set func(key string) bool) {
 		fill("receipt_id_format", func() { t.ReceiptIDFormat = "auto" })
 		fill("enquire_link", func() { t.EnquireLink = dur(30 * time.Second) })
 		fill("response_timeout", func() { t.ResponseTimeout = dur(10 * time.Second) })
+		fill("gsm7_coding", func() { t.GSM7Coding = "unpacked" })
+		fill("ascii_coding", func() { t.ASCIICoding = "gsm7" })
 	case "modem":
 		fill("baud", func() { t.Baud = 115200 })
 		fill("daily_limit", func() { t.DailyLimit = 500 })

@@ -154,15 +154,27 @@ func unknownKeys(name string, md toml.MetaData, loc *locator) error {
 // applyTransportDefaults fills each [[transports]] entry's unset keys; raw is
 // the generic decoding, which tells which keys each entry wrote.
 func applyTransportDefaults(c *Config, raw map[string]any) {
-	entries, _ := raw["transports"].([]map[string]any)
 	for i := range c.Transports {
-		var entry map[string]any
-		if i < len(entries) {
-			entry = entries[i]
-		}
+		entry := rawEntry(raw["transports"], i)
 		transportDefaults(&c.Transports[i], func(key string) bool {
 			_, ok := entry[key]
 			return ok
 		})
 	}
+}
+
+// rawEntry is entry i of an array of tables, written [[x]] or inline.
+func rawEntry(v any, i int) map[string]any {
+	switch a := v.(type) {
+	case []map[string]any:
+		if i < len(a) {
+			return a[i]
+		}
+	case []any:
+		if i < len(a) {
+			m, _ := a[i].(map[string]any)
+			return m
+		}
+	}
+	return nil
 }

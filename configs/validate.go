@@ -66,7 +66,7 @@ func (c *checker) hostPort(path, v string) {
 func (c *checker) address(path, v string) {
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Name != "" || !strings.Contains(a.Address, "@") {
-		c.add(path, "%q is not a mail address", v)
+		c.add(path, "%q is not a plain mail address (user@domain)", v)
 	}
 }
 

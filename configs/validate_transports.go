@@ -38,7 +38,9 @@ func validateSMPP(c *checker, p string, t *Transport) {
 	} else {
 		c.hostPort(p+".address", t.Address)
 	}
-	c.oneOf(p+".bind", t.Bind, "transmitter", "transceiver")
+	c.oneOf(p+".bind", t.Bind, "transmitter", "transceiver", "transmitter+receiver")
+	c.oneOf(p+".gsm7_coding", t.GSM7Coding, "unpacked", "packed")
+	c.oneOf(p+".ascii_coding", t.ASCIICoding, "gsm7", "ia5", "latin1")
 	if t.Rate < 0 || !finite(t.Rate) {
 		c.add(p+".rate", "must be 0 (no limit) or more")
 	}
@@ -102,6 +104,8 @@ var (
 		{"receipt_id_format", func(t *Transport) bool { return t.ReceiptIDFormat != "" }},
 		{"enquire_link", func(t *Transport) bool { return t.EnquireLink.Duration != 0 }},
 		{"response_timeout", func(t *Transport) bool { return t.ResponseTimeout.Duration != 0 }},
+		{"gsm7_coding", func(t *Transport) bool { return t.GSM7Coding != "" }},
+		{"ascii_coding", func(t *Transport) bool { return t.ASCIICoding != "" }},
 	}
 	modemKeys = []typeKey{
 		{"device", func(t *Transport) bool { return t.Device != "" }},

@@ -14,13 +14,14 @@ import (
 )
 
 const (
-	leaseBatch    = 512              // parts read from the store per round, at most
-	idleRecheck   = time.Second      // how often to look again while a transport is down or full
-	sendTimeout   = time.Minute      // one submit, including waiting for a bind
-	retryFloor    = 2 * time.Second  // first retry delay
-	retryCeiling  = 10 * time.Minute // retry delays never exceed this
-	overdueGrace  = time.Hour        // a submitted part gets this long past validity for its receipt
-	sweepInterval = time.Minute
+	leaseBatch       = 512              // parts read from the store per round, at most
+	idleRecheck      = time.Second      // how often to look again while a transport is down or full
+	sendTimeout      = time.Minute      // one submit, including waiting for a bind
+	retryFloor       = 2 * time.Second  // first retry delay
+	retryCeiling     = 10 * time.Minute // retry delays never exceed this
+	overdueGrace     = time.Hour        // a submitted part gets this long past validity for its receipt
+	sweepInterval    = time.Minute
+	defaultRetention = 7 * 24 * time.Hour
 )
 
 // up is implemented by transports that can tell whether they can send now.
@@ -115,6 +116,7 @@ func (d *dispatcher) run(ctx context.Context, drain time.Duration) {
 		case <-timer.C:
 		case <-sweep.C:
 			d.expireOverdue(ctx)
+			d.purge(ctx)
 		}
 		wait := d.fill(ctx)
 		timer.Reset(wait)
@@ -361,5 +363,20 @@ func (d *dispatcher) expireOverdue(ctx context.Context) {
 	}
 	for _, k := range keys {
 		d.finish(ctx, k, store.PartExpired, "no delivery receipt before the validity period ended")
+	}
+}
+
+// purge deletes messages that are final and reported, once they are older
+// than the retention, so the queue file does not grow without bound.
+func (d *dispatcher) purge(ctx context.Context) {
+	keep := d.g.cfg.Retention
+	if keep <= 0 {
+		keep = defaultRetention
+	}
+	n, err := d.g.st.Purge(ctx, d.g.now().Add(-keep))
+	if err != nil {
+		d.g.log.Error("purging finished messages", "err", err)
+	} else if n > 0 {
+		d.g.log.Info("purged finished messages", "count", n)
 	}
 }

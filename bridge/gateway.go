@@ -33,6 +33,23 @@ type Store interface {
 	Unreported(limit int) ([]store.RcptKey, error)
 	MarkReported(ctx context.Context, k store.RcptKey) error
 	Overdue(t time.Time, limit int) ([]store.PartKey, error)
+	Original(id string) ([]byte, error)
+	Purge(ctx context.Context, before time.Time) (int, error)
+
+	QueueMail(ctx context.Context, m *store.OutMail, what store.MailFor) error
+	DueMail(now time.Time, limit int) ([]store.OutMail, error)
+	NextMail() (time.Time, bool, error)
+	MailSent(ctx context.Context, id string) error
+	MailRetry(ctx context.Context, id string, next time.Time, reason string) error
+
+	DelayDue(before time.Time, limit int) ([]store.RcptKey, error)
+	DelayDone(ctx context.Context, k store.RcptKey) error
+
+	Conversation(number string) (store.Conversation, bool, error)
+	SetConversation(ctx context.Context, number string, c store.Conversation) error
+	OptOut(ctx context.Context, number string, at time.Time) error
+	OptIn(ctx context.Context, number string) error
+	OptedOut(number string) (bool, time.Time, error)
 }
 
 // Mailer delivers the mail the bridge writes (delivery reports).
@@ -58,12 +75,21 @@ type Config struct {
 	Text                 mailtext.Options
 	SMS                  sms.Options
 	Validity             time.Duration
-	ReceiptMode          string // all | failure | none
-	ReportFrom           string
+	ReceiptMode          string        // all | failure | none
+	ReportFrom           string        // From of reports
+	DelayAfter           time.Duration // one "delayed" report after this long; 0 = never
+	Retention            time.Duration // finished messages are purged this long after arrival; 0 = 7 days
 
-	// RetryFloor and RetryCeiling bound the retry backoff; zero means the
-	// defaults (2s, 10m).
+	// Two-way: where SMS from phones go, and the keyword answers.
+	InboundDefaultTo string        // when no conversation matches
+	ConversationTTL  time.Duration // how long a mail to a number routes its replies
+	Keywords         Keywords
+
+	// RetryFloor and RetryCeiling bound the retry backoff of SMS; zero means
+	// the defaults (2s, 10m). MailRetryFloor is the first retry delay of the
+	// gateway's own mail (default 30s).
 	RetryFloor, RetryCeiling time.Duration
+	MailRetryFloor           time.Duration
 }
 
 // Gateway accepts mail for SMS and sees every part to a final state.
@@ -79,6 +105,7 @@ type Gateway struct {
 	dispatch *dispatcher
 	receipts *receiptMatcher
 	reports  *reporter
+	outbox   *outbox
 	refs     refCounter
 }
 
@@ -124,6 +151,7 @@ func New(cfg Config, opt Options) (*Gateway, error) {
 	g.refs.seed()
 	g.receipts = newReceiptMatcher(g)
 	g.reports = newReporter(g)
+	g.outbox = newOutbox(g)
 	g.dispatch = newDispatcher(g)
 	return g, nil
 }
@@ -156,9 +184,10 @@ func (g *Gateway) Run(ctx context.Context, drain time.Duration) error {
 	}
 
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); g.receipts.run(tctx) }()
 	go func() { defer wg.Done(); g.reports.run(tctx) }()
+	go func() { defer wg.Done(); g.outbox.run(tctx) }()
 
 	g.dispatch.run(ctx, drain)
 	stopTransports()

@@ -120,7 +120,7 @@ func testConfig() Config {
 		SMS:         sms.Options{Mode: sms.ModeGSM7, Split: sms.SplitUDH, MaxParts: 6, Truncate: true},
 		Validity:    time.Hour,
 		ReceiptMode: "all",
-		RetryFloor:  10 * time.Millisecond, RetryCeiling: 50 * time.Millisecond,
+		RetryFloor:  10 * time.Millisecond, RetryCeiling: 50 * time.Millisecond, MailRetryFloor: 10 * time.Millisecond,
 	}
 }
 
@@ -206,8 +206,11 @@ func TestRecipientAnswers(t *testing.T) {
 	}
 }
 
-// nopStore satisfies Store for tests that never reach it.
+// nopStore satisfies Store for tests that only check recipients: nobody
+// has opted out.
 type nopStore struct{ Store }
+
+func (nopStore) OptedOut(string) (bool, time.Time, error) { return false, time.Time{}, nil }
 
 func TestDeliveredReport(t *testing.T) {
 	t.Parallel()
@@ -298,7 +301,7 @@ func TestReportRetriedAndNeverToNullSender(t *testing.T) {
 		return "", transport.Permanent("", errors.New("rejected"))
 	})
 	mailer := newFakeMailer()
-	mailer.failures = 1
+	mailer.failures = 3
 	g, st := startTestGateway(t, testConfig(), tr, mailer)
 	nullID, err := submit(t, g, "", []string{"4151234567@sms.test"}, "Subject: bounce\r\n\r\nhello\r\n")
 	if err != nil {
@@ -338,6 +341,21 @@ func TestSubmitRefusals(t *testing.T) {
 		var se *smtpd.Error
 		if !errors.As(err, &se) || se.Code != 554 || se.Enhanced != [3]int{5, 6, 0} {
 			t.Errorf("%s: %v, want 554 5.6.0", name, err)
+		}
+	}
+}
+
+func TestParseKeyword(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]keyword{
+		"STOP": keywordStop, "stop": keywordStop, " Stop. ": keywordStop, "STOPALL": keywordStop, "unsubscribe": keywordStop,
+		"Cancel": keywordStop, "END": keywordStop, "quit!": keywordStop,
+		"START": keywordStart, "unstop": keywordStart,
+		"HELP": keywordHelp, "info?": keywordHelp,
+		"stop it": noKeyword, "please stop": noKeyword, "": noKeyword, "STOPP": noKeyword,
+	} {
+		if got := parseKeyword(text); got != want {
+			t.Errorf("parseKeyword(%q) = %d, want %d", text, got, want)
 		}
 	}
 }

@@ -21,6 +21,7 @@ const (
 type receiptMatcher struct {
 	g    *Gateway
 	ch   chan transport.Receipt
+	in   chan transport.Inbound
 	done chan struct{} // closed when matching stops
 
 	mu        sync.Mutex // held across Lookup-or-park, and by submitted
@@ -30,7 +31,7 @@ type receiptMatcher struct {
 }
 
 func newReceiptMatcher(g *Gateway) *receiptMatcher {
-	return &receiptMatcher{g: g, ch: make(chan transport.Receipt, receiptQueue), done: make(chan struct{}),
+	return &receiptMatcher{g: g, ch: make(chan transport.Receipt, receiptQueue), in: make(chan transport.Inbound, receiptQueue), done: make(chan struct{}),
 		early: map[string]transport.Receipt{}, earlyAt: map[string]time.Time{}}
 }
 
@@ -46,10 +47,13 @@ func (m *receiptMatcher) HandleReceipt(r transport.Receipt) {
 	}
 }
 
-// HandleInbound implements transport.Handler.
+// HandleInbound implements transport.Handler: SMS from phones queue with
+// the receipts, so both see the store in the order they came.
 func (m *receiptMatcher) HandleInbound(in transport.Inbound) {
-	m.g.log.Info("SMS received from a phone; two-way mail is not configured, so it is only logged",
-		"transport", in.Transport, "from", in.From, "to", in.To, "chars", len([]rune(in.Text)))
+	select {
+	case m.in <- in:
+	case <-m.done:
+	}
 }
 
 func (m *receiptMatcher) run(ctx context.Context) {
@@ -62,6 +66,8 @@ func (m *receiptMatcher) run(ctx context.Context) {
 			return
 		case r := <-m.ch:
 			m.match(ctx, r)
+		case in := <-m.in:
+			m.inbound(ctx, in)
 		case <-sweep.C:
 			m.dropStale()
 		}

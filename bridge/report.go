@@ -12,13 +12,14 @@ import (
 
 const (
 	reportBatch    = 100
-	reportInterval = 30 * time.Second // look for unreported recipients at least this often
-	reportMaxDelay = 10 * time.Minute // longest pause after failed report deliveries
+	reportInterval = 30 * time.Second // look for due reports at least this often
+	reportRetry    = 10 * time.Second // after a store error
 )
 
-// reporter sends one report per recipient once all its parts are final. The
-// store's "unreported" set is the outbox: a report is marked only after the
-// mail is handed on, so a crash or a smarthost outage delays it, never loses it.
+// reporter writes one report per recipient once all its parts are final,
+// and delay notices for recipients still not final after DelayAfter. A
+// report goes into the outbox in the same commit that marks the recipient
+// reported, so a crash neither loses nor repeats it.
 type reporter struct {
 	g      *Gateway
 	kickCh chan struct{}
@@ -34,7 +35,6 @@ func (r *reporter) kick() {
 }
 
 func (r *reporter) run(ctx context.Context) {
-	failures := 0
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -44,21 +44,33 @@ func (r *reporter) run(ctx context.Context) {
 		case <-r.kickCh:
 		case <-timer.C:
 		}
-		wait := reportInterval
+		wait := r.interval()
 		if err := r.round(ctx); err != nil {
-			failures++
-			wait = min(time.Duration(1<<min(failures, 10))*time.Second, reportMaxDelay)
-			r.g.log.Warn("delivering reports failed; will retry", "in", wait.String(), "err", err)
-		} else {
-			failures = 0
+			wait = reportRetry
+			r.g.log.Error("writing reports failed; will retry", "in", wait.String(), "err", err)
 		}
 		timer.Reset(wait)
 	}
 }
 
-// round reports every recipient that is due; it stops at the first
-// temporary delivery failure.
+// interval is how often to look for due reports without a kick: delay
+// notices come due with time alone, so a short DelayAfter is checked sooner.
+func (r *reporter) interval() time.Duration {
+	if d := r.g.cfg.DelayAfter; d > 0 {
+		return min(reportInterval, max(d/4, 50*time.Millisecond))
+	}
+	return reportInterval
+}
+
+// round writes every report and delay notice that is due.
 func (r *reporter) round(ctx context.Context) error {
+	if err := r.finalReports(ctx); err != nil {
+		return err
+	}
+	return r.delayNotices(ctx)
+}
+
+func (r *reporter) finalReports(ctx context.Context) error {
 	for ctx.Err() == nil {
 		keys, err := r.g.st.Unreported(reportBatch)
 		if err != nil || len(keys) == 0 {
@@ -66,12 +78,9 @@ func (r *reporter) round(ctx context.Context) error {
 		}
 		msgs := map[string]*store.Message{}
 		for _, k := range keys {
-			m := msgs[k.Msg]
-			if m == nil {
-				if m, err = r.g.st.Message(k.Msg); err != nil {
-					return err
-				}
-				msgs[k.Msg] = m
+			m, err := r.message(msgs, k.Msg)
+			if err != nil {
+				return err
 			}
 			if err := r.report(ctx, m, k); err != nil {
 				return err
@@ -84,22 +93,97 @@ func (r *reporter) round(ctx context.Context) error {
 	return ctx.Err()
 }
 
+func (r *reporter) message(cache map[string]*store.Message, id string) (*store.Message, error) {
+	if m := cache[id]; m != nil {
+		return m, nil
+	}
+	m, err := r.g.st.Message(id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Ret == "FULL" {
+		if m.Original, err = r.g.st.Original(id); err != nil {
+			return nil, err
+		}
+	}
+	cache[id] = m
+	return m, nil
+}
+
 func (r *reporter) report(ctx context.Context, m *store.Message, k store.RcptKey) error {
 	rc := &m.Recipients[k.Rcpt]
 	rep := r.compose(m, rc)
-	if rep != nil {
-		mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: dsn.Compose(rep)}
-		err := r.g.mailer.Deliver(ctx, mail)
-		switch {
-		case mailout.IsPermanent(err):
-			r.g.log.Warn("report refused for good; dropping it", "msg_id", m.ID, "to", m.Sender, "err", err)
-		case err != nil:
+	if rep == nil {
+		return r.g.st.MarkReported(context.WithoutCancel(ctx), k)
+	}
+	mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: dsn.Compose(rep)}
+	if err := r.g.outbox.queue(ctx, mail, store.MailFor{Report: &k}); err != nil {
+		return err
+	}
+	r.g.log.Info("report queued", "msg_id", m.ID, "to", m.Sender, "number", rc.Number, "action", string(rep.Action))
+	return nil
+}
+
+// delayNotices writes one "delayed" report for each recipient that asked
+// for it (NOTIFY=DELAY, or the receipt mode) and is still not final after
+// DelayAfter.
+func (r *reporter) delayNotices(ctx context.Context) error {
+	if r.g.cfg.DelayAfter <= 0 {
+		return nil
+	}
+	keys, err := r.g.st.DelayDue(r.g.now().Add(-r.g.cfg.DelayAfter), reportBatch)
+	if err != nil {
+		return err
+	}
+	msgs := map[string]*store.Message{}
+	for _, k := range keys {
+		m, err := r.message(msgs, k.Msg)
+		if err != nil {
 			return err
-		default:
-			r.g.log.Info("report sent", "msg_id", m.ID, "to", m.Sender, "number", rc.Number, "action", string(rep.Action))
+		}
+		rep := r.delayed(m, &m.Recipients[k.Rcpt])
+		if rep == nil {
+			if err := r.g.st.DelayDone(context.WithoutCancel(ctx), k); err != nil {
+				return err
+			}
+			continue
+		}
+		mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: dsn.Compose(rep)}
+		if err := r.g.outbox.queue(ctx, mail, store.MailFor{Delay: &k}); err != nil {
+			return err
+		}
+		r.g.log.Info("delay notice queued", "msg_id", m.ID, "to", m.Sender, "number", m.Recipients[k.Rcpt].Number)
+	}
+	return nil
+}
+
+// delayed returns the delay notice for a recipient still on its way, or nil
+// when none is due (final meanwhile, or the null sender).
+func (r *reporter) delayed(m *store.Message, rc *store.Recipient) *dsn.Report {
+	var last store.Part
+	final := true
+	for _, p := range rc.Parts {
+		if !p.State.Final() {
+			final = false
+		}
+		if p.Updated.After(last.Updated) {
+			last = p
 		}
 	}
-	return r.g.st.MarkReported(context.WithoutCancel(ctx), k)
+	if final || m.Sender == "" || rc.Notify&store.NotifyDelay == 0 {
+		return nil
+	}
+	reason := "the network has not confirmed delivery yet"
+	if last.Error != "" {
+		reason = last.Error
+	}
+	return &dsn.Report{
+		Hostname: r.g.cfg.Hostname, From: r.g.cfg.ReportFrom, To: m.Sender,
+		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: r.g.now(),
+		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
+		Action: dsn.Delayed, Status: "4.4.7", Reason: reason, Transport: last.Transport,
+		Headers: m.Header, Original: m.Original, RetryUntil: m.Expires,
+	}
 }
 
 // compose returns the report due for a recipient whose parts are all final,
@@ -117,7 +201,7 @@ func (r *reporter) compose(m *store.Message, rc *store.Recipient) *dsn.Report {
 		Hostname: r.g.cfg.Hostname, From: r.g.cfg.ReportFrom, To: m.Sender,
 		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: last.Updated,
 		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
-		Action: action, Status: status, Transport: last.Transport, Headers: m.Header,
+		Action: action, Status: status, Transport: last.Transport, Headers: m.Header, Original: m.Original,
 	}
 	if action != dsn.Delivered {
 		rep.Reason, rep.Diagnosis = reason, last.Error

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/smsbridge/smsbridge/bridge/mailtext"
 	"github.com/smsbridge/smsbridge/carriers"
@@ -30,7 +31,7 @@ func (g *Gateway) Recipient(_ context.Context, _ *smtpd.Envelope, address string
 		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "Relaying denied: %s is not an SMS domain served here", domain)
 	}
 	if numbers, ok := g.cfg.Aliases[strings.ToLower(local)]; ok {
-		return numbers, nil
+		return g.withoutOptOuts(local, numbers)
 	}
 	number, err := g.cfg.Numbers.Normalize(local)
 	if err != nil {
@@ -41,7 +42,30 @@ func (g *Gateway) Recipient(_ context.Context, _ *smtpd.Envelope, address string
 		}
 		return nil, smtpd.Errorf(550, [3]int{5, 1, 1}, "%s: %s", local, reason)
 	}
-	return []string{number}, nil
+	return g.withoutOptOuts(local, []string{number})
+}
+
+// withoutOptOuts drops numbers that replied STOP; an address left with none
+// is refused, naming the opt-out.
+func (g *Gateway) withoutOptOuts(local string, numbers []string) ([]string, error) {
+	kept := make([]string, 0, len(numbers))
+	var since time.Time
+	for _, n := range numbers {
+		out, at, err := g.st.OptedOut(n)
+		if err != nil {
+			return nil, &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
+		}
+		if out {
+			since = at
+			continue
+		}
+		kept = append(kept, n)
+	}
+	if len(kept) == 0 {
+		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "%s has opted out of SMS from this gateway (replied STOP on %s)",
+			local, since.UTC().Format("2006-01-02"))
+	}
+	return kept, nil
 }
 
 func splitAddress(address string) (local, domain string, ok bool) {
@@ -73,6 +97,9 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	}
 	m := g.newMessage(env.From, res, data)
 	m.EnvID, m.Ret = env.EnvID, env.Ret
+	if env.Ret == "FULL" {
+		m.Original = data // RFC 3461: reports return the whole mail
+	}
 	seen := map[string]bool{}
 	for _, rcpt := range env.Recipients {
 		numbers, _ := rcpt.Data.([]string)

@@ -46,10 +46,17 @@ var (
 	bktPurgeable  = []byte("purgeable")  // Received + msgKey, all final and reported
 	bktStats      = []byte("stats")      // state byte → uint64 part count
 	bktCorrupt    = []byte("corrupt")    // partKey → reason, taken out of the queue
+	bktOriginal   = []byte("original")   // msgKey → the whole mail, kept for RET=FULL
+	bktDelay      = []byte("delay")      // Received + rcptKey, waiting for a delay notice
+	bktOutbox     = []byte("outbox")     // mail id → OutMail, mail waiting to be sent
+	bktOutDue     = []byte("outdue")     // NextAttempt + mail id
+	bktConv       = []byte("conv")       // E.164 number → Conversation
+	bktOptOut     = []byte("optout")     // E.164 number → time it opted out
 )
 
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
-	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt}
+	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
+	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut}
 
 // Options tune Open.
 type Options struct {

@@ -20,6 +20,9 @@ type prepared struct {
 	msg      kv
 	rcpts    []kv
 	parts    []kv
+	delay    [][]byte // delay-watch keys
+	convs    []kv
+	original []byte
 	size     int
 }
 
@@ -63,16 +66,19 @@ func prepare(m *Message, now time.Time) (*prepared, error) {
 	if received.IsZero() {
 		received = now
 	}
-	pm := &prepared{id: m.ID, received: received}
+	pm := &prepared{id: m.ID, received: received, original: m.Original, convs: conversations(m, received)}
 	mr := msgRecord{Received: received, Expires: m.Expires, Sender: m.Sender, Subject: m.Subject,
 		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Recipients: len(m.Recipients)}
 	pm.msg = kv{msgKey(m.ID), encodeMsg(&mr)}
-	pm.size = len(pm.msg.v)
+	pm.size = len(pm.msg.v) + len(m.Original)
 	for i := range m.Recipients {
 		r := &m.Recipients[i]
 		rr := rcptRecord{Address: r.Address, Number: r.Number, ORCPT: r.ORCPT, Notify: r.Notify,
 			Reported: r.Reported, Parts: len(r.Parts), Pending: len(r.Parts)}
 		pm.rcpts = append(pm.rcpts, kv{rcptKeyBytes(RcptKey{m.ID, i}), encodeRcpt(&rr)})
+		if r.Notify&NotifyDelay != 0 && !r.Reported {
+			pm.delay = append(pm.delay, timedKey(received, rcptKeyBytes(RcptKey{m.ID, i})))
+		}
 		for j, p := range r.Parts {
 			p.State, p.Attempts, p.NextAttempt, p.Updated = PartQueued, 0, received, received
 			p.Transport, p.TransportID, p.Error = "", "", ""
@@ -107,6 +113,27 @@ func (w *wtx) enqueue(pm *prepared) error {
 		}
 	}
 	w.count(PartQueued, int64(len(pm.parts)))
+	return w.enqueueExtras(pm)
+}
+
+// enqueueExtras writes what two-way mail and reports need besides the queue:
+// the original for RET=FULL, the delay watch and the conversations.
+func (w *wtx) enqueueExtras(pm *prepared) error {
+	if len(pm.original) > 0 {
+		if err := w.put(bktOriginal, pm.msg.k, pm.original); err != nil {
+			return err
+		}
+	}
+	for _, k := range pm.delay {
+		if err := w.put(bktDelay, k, []byte{}); err != nil {
+			return err
+		}
+	}
+	for _, c := range pm.convs {
+		if err := w.put(bktConv, c.k, c.v); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -67,6 +67,9 @@ func (w *wtx) purgeMessage(entry []byte) error {
 			return err
 		}
 	}
+	if err := w.del(bktOriginal, mk); err != nil {
+		return err
+	}
 	return w.del(bktMsg, mk)
 }
 

@@ -35,31 +35,33 @@ func (db *DB) Unreported(limit int) ([]RcptKey, error) {
 // that none is due). Marking twice is a no-op. Marking before the parts are
 // final keeps the recipient out of Unreported later.
 func (db *DB) MarkReported(ctx context.Context, k RcptKey) error {
-	err := db.do(ctx, "mark-reported", 32, func(w *wtx) error {
-		if !validRcptKey(k) {
-			return fmt.Errorf("recipient %s: %w", k, ErrNotFound)
-		}
-		kb := rcptKeyBytes(k)
-		r, err := loadRcpt(w.tx, kb, k)
-		if err != nil || r.Reported {
-			return err
-		}
-		r.Reported = true
-		if err := w.put(bktRcpt, kb, encodeRcpt(&r)); err != nil {
-			return err
-		}
-		if r.Pending > 0 {
-			return nil
-		}
-		if err := w.del(bktUnreported, kb); err != nil {
-			return err
-		}
-		return w.rcptClosed(k.Msg)
-	})
+	err := db.do(ctx, "mark-reported", 32, func(w *wtx) error { return w.markReported(k) })
 	if err != nil {
 		return fmt.Errorf("store: mark reported %s: %w", k, err)
 	}
 	return nil
+}
+
+func (w *wtx) markReported(k RcptKey) error {
+	if !validRcptKey(k) {
+		return fmt.Errorf("recipient %s: %w", k, ErrNotFound)
+	}
+	kb := rcptKeyBytes(k)
+	r, err := loadRcpt(w.tx, kb, k)
+	if err != nil || r.Reported {
+		return err
+	}
+	r.Reported = true
+	if err := w.put(bktRcpt, kb, encodeRcpt(&r)); err != nil {
+		return err
+	}
+	if r.Pending > 0 {
+		return nil
+	}
+	if err := w.del(bktUnreported, kb); err != nil {
+		return err
+	}
+	return w.rcptClosed(k.Msg)
 }
 
 // Overdue lists parts still submitted (no receipt came) whose message

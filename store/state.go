@@ -145,6 +145,11 @@ func (w *wtx) rcptFinal(k RcptKey) (bool, error) {
 	if r.Pending > 0 {
 		return false, nil
 	}
+	if r.Notify&NotifyDelay != 0 {
+		if err := w.delayDone(k); err != nil { // final: no delay notice any more
+			return false, err
+		}
+	}
 	if !r.Reported {
 		return true, w.put(bktUnreported, kb, []byte{})
 	}

@@ -42,7 +42,9 @@ type Report struct {
 	Diagnosis string // the network's own words, e.g. "stat:UNDELIV err:001"
 	Transport string // the route that carried it, for Remote-MTA
 
-	Headers []byte // the original header block, returned as text/rfc822-headers
+	Headers    []byte    // the original header block, returned as text/rfc822-headers
+	Original   []byte    // the whole original (RET=FULL), returned as message/rfc822 instead
+	RetryUntil time.Time // for delay notices: when the gateway gives up
 }
 
 // Compose returns the whole report mail with CRLF line ends.
@@ -72,7 +74,14 @@ func Compose(r *Report) []byte {
 	w("Content-Type: message/delivery-status")
 	w("")
 	writeStatus(&b, r)
-	if len(r.Headers) > 0 {
+	switch {
+	case len(r.Original) > 0:
+		w("--%s", boundary)
+		w("Content-Type: message/rfc822")
+		w("")
+		b.Write(crlf(bytes.TrimRight(r.Original, "\r\n")))
+		w("")
+	case len(r.Headers) > 0:
 		w("--%s", boundary)
 		w("Content-Type: text/rfc822-headers")
 		w("")
@@ -125,7 +134,7 @@ func writeStatus(b *bytes.Buffer, r *Report) {
 	}
 	w("")
 	if r.ORCPT != "" {
-		w("Original-Recipient: %s", r.ORCPT)
+		w("Original-Recipient: %s", addrType(r.ORCPT))
 	}
 	w("Final-Recipient: rfc822; %s", r.Recipient)
 	w("Action: %s", r.Action)
@@ -137,6 +146,9 @@ func writeStatus(b *bytes.Buffer, r *Report) {
 		w("Diagnostic-Code: x-sms; %s", oneLine(r.Diagnosis))
 	}
 	w("Last-Attempt-Date: %s", r.Date.Format(time.RFC1123Z))
+	if !r.RetryUntil.IsZero() {
+		w("Will-Retry-Until: %s", r.RetryUntil.Format(time.RFC1123Z))
+	}
 }
 
 func headerAddress(name, addr string) string {
@@ -160,4 +172,14 @@ func randomToken() string {
 	var b [12]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// addrType writes the address type of an ORCPT ("RFC822;a@b") in lower
+// case, as reports conventionally do; the address stays as given.
+func addrType(orcpt string) string {
+	typ, addr, ok := strings.Cut(orcpt, ";")
+	if !ok {
+		return orcpt
+	}
+	return strings.ToLower(strings.TrimSpace(typ)) + ";" + addr
 }

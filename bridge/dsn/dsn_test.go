@@ -106,3 +106,34 @@ func readParts(t *testing.T, e *message.Entity) []part {
 		out = append(out, part{ct, string(b)})
 	}
 }
+
+func TestComposeFullAndDelayed(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 26, 13, 45, 2, 0, time.UTC)
+	r := Report{Hostname: "gw.test", From: "smsbridge@sms.test", To: "ops@example.com", Subject: "Backup",
+		Date: at, Recipient: "4151234567@sms.test", Number: "+1 415-123-4567", Action: Delayed, Status: "4.4.7",
+		Reason: "the SMSC has not answered", RetryUntil: at.Add(20 * time.Hour),
+		Headers: []byte("Subject: Backup\r\n"), Original: []byte("Subject: Backup\r\n\r\nThe whole mail.\r\n")}
+	e, err := message.Read(bytes.NewReader(Compose(&r)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := e.Header.Text("Subject"); s != "Delayed: Backup" {
+		t.Errorf("Subject %q", s)
+	}
+	parts := readParts(t, e)
+	if len(parts) != 3 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	if !strings.Contains(parts[0].body, "Not yet delivered to +1 415-123-4567") {
+		t.Errorf("human part %q", parts[0].body)
+	}
+	for _, s := range []string{"Action: delayed", "Status: 4.4.7", "Will-Retry-Until: Fri, 27 Nov 2026 09:45:02 +0000"} {
+		if !strings.Contains(parts[1].body, s) {
+			t.Errorf("delivery-status lacks %q:\n%s", s, parts[1].body)
+		}
+	}
+	if parts[2].contentType != "message/rfc822" || !strings.Contains(parts[2].body, "The whole mail.") {
+		t.Errorf("RET=FULL part: %s %q", parts[2].contentType, parts[2].body)
+	}
+}

@@ -26,19 +26,34 @@ func htmlMail(size int) []byte {
 // bigAttachmentMail builds a short text mail with a base64 attachment of
 // attachSize raw bytes.
 func bigAttachmentMail(attachSize int) []byte {
+	return attachmentMail(attachSize, false)
+}
+
+// attachmentMail puts the attachment before the text when first is set, so
+// that the whole attachment must be scanned for the next boundary.
+func attachmentMail(attachSize int, first bool) []byte {
 	payload := bytes.Repeat([]byte{0x00, 0x7f, 0xff, 0x10, 0x20, 0x42, 0x99}, attachSize/7+1)[:attachSize]
 	enc := base64.StdEncoding.EncodeToString(payload)
+	const textPart = "--sep\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"The scan you asked for is attached.\r\n"
 	var sb strings.Builder
 	sb.WriteString("From: scanner@example.org\r\nSubject: Scan\r\nMIME-Version: 1.0\r\n" +
-		"Content-Type: multipart/mixed; boundary=\"sep\"\r\n\r\n--sep\r\n" +
-		"Content-Type: text/plain; charset=utf-8\r\n\r\nThe scan you asked for is attached.\r\n--sep\r\n" +
-		"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=scan.pdf\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"sep\"\r\n\r\n")
+	if !first {
+		sb.WriteString(textPart)
+	}
+	sb.WriteString("--sep\r\nContent-Type: application/pdf\r\n" +
+		"Content-Disposition: attachment; filename=scan.pdf\r\n" +
 		"Content-Transfer-Encoding: base64\r\n\r\n")
 	for len(enc) > 76 {
 		sb.WriteString(enc[:76] + "\r\n")
 		enc = enc[76:]
 	}
-	sb.WriteString(enc + "\r\n--sep--\r\n")
+	sb.WriteString(enc + "\r\n")
+	if first {
+		sb.WriteString(textPart)
+	}
+	sb.WriteString("--sep--\r\n")
 	return []byte(sb.String())
 }
 
@@ -48,7 +63,8 @@ func BenchmarkExtract(b *testing.B) {
 		mail []byte
 	}{
 		{"html20KB", htmlMail(20 << 10)},
-		{"attachment1MB", bigAttachmentMail(750 << 10)}, // ~1 MB once base64-encoded
+		{"attachment1MB", attachmentMail(750<<10, false)}, // ~1 MB once base64-encoded
+		{"attachment1MBFirst", attachmentMail(750<<10, true)},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

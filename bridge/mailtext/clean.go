@@ -58,11 +58,11 @@ func dropNoise(lines []string, html bool) []string {
 		switch {
 		case l == "-- " || html && t == "--":
 			return kept
-		case strings.HasPrefix(t, ">"), footerRE.MatchString(t):
+		case strings.HasPrefix(t, ">"), len(t) < 120 && footerRE.MatchString(t):
 			continue
 		case isAttribution(lines, i):
 			return kept
-		case originalMessageRE.MatchString(t), isReplyHeader(lines, i):
+		case strings.HasPrefix(t, "--") && originalMessageRE.MatchString(t), isReplyHeader(lines, i):
 			return dropSeparator(kept)
 		}
 		kept = append(kept, l)
@@ -101,7 +101,8 @@ func quoteFollows(lines []string) bool {
 // isReplyHeader reports whether an Outlook "From: … Sent: …" block starts
 // at lines[i].
 func isReplyHeader(lines []string, i int) bool {
-	if !replyFromRE.MatchString(strings.TrimSpace(lines[i])) {
+	t := strings.TrimSpace(lines[i])
+	if colon := strings.IndexByte(t, ':'); colon < 0 || colon > 8 || !replyFromRE.MatchString(t) {
 		return false
 	}
 	seen := 0
@@ -172,6 +173,11 @@ func normalize(s string) string {
 	var sb strings.Builder
 	sb.Grow(len(s))
 	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x7F { // fast path: printable ASCII
+			sb.WriteByte(c)
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
 		switch {

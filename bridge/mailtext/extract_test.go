@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func extract(t *testing.T, mail string) *Result {
@@ -84,17 +85,19 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func TestExtractConsumesWholeInput(t *testing.T) {
 	t.Parallel()
-	mail := bigAttachmentMail(1 << 20)
-	cr := &countingReader{r: bytes.NewReader(mail)}
-	res, err := Extract(cr, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cr.n != len(mail) {
-		t.Errorf("read %d of %d bytes", cr.n, len(mail))
-	}
-	if res.Text != "Scan\nThe scan you asked for is attached." {
-		t.Errorf("Text = %q", res.Text)
+	for _, first := range []bool{false, true} {
+		mail := attachmentMail(1<<20, first)
+		cr := &countingReader{r: bytes.NewReader(mail)}
+		res, err := Extract(cr, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cr.n != len(mail) {
+			t.Errorf("attachment first %v: read %d of %d bytes", first, cr.n, len(mail))
+		}
+		if res.Text != "Scan\nThe scan you asked for is attached." || len(res.Warnings) != 0 {
+			t.Errorf("attachment first %v: Text = %q, warnings %q", first, res.Text, res.Warnings)
+		}
 	}
 }
 
@@ -220,5 +223,25 @@ func TestExtractOutputInvariants(t *testing.T) {
 	res := extract(t, "Subject: \x01x\x7f\n\n\x00a\x1b[31m  \n\n\nb\u2028c\n")
 	if res.Subject != "x" || res.Text != "x\na[31m\nb\nc" {
 		t.Errorf("Subject %q Text %q", res.Subject, res.Text)
+	}
+}
+
+func TestExtractPathologicalHTML(t *testing.T) {
+	t.Parallel()
+	patterns := []string{"<style>", "<a href='", "<a x=\"<", "<!x", "<p", "&amp;", "<blockquote type=cite>", "<a href=http://x>", "<li>"}
+	for _, p := range patterns {
+		body := strings.Repeat(p, maxPartBytes/len(p))
+		mail := "Subject: p\r\nContent-Type: text/html\r\n\r\n" + body
+		start := time.Now()
+		res, err := Extract(strings.NewReader(mail), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%q repeated took %v", p, d)
+		}
+		if len(res.Text) > maxTextBytes+2 {
+			t.Errorf("%q repeated: Text is %d bytes", p, len(res.Text))
+		}
 	}
 }

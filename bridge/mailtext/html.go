@@ -15,8 +15,12 @@ import (
 func htmlToText(s string) string {
 	out := html2text.HTML2TextWithOptions(simplifyHTML(s),
 		html2text.WithUnixLineBreaks(), html2text.WithLinksInnerText())
-	return dropRedundantLinks(out)
+	return strings.ReplaceAll(dropRedundantLinks(out), lineMark, "\n")
 }
+
+// lineMark stands for a line break while html2text runs: it passes the
+// character through untouched, where each <br> would cost it a regexp.
+const lineMark = "\ue000"
 
 // blockTags break the line before and after them.
 var blockTags = map[string]bool{
@@ -46,10 +50,11 @@ type simplifier struct {
 	cite       int    // open citations: their lines get a "> " prefix
 	pre        int
 	link       bool
+	unclosed   map[string]bool // raw tags known to have no end tag further on
 }
 
 func simplifyHTML(s string) string {
-	z := &simplifier{src: s, lower: asciiLower(s)}
+	z := &simplifier{src: s, lower: asciiLower(s), unclosed: map[string]bool{}}
 	z.out.Grow(len(s) / 2)
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '<')
@@ -76,6 +81,8 @@ func (z *simplifier) text(t string) {
 			z.out.WriteString("&gt;")
 		case c == '\n' && z.pre > 0:
 			z.newline()
+		case strings.HasPrefix(t[i:], lineMark):
+			i += len(lineMark) - 1 // the input's own private-use mark is dropped
 		default:
 			z.out.WriteByte(c)
 		}
@@ -83,7 +90,7 @@ func (z *simplifier) text(t string) {
 }
 
 func (z *simplifier) newline() {
-	z.out.WriteString("<br>")
+	z.out.WriteString(lineMark)
 	if z.cite > 0 {
 		z.out.WriteString("&gt; ")
 	}
@@ -121,8 +128,12 @@ func (z *simplifier) tag(raw string, next int) int {
 	switch {
 	case rawTags[name] && !closing && !strings.HasSuffix(attrs, "/"):
 		// Unclosed, it is ignored rather than allowed to swallow the body.
-		if end := strings.Index(z.lower[next:], "</"+name); end >= 0 {
-			return indexAfter(z.src, next+end, ">")
+		// Remembering that keeps many unclosed tags from costing n² time.
+		if !z.unclosed[name] {
+			if end := strings.Index(z.lower[next:], "</"+name); end >= 0 {
+				return indexAfter(z.src, next+end, ">")
+			}
+			z.unclosed[name] = true
 		}
 	case name == "br":
 		z.newline()
@@ -166,10 +177,11 @@ func (z *simplifier) anchor(closing bool, attrs string) {
 	if !strings.HasPrefix(low, "http://") && !strings.HasPrefix(low, "https://") {
 		return
 	}
-	r := strings.NewReplacer(`"`, "&quot;", "<", "&lt;", ">", "&gt;", "\n", "", "\r", "")
-	z.out.WriteString(`<a href="` + r.Replace(href) + `">`)
+	z.out.WriteString(`<a href="` + hrefEscaper.Replace(href) + `">`)
 	z.link = true
 }
+
+var hrefEscaper = strings.NewReplacer(`"`, "&quot;", "<", "&lt;", ">", "&gt;", "\n", "", "\r", "")
 
 // blockquote tracks citations (Apple Mail, Thunderbird, Gmail) so their
 // lines come out quoted with "> " and are dropped like plain-text quotes.
@@ -195,75 +207,6 @@ func (z *simplifier) blockquote(closing bool, attrs string) {
 	z.newline()
 }
 
-// tagEnd returns the index of the '>' ending the tag that starts at s[i],
-// honouring quoted attribute values unless a quote runs into a '<' (broken
-// markup: the first '>' wins). Without any '>' the tag runs to the end.
-func tagEnd(s string, i int) int {
-	var quote, last byte
-	for j := i + 1; j < len(s); j++ {
-		c := s[j]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else if c == '<' {
-				return indexOr(s, i, ">")
-			}
-		case (c == '"' || c == '\'') && last == '=':
-			quote = c
-		case c == '>':
-			return j
-		}
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			last = c
-		}
-	}
-	return indexOr(s, i, ">")
-}
-
-// attr returns the value of the named attribute in a tag's attribute text.
-func attr(s, name string) string {
-	for i := 0; i < len(s); {
-		for i < len(s) && (isSpaceByte(s[i]) || s[i] == '/') {
-			i++
-		}
-		start := i
-		for i < len(s) && !isSpaceByte(s[i]) && s[i] != '=' && s[i] != '/' {
-			i++
-		}
-		key := s[start:i]
-		for i < len(s) && isSpaceByte(s[i]) {
-			i++
-		}
-		if i >= len(s) || s[i] != '=' {
-			if i == start {
-				i++
-			}
-			continue
-		}
-		i++
-		for i < len(s) && isSpaceByte(s[i]) {
-			i++
-		}
-		var val string
-		if i < len(s) && (s[i] == '"' || s[i] == '\'') {
-			q := s[i]
-			end := indexOr(s, i+1, string(q))
-			val, i = s[i+1:end], end+1
-		} else {
-			v := i
-			for i < len(s) && !isSpaceByte(s[i]) {
-				i++
-			}
-			val = s[v:i]
-		}
-		if strings.EqualFold(key, name) {
-			return val
-		}
-	}
-	return ""
-}
-
 // linkRE matches the " <url>" html2text writes after a link's text.
 var linkRE = regexp.MustCompile(` <(https?://[^<>\s]*)>`)
 
@@ -273,9 +216,9 @@ func dropRedundantLinks(s string) string {
 	var sb strings.Builder
 	last := 0
 	for _, m := range linkRE.FindAllStringSubmatchIndex(s, -1) {
-		before := strings.TrimRight(s[last:m[0]], " ")
-		keep := !linkShown(s[:m[0]], s[m[2]:m[3]]) &&
-			!(before == "" || strings.HasSuffix(before, "\n")) // link without text
+		before := strings.TrimRight(s[:m[0]], " ")
+		keep := !linkShown(before, s[m[2]:m[3]]) &&
+			!(before == "" || strings.HasSuffix(before, lineMark)) // link without text
 		sb.WriteString(s[last:m[0]])
 		if keep {
 			sb.WriteString(s[m[0]:m[1]])
@@ -294,55 +237,7 @@ func linkShown(before, url string) bool {
 		key = strings.TrimPrefix(key, p)
 	}
 	key = strings.TrimRight(key, "/")
-	return key != "" && strings.HasSuffix(strings.TrimRight(asciiLower(before), "/ "), key)
-}
-
-// indexAfter returns the index just after the first sep in s[from:], or
-// len(s) when there is none.
-func indexAfter(s string, from int, sep string) int {
-	if from > len(s) {
-		return len(s)
-	}
-	if k := strings.Index(s[from:], sep); k >= 0 {
-		return from + k + len(sep)
-	}
-	return len(s)
-}
-
-// indexOr returns the index of the first sep in s[from:], or len(s).
-func indexOr(s string, from int, sep string) int {
-	if k := strings.Index(s[from:], sep); k >= 0 {
-		return from + k
-	}
-	return len(s)
-}
-
-func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-
-func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
-
-// asciiLower lower-cases ASCII letters only, so indexes stay valid.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// metaCharset finds the charset an HTML document declares in a <meta> tag.
-func metaCharset(b []byte) string {
-	head := asciiLower(string(b[:min(len(b), 4096)]))
-	i := strings.Index(head, "charset=")
-	if i < 0 {
-		return ""
-	}
-	v := strings.TrimLeft(head[i+len("charset="):], `"' `)
-	n := 0
-	for n < len(v) && (isLetter(v[n]) || v[n] >= '0' && v[n] <= '9' || strings.IndexByte("-_.:", v[n]) >= 0) {
-		n++
-	}
-	return v[:n]
+	before = strings.TrimRight(before, "/ ")
+	before = before[max(0, len(before)-len(key)):] // only the tail can match
+	return key != "" && asciiLower(before) == key
 }

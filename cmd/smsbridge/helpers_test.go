@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +45,15 @@ func writeConfig(t *testing.T, dir, text string) string {
 // and returns its SMTP address. It stops when the test ends.
 func startGateway(t *testing.T, configPath string) string {
 	t.Helper()
+	addr, stop := runTestGateway(t, configPath)
+	t.Cleanup(stop)
+	return addr
+}
+
+// runTestGateway is startGateway with the stop left to the caller, for
+// tests that restart the gateway. stop may be called more than once.
+func runTestGateway(t *testing.T, configPath string) (string, func()) {
+	t.Helper()
 	cfg, err := configs.Load(configPath)
 	if err != nil {
 		t.Fatal(err)
@@ -52,26 +62,30 @@ func startGateway(t *testing.T, configPath string) string {
 	addrs := make(chan []net.Addr, 1)
 	done := make(chan error, 1)
 	go func() { done <- runGateway(ctx, cfg, testLogger(t), func(a []net.Addr) { addrs <- a }) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("gateway: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("gateway: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("gateway did not stop within 30s")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("gateway did not stop within 30s")
-		}
-	})
+		})
+	}
 	select {
 	case a := <-addrs:
-		return a[0].String()
+		return a[0].String(), stop
 	case err := <-done:
 		t.Fatalf("gateway did not start: %v", err)
 	case <-time.After(10 * time.Second):
+		cancel()
 		t.Fatal("gateway did not start within 10s")
 	}
-	return ""
+	return "", stop
 }
 
 // rawSMTP is a minimal SMTP client for checking exact reply codes.

@@ -1,0 +1,110 @@
+package bridge
+
+import (
+	"context"
+	"time"
+
+	"github.com/smsbridge/smsbridge/mailout"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+const (
+	outboxBatch     = 100
+	outboxIdle      = time.Minute      // look at the outbox at least this often
+	mailRetryFloor  = 30 * time.Second // first retry of a mail the smarthost refused
+	mailRetryCeil   = time.Hour
+	mailMaxLifetime = 5 * 24 * time.Hour // as MTAs do: a mail undeliverable this long is dropped
+)
+
+// outbox sends the mail the gateway writes (reports, replies from phones).
+// Mail is stored before anything tries to send it, so a smarthost that is
+// down delays mail and never loses it.
+type outbox struct {
+	g      *Gateway
+	kickCh chan struct{}
+}
+
+func newOutbox(g *Gateway) *outbox { return &outbox{g: g, kickCh: make(chan struct{}, 1)} }
+
+func (o *outbox) kick() {
+	select {
+	case o.kickCh <- struct{}{}:
+	default:
+	}
+}
+
+// queue stores a mail for sending; what names what it settles in the same
+// commit (a report, a delay notice).
+func (o *outbox) queue(ctx context.Context, m *mailout.Mail, what store.MailFor) error {
+	om := &store.OutMail{ID: store.NewID(), From: m.From, To: m.To, Data: m.Data, Created: o.g.now()}
+	if err := o.g.st.QueueMail(context.WithoutCancel(ctx), om, what); err != nil {
+		return err
+	}
+	o.kick()
+	return nil
+}
+
+func (o *outbox) run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.kickCh:
+		case <-timer.C:
+		}
+		timer.Reset(o.send(ctx))
+	}
+}
+
+// send delivers every due mail and returns how long to wait for the next.
+func (o *outbox) send(ctx context.Context) time.Duration {
+	g := o.g
+	for ctx.Err() == nil {
+		due, err := g.st.DueMail(g.now(), outboxBatch)
+		if err != nil {
+			g.log.Error("reading the outbox", "err", err)
+			return outboxIdle
+		}
+		for i := range due {
+			o.deliver(ctx, &due[i])
+		}
+		if len(due) < outboxBatch {
+			break
+		}
+	}
+	next, ok, err := g.st.NextMail()
+	if err != nil || !ok {
+		return outboxIdle
+	}
+	return min(max(next.Sub(g.now()), 0), outboxIdle)
+}
+
+func (o *outbox) deliver(ctx context.Context, om *store.OutMail) {
+	g := o.g
+	err := g.mailer.Deliver(ctx, &mailout.Mail{From: om.From, To: om.To, Data: om.Data})
+	now := g.now()
+	switch {
+	case err == nil:
+		g.log.Info("mail sent", "mail_id", om.ID, "to", om.To)
+	case mailout.IsPermanent(err):
+		g.log.Warn("mail refused for good; dropping it", "mail_id", om.ID, "to", om.To, "err", err)
+	case now.Sub(om.Created) > mailMaxLifetime:
+		g.log.Warn("mail undeliverable for too long; dropping it", "mail_id", om.ID, "to", om.To, "since", om.Created, "err", err)
+	default:
+		floor := g.cfg.MailRetryFloor
+		if floor <= 0 {
+			floor = mailRetryFloor
+		}
+		next := now.Add(backoff(om.Attempts+1, floor, mailRetryCeil))
+		g.log.Warn("mail delivery failed; will retry", "mail_id", om.ID, "to", om.To, "at", next, "err", err)
+		if err := g.st.MailRetry(context.WithoutCancel(ctx), om.ID, next, err.Error()); err != nil {
+			g.log.Error("rescheduling mail", "mail_id", om.ID, "err", err)
+		}
+		return
+	}
+	if err := g.st.MailSent(context.WithoutCancel(ctx), om.ID); err != nil {
+		g.log.Error("removing sent mail from the outbox; it may be sent again", "mail_id", om.ID, "err", err)
+	}
+}

@@ -1,0 +1,39 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/smsbridge/smsbridge/sms"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// ErrTextRefused wraps why a text cannot become SMS (empty, too long).
+var ErrTextRefused = errors.New("text refused")
+
+// SendText queues text as SMS to numbers (E.164) without a mail: keyword
+// answers, `smsbridge send`, the HTTP API. from is who is told about
+// delivery ("" for nobody). The same conversion rules as for mail apply.
+func (g *Gateway) SendText(ctx context.Context, from string, numbers []string, text string) (string, error) {
+	msg, err := sms.Build(text, g.cfg.SMS)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
+	}
+	now := g.now()
+	m := &store.Message{ID: store.NewID(), Received: now, Sender: from}
+	if g.cfg.Validity > 0 {
+		m.Expires = now.Add(g.cfg.Validity)
+	}
+	for _, n := range numbers {
+		m.Recipients = append(m.Recipients, store.Recipient{
+			Address: n, Number: n, Notify: g.notify(nil), Reported: from == "", Parts: g.parts(msg),
+		})
+	}
+	if err := g.st.Enqueue(ctx, m); err != nil {
+		return "", err
+	}
+	g.log.Info("text queued", "msg_id", m.ID, "recipients", len(numbers), "parts", len(msg.Parts), "encoding", msg.Encoding.String())
+	g.dispatch.kick()
+	return m.ID, nil
+}

@@ -274,11 +274,16 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	}
 	p := d.transportPart(dp)
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	start := time.Now()
 	id, err := l.t.Send(sctx, p)
 	cancel()
 	now := g.now()
+	if err != nil {
+		g.obs.SubmitFailed(l.name, !transport.IsPermanent(err))
+	}
 	switch {
 	case err == nil:
+		g.obs.PartSubmitted(l.name, time.Since(start), now.Sub(dp.Received))
 		if err := g.st.Submitted(context.WithoutCancel(ctx), dp.Key, id, now); err != nil {
 			g.log.Error("recording submission; the part will be resent after a restart", "part", dp.Key.String(), "transport", l.name, "id", id, "err", err)
 			return
@@ -349,6 +354,7 @@ func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.Pa
 		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "err", err)
 		return
 	}
+	d.g.obs.PartFinal(state)
 	if done {
 		d.g.reports.kick()
 	}

@@ -99,6 +99,7 @@ type Gateway struct {
 	mailer Mailer
 	log    *slog.Logger
 	now    func() time.Time
+	obs    Observer
 
 	lanes    map[string]*lane
 	order    []string // lane names in configuration order
@@ -111,11 +112,12 @@ type Gateway struct {
 
 // Options holds the gateway's collaborators.
 type Options struct {
-	Store  Store
-	Lanes  []Lane
-	Mailer Mailer
-	Logger *slog.Logger
-	Now    func() time.Time // the clock; time.Now when nil
+	Store    Store
+	Lanes    []Lane
+	Mailer   Mailer
+	Logger   *slog.Logger
+	Now      func() time.Time // the clock; time.Now when nil
+	Observer Observer         // metrics; none when nil
 }
 
 // New builds a gateway. Nothing runs until Run.
@@ -126,7 +128,10 @@ func New(cfg Config, opt Options) (*Gateway, error) {
 	if len(opt.Lanes) == 0 {
 		return nil, fmt.Errorf("bridge: no transports")
 	}
-	g := &Gateway{cfg: cfg, st: opt.Store, mailer: opt.Mailer, log: opt.Logger, now: opt.Now, lanes: map[string]*lane{}}
+	g := &Gateway{cfg: cfg, st: opt.Store, mailer: opt.Mailer, log: opt.Logger, now: opt.Now, obs: opt.Observer, lanes: map[string]*lane{}}
+	if g.obs == nil {
+		g.obs = nopObserver{}
+	}
 	if g.log == nil {
 		g.log = slog.Default()
 	}

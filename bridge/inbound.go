@@ -98,7 +98,7 @@ func (g *Gateway) keywordReply(ctx context.Context, number, text string) {
 	if text == "" {
 		return
 	}
-	if _, err := g.SendText(ctx, "", []string{number}, text); err != nil {
+	if _, err := g.SendText(ctx, "keyword", "", []string{number}, text); err != nil {
 		g.log.Error("answering keyword", "to", number, "err", err)
 	}
 }

@@ -84,6 +84,7 @@ func (o *outbox) send(ctx context.Context) time.Duration {
 func (o *outbox) deliver(ctx context.Context, om *store.OutMail) {
 	g := o.g
 	err := g.mailer.Deliver(ctx, &mailout.Mail{From: om.From, To: om.To, Data: om.Data})
+	g.obs.MailSent(err == nil)
 	now := g.now()
 	switch {
 	case err == nil:

@@ -67,6 +67,7 @@ func (m *receiptMatcher) run(ctx context.Context) {
 		case r := <-m.ch:
 			m.match(ctx, r)
 		case in := <-m.in:
+			m.g.obs.Inbound(in.Transport)
 			m.inbound(ctx, in)
 		case <-sweep.C:
 			m.dropStale()
@@ -83,6 +84,9 @@ func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) {
 		m.earlyAt[key] = m.g.now()
 	}
 	m.mu.Unlock()
+	if err == nil {
+		m.g.obs.Receipt(r.Transport, r.State, ok)
+	}
 	switch {
 	case err != nil:
 		m.g.log.Error("looking up receipt", "transport", r.Transport, "id", r.MessageID, "err", err)
@@ -113,6 +117,7 @@ func (m *receiptMatcher) dropStale() {
 		if at.Before(cut) {
 			r := m.early[key]
 			m.unmatched++
+			m.g.obs.Receipt(r.Transport, r.State, false)
 			m.g.log.Warn("receipt matches no part", "transport", r.Transport, "id", r.MessageID, "state", r.State.String(), "unmatched_total", m.unmatched)
 			delete(m.early, key)
 			delete(m.earlyAt, key)

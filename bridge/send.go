@@ -13,9 +13,10 @@ import (
 var ErrTextRefused = errors.New("text refused")
 
 // SendText queues text as SMS to numbers (E.164) without a mail: keyword
-// answers, `smsbridge send`, the HTTP API. from is who is told about
-// delivery ("" for nobody). The same conversion rules as for mail apply.
-func (g *Gateway) SendText(ctx context.Context, from string, numbers []string, text string) (string, error) {
+// answers, `smsbridge send`, the HTTP API (source names which, for metrics
+// and logs). from is who is told about delivery ("" for nobody). The same
+// conversion rules as for mail apply.
+func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error) {
 	msg, err := sms.Build(text, g.cfg.SMS)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
@@ -33,7 +34,8 @@ func (g *Gateway) SendText(ctx context.Context, from string, numbers []string, t
 	if err := g.st.Enqueue(ctx, m); err != nil {
 		return "", err
 	}
-	g.log.Info("text queued", "msg_id", m.ID, "recipients", len(numbers), "parts", len(msg.Parts), "encoding", msg.Encoding.String())
+	g.obs.MessageQueued(source, len(m.Recipients), len(m.Recipients)*len(msg.Parts))
+	g.log.Info("text queued", "source", source, "msg_id", m.ID, "recipients", len(numbers), "parts", len(msg.Parts), "encoding", msg.Encoding.String())
 	g.dispatch.kick()
 	return m.ID, nil
 }

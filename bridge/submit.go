@@ -120,6 +120,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	if err := g.st.Enqueue(ctx, m); err != nil {
 		return "", &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
 	}
+	g.obs.MessageQueued("smtp", len(m.Recipients), len(m.Recipients)*len(msg.Parts))
 	g.log.Info("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
 		"parts", len(msg.Parts), "encoding", msg.Encoding.String())
 	g.dispatch.kick()

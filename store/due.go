@@ -10,11 +10,12 @@ import (
 
 // DuePart is a queued part ready for an attempt, with what sending needs.
 type DuePart struct {
-	Key     PartKey
-	Number  string // recipient E.164
-	Sender  string
-	Expires time.Time
-	Part    Part
+	Key      PartKey
+	Number   string // recipient E.164
+	Sender   string
+	Received time.Time // when the message was accepted
+	Expires  time.Time
+	Part     Part
 }
 
 // unreadable is a due index entry whose part cannot be read.
@@ -89,7 +90,7 @@ func readDue(tx *bolt.Tx, entry []byte, msgs map[string]msgRecord) (DuePart, err
 		}
 		msgs[k.Msg] = m
 	}
-	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Expires: m.Expires, Part: p}, nil
+	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Received: m.Received, Expires: m.Expires, Part: p}, nil
 }
 
 // dropUnreadable removes unreadable due entries, after checking in the write

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -17,12 +18,18 @@ import (
 type Config struct {
 	Name, Address, SystemID, Password, SystemType string
 
-	Bind            string // "transmitter" | "transceiver" | "receiver-pair"
+	Bind            string // "transmitter" | "transceiver" | "transmitter+receiver"
 	Source          string // default source address
 	Window          int    // submits in flight per bind
 	Binds           int    // parallel binds
 	Long            string // "udh" | "sar" | "payload"
 	ReceiptIDFormat string // "auto" | "hex" | "dec"
+	// GSM7Coding is how data_coding 0 carries GSM-7: "unpacked" (one
+	// septet per octet) or "packed" (7-bit packed, as on the air).
+	GSM7Coding string
+	// ASCIICoding is how parts in sms.ASCII travel: "gsm7" (data_coding 0,
+	// as GSM7Coding says), "ia5" (1) or "latin1" (3), both as ASCII octets.
+	ASCIICoding     string
 	EnquireLink     time.Duration
 	ResponseTimeout time.Duration
 	Logger          *slog.Logger
@@ -53,6 +60,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.ReceiptIDFormat == "" {
 		c.ReceiptIDFormat = "auto"
+	}
+	if c.GSM7Coding == "" {
+		c.GSM7Coding = "unpacked"
+	}
+	if c.ASCIICoding == "" {
+		c.ASCIICoding = "gsm7"
 	}
 	if c.EnquireLink <= 0 {
 		c.EnquireLink = DefaultEnquireLink
@@ -95,6 +108,12 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("receipt_id_format = %q: want auto, hex or dec", c.ReceiptIDFormat))
 	}
+	if !slices.Contains([]string{"unpacked", "packed"}, c.GSM7Coding) {
+		errs = append(errs, fmt.Errorf("gsm7_coding = %q: want unpacked or packed", c.GSM7Coding))
+	}
+	if !slices.Contains([]string{"gsm7", "ia5", "latin1"}, c.ASCIICoding) {
+		errs = append(errs, fmt.Errorf("ascii_coding = %q: want gsm7, ia5 or latin1", c.ASCIICoding))
+	}
 	if c.Source != "" {
 		if _, _, _, err := sourceAddr(c.Source); err != nil {
 			errs = append(errs, err)
@@ -129,8 +148,8 @@ func bindKinds(s string) ([]bindKind, error) {
 		return []bindKind{transmitter}, nil
 	case "transceiver":
 		return []bindKind{transceiver}, nil
-	case "receiver-pair":
+	case "transmitter+receiver":
 		return []bindKind{transmitter, receiver}, nil
 	}
-	return nil, fmt.Errorf("bind = %q: want transmitter, transceiver or receiver-pair", s)
+	return nil, fmt.Errorf("bind = %q: want transmitter, transceiver or transmitter+receiver", s)
 }

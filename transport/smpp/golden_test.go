@@ -18,18 +18,25 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func TestSubmitGolden(t *testing.T) {
 	t.Parallel()
 	septets, _ := sms.EncodeGSM7("Hi €")
+	ascii, _ := sms.EncodeGSM7("Hi [x]")
 	cases := map[string]struct {
-		long string
+		cfg  Config
 		part transport.Part
 	}{
-		"gsm7_receipt_validity": {"udh", transport.Part{To: "+14155550100", Payload: septets, Receipt: true,
+		"gsm7_receipt_validity": {Config{Long: "udh"}, transport.Part{To: "+14155550100", Payload: septets, Receipt: true,
 			Expires: time.Date(2025, 6, 7, 8, 9, 10, 0, time.UTC)}},
-		"ucs2_udh":     {"udh", transport.Part{To: "+4915112345678", Encoding: sms.UCS2, Payload: sms.EncodeUCS2("Ж"), Ref: 200, Seq: 1, Total: 2}},
-		"gsm7_sar":     {"sar", transport.Part{To: "+4915112345678", Source: "12345", Payload: septets, Ref: 5, Seq: 2, Total: 2}},
-		"gsm7_payload": {"payload", transport.Part{To: "+4915112345678", Source: "+4915100000000", Payload: septets}},
+		"ucs2_udh":     {Config{Long: "udh"}, transport.Part{To: "+4915112345678", Encoding: sms.UCS2, Payload: sms.EncodeUCS2("Ж"), Ref: 200, Seq: 1, Total: 2}},
+		"gsm7_sar":     {Config{Long: "sar"}, transport.Part{To: "+4915112345678", Source: "12345", Payload: septets, Ref: 5, Seq: 2, Total: 2}},
+		"gsm7_payload": {Config{Long: "payload"}, transport.Part{To: "+4915112345678", Source: "+4915100000000", Payload: septets}},
+		"gsm7_packed_udh": {Config{Long: "udh", GSM7Coding: "packed"},
+			transport.Part{To: "+14155550100", Payload: septets, Ref: 9, Seq: 1, Total: 2}},
+		"ascii_ia5":    {Config{Long: "udh", ASCIICoding: "ia5"}, transport.Part{To: "+14155550100", Encoding: sms.ASCII, Payload: ascii}},
+		"ascii_latin1": {Config{Long: "udh", ASCIICoding: "latin1"}, transport.Part{To: "+14155550100", Encoding: sms.ASCII, Payload: ascii}},
 	}
 	for name, c := range cases {
-		cfg := Config{Long: c.long, Source: "SMSBRIDGE"}
+		cfg := c.cfg
+		cfg.Source = "SMSBRIDGE"
+		cfg.setDefaults()
 		body, err := buildSubmit(&cfg, &c.part)
 		if err != nil {
 			t.Fatal(err)

@@ -68,7 +68,7 @@ func sarConcat(sm *pdu.SM) (concat, bool) {
 // decodeText turns a short message into text by its data coding.
 func decodeText(dc byte, b []byte) string {
 	switch {
-	case dc == dcDefault || (dc&0xF0 == 0xF0 && dc&0x04 == 0):
+	case isGSM7(dc):
 		return sms.DecodeGSM7(b)
 	case dc == dcUCS2:
 		return sms.DecodeUCS2(b)
@@ -83,6 +83,30 @@ func decodeText(dc byte, b []byte) string {
 		return string(b)
 	}
 	return latin1(b)
+}
+
+// isGSM7 reports whether data coding dc means the GSM-7 default alphabet.
+func isGSM7(dc byte) bool {
+	return dc == dcDefault || (dc&0xF0 == 0xF0 && dc&0x04 == 0)
+}
+
+// unpackAfter reads the packed septets that follow a header of hdr octets
+// in user data ud, starting on the septet boundary after the header.
+func unpackAfter(ud []byte, hdr int) []byte {
+	n := len(ud) * 8 / 7
+	lead := (hdr*8 + 6) / 7
+	if lead >= n {
+		return []byte{}
+	}
+	septets := sms.UnpackSeptets(ud, n)[lead:]
+	// With seven spare bits in the last octet, the last septet read is
+	// padding: CR as TS 23.038 asks, or zeros.
+	if len(ud)%7 == 0 && len(septets) > 0 {
+		if last := septets[len(septets)-1]; last == gsmCR || last == 0 {
+			septets = septets[:len(septets)-1]
+		}
+	}
+	return septets
 }
 
 func latin1(b []byte) string {
@@ -120,6 +144,7 @@ type inPart struct {
 // reassembler joins the parts of concatenated inbound SMS.
 type reassembler struct {
 	timeout time.Duration
+	packed  bool // data_coding 0 carries packed septets
 	mu      sync.Mutex
 	sets    map[setKey]*pendingSet
 }
@@ -135,12 +160,16 @@ func (r *reassembler) add(sm *pdu.SM, now time.Time) (transport.Inbound, bool) {
 		data = v
 	}
 	c, isConcat := sarConcat(sm)
+	full := data
 	if sm.ESMClass&esmUDHI != 0 {
 		uc, ok, rest, _ := parseUDH(data)
 		data = rest
 		if ok && !isConcat {
 			c, isConcat = uc, true
 		}
+	}
+	if r.packed && isGSM7(sm.DataCoding) {
+		data = unpackAfter(full, len(full)-len(data))
 	}
 	in := transport.Inbound{From: fromAddr(sm.SourceTON, sm.Source), To: fromAddr(sm.DestTON, sm.Dest), Received: now}
 	if !isConcat || c.total == 1 {

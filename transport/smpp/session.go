@@ -41,6 +41,10 @@ type session struct {
 
 	seq   atomic.Uint32
 	slots chan struct{} // window: one token per submit in flight
+	thr   throttle      // pause after the SMSC throttles this bind
+	// suspect is set while a probe checks whether the SMSC still answers,
+	// after a request went unanswered: no new submits go into a black hole.
+	suspect atomic.Bool
 
 	wmu sync.Mutex
 
@@ -193,6 +197,31 @@ func (s *session) keepAlive(interval time.Duration) {
 			return
 		}
 	}
+}
+
+// suspectDead stops new submits on the session at once and probes it,
+// unless a probe is already running.
+func (s *session) suspectDead(onAlive func()) {
+	if s.suspect.CompareAndSwap(false, true) {
+		go s.probe(onAlive)
+	}
+}
+
+// probe sends an enquire_link after a request went unanswered. An answer
+// clears the suspicion and calls onAlive; silence closes the session so
+// that it is rebound.
+func (s *session) probe(onAlive func()) {
+	resp, err := s.request(context.Background(), pdu.EnquireLink, nil)
+	if err == nil && resp.ID != pdu.EnquireLinkResp {
+		err = fmt.Errorf("smpp: enquire_link answered by 0x%08X", resp.ID)
+	}
+	if err != nil {
+		s.log.Warn("smpp: SMSC stopped answering; closing the link", "err", err)
+		s.fail(fmt.Errorf("smpp: probe after a response timeout: %w", err))
+		return
+	}
+	s.suspect.Store(false)
+	onAlive()
 }
 
 // drain waits up to d for the submits in flight to finish, by taking every

@@ -270,7 +270,7 @@ func TestReceiverPair(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, smsctest.Options{ReceiptDelay: time.Millisecond})
 	cfg := testConfig(srv.Addr())
-	cfg.Bind, cfg.Binds = "receiver-pair", 2
+	cfg.Bind, cfg.Binds = "transmitter+receiver", 2
 	rec := newRecorder()
 	tr := startTransport(t, cfg, rec)
 	waitUp(t, tr)

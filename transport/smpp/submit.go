@@ -105,27 +105,24 @@ func submitSM(cfg *Config, p *transport.Part) (*pdu.SM, error) {
 	if sm.Dest, err = destAddr(p.To); err != nil {
 		return nil, err
 	}
-	switch p.Encoding {
-	case sms.GSM7, sms.ASCII:
-		sm.DataCoding = dcDefault
-	case sms.UCS2:
-		sm.DataCoding = dcUCS2
-	default:
-		return nil, fmt.Errorf("unknown encoding %v", p.Encoding)
+	c, err := codingOf(cfg, p)
+	if err != nil {
+		return nil, err
 	}
+	sm.DataCoding = c.dc
 	if p.Receipt {
 		sm.RegisteredDelivery = 1
 	}
 	if !p.Expires.IsZero() {
 		sm.ValidityPeriod = smppTime(p.Expires)
 	}
-	return sm, setMessage(sm, cfg.Long, p)
+	return sm, setMessage(sm, cfg.Long, p, c)
 }
 
 // setMessage places the payload and the concatenation information as the
 // configured long-message method asks.
-func setMessage(sm *pdu.SM, long string, p *transport.Part) error {
-	msg := p.Payload
+func setMessage(sm *pdu.SM, long string, p *transport.Part, c coding) error {
+	var udh []byte
 	if p.Concatenated() {
 		if p.Seq < 1 || p.Seq > p.Total || p.Total > 255 {
 			return fmt.Errorf("part %d of %d: out of range", p.Seq, p.Total)
@@ -137,9 +134,10 @@ func setMessage(sm *pdu.SM, long string, p *transport.Part) error {
 				pdu.Uint8TLV(pdu.TagSARSegmentSeqnum, uint8(p.Seq)))
 		} else {
 			sm.ESMClass |= esmUDHI
-			msg = append(sms.UDH(p.Ref, p.Seq, p.Total), msg...)
+			udh = sms.UDH(p.Ref, p.Seq, p.Total)
 		}
 	}
+	msg := c.userData(udh)
 	if long == "payload" {
 		if len(msg) > 0xFFFF {
 			return errors.New("message_payload longer than 65535 octets")

@@ -46,12 +46,14 @@ func New(cfg Config) (*Transport, error) {
 	}
 	kinds, _ := bindKinds(cfg.Bind)
 	log := cfg.Logger.With("transport", cfg.Name)
+	inbox := newReassembler(inboundTimeout)
+	inbox.packed = cfg.GSM7Coding == "packed"
 	return &Transport{
 		cfg:        cfg,
 		kinds:      kinds,
 		log:        log,
 		ids:        newIDMatcher(cfg.ReceiptIDFormat),
-		inbox:      newReassembler(inboundTimeout),
+		inbox:      inbox,
 		events:     make(chan func(transport.Handler), 1024),
 		minBackoff: time.Second,
 		maxBackoff: time.Minute,
@@ -122,15 +124,34 @@ func (t *Transport) Send(ctx context.Context, p *transport.Part) (string, error)
 		return "", transport.Temporary("", fmt.Errorf("smpp: waiting for a bind: %w", err))
 	}
 	defer t.release(s)
+	sent := time.Now()
 	resp, err := s.request(ctx, pdu.SubmitSM, body)
 	if err != nil {
 		var we *writeError
 		if errors.As(err, &we) {
 			return "", transport.Temporary("", err)
 		}
+		if errors.Is(err, errNoResponse) {
+			s.suspectDead(t.notify)
+		}
 		return "", &transport.Error{Temporary: true, InDoubt: true, Err: fmt.Errorf("smpp: submit_sm: %w", err)}
 	}
+	t.pace(s, resp, sent)
 	return t.submitResult(s, p, resp)
+}
+
+// pace pauses a bind whose SMSC throttles (or whose queue is full) and
+// eases the pause as submits are accepted again.
+func (t *Transport) pace(s *session, resp pdu.PDU, sent time.Time) {
+	switch {
+	case resp.Status == pdu.StatusThrottled || resp.Status == pdu.StatusMsgQFul:
+		if d := s.thr.hit(sent, time.Now()); d > 0 {
+			s.log.Warn("smpp: SMSC is throttling; pausing submits on this bind",
+				"command_status", pdu.StatusString(resp.Status), "pause", d)
+		}
+	case resp.ID == pdu.SubmitSMResp && resp.Status == pdu.StatusOK:
+		s.thr.ok()
+	}
 }
 
 func (t *Transport) submitResult(s *session, p *transport.Part, resp pdu.PDU) (string, error) {
@@ -156,35 +177,70 @@ func (t *Transport) submitResult(s *session, p *transport.Part, resp pdu.PDU) (s
 	return id, nil
 }
 
-// acquire returns a bound session with a window slot taken for the caller.
+// acquire returns a bound session with a window slot taken for the caller,
+// skipping sessions paused by throttling.
 func (t *Transport) acquire(ctx context.Context) (*session, error) {
 	for {
-		t.mu.Lock()
-		n := len(t.sessions)
-		for i := range n {
-			s := t.sessions[(t.next+i)%n]
-			select {
-			case s.slots <- struct{}{}:
-				t.next = (t.next + i + 1) % n
-				t.mu.Unlock()
-				return s, nil
-			default:
-			}
+		s, wake := t.tryAcquire(time.Now())
+		if s != nil {
+			return s, nil
 		}
+		t.mu.Lock()
 		ch := t.changed
 		t.waiters++
 		t.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-		}
+		err := waitWake(ctx, ch, wake)
 		t.mu.Lock()
 		t.waiters--
 		t.mu.Unlock()
-		if err := ctx.Err(); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
+}
+
+// tryAcquire takes a slot on the next session, round robin, that is not
+// paused. Failing that, wake is when the first pause ends (zero if none).
+func (t *Transport) tryAcquire(now time.Time) (s *session, wake time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(t.sessions)
+	for i := range n {
+		s := t.sessions[(t.next+i)%n]
+		if s.suspect.Load() {
+			continue
+		}
+		if until := s.thr.pausedUntil(); until.After(now) {
+			if wake.IsZero() || until.Before(wake) {
+				wake = until
+			}
+			continue
+		}
+		select {
+		case s.slots <- struct{}{}:
+			t.next = (t.next + i + 1) % n
+			return s, time.Time{}
+		default:
+		}
+	}
+	return nil, wake
+}
+
+// waitWake waits for ch to close, for the time wake (if set) or for ctx.
+func waitWake(ctx context.Context, ch <-chan struct{}, wake time.Time) error {
+	var timeout <-chan time.Time
+	if !wake.IsZero() {
+		timer := time.NewTimer(time.Until(wake))
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	select {
+	case <-ch:
+	case <-timeout:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 func (t *Transport) release(s *session) {
@@ -194,6 +250,13 @@ func (t *Transport) release(s *session) {
 		t.notifyLocked()
 	}
 	t.mu.Unlock()
+}
+
+// notify wakes every Send waiting for a session or a slot.
+func (t *Transport) notify() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.notifyLocked()
 }
 
 // notifyLocked wakes every Send waiting for a session or a slot.

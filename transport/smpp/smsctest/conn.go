@@ -175,9 +175,14 @@ func (c *conn) submit(p pdu.PDU) {
 		sub.MessageID = fmt.Sprintf("%X", s.nextID)
 		s.nextID++
 	}
-	s.submits = append(s.submits, sub)
-	s.notifyLocked()
+	if !s.opt.Forget {
+		s.submits = append(s.submits, sub)
+		s.notifyLocked()
+	}
 	s.mu.Unlock()
+	if s.opt.OnSubmit != nil {
+		s.opt.OnSubmit(sub)
+	}
 	c.answer(p, sub)
 }
 
@@ -247,6 +252,9 @@ func (s *Server) sendReceipt(via *conn, sub Submit) {
 	s.mu.Unlock()
 	if target != nil {
 		target.deliver(sm)
+		if s.opt.OnReceipt != nil {
+			s.opt.OnReceipt()
+		}
 	}
 }
 

@@ -33,6 +33,14 @@ type Options struct {
 	ReceiptIDDecimal bool
 	Hold             bool // accept submit_sm but never answer; see SetHold
 	Logger           *slog.Logger
+
+	// For load tests (cmd/smsbench): OnSubmit is called for every submit_sm
+	// and OnReceipt for every receipt sent, on the connection's goroutine;
+	// Forget keeps no submits in memory (Submits and WaitSubmits then see
+	// none).
+	OnSubmit  func(Submit)
+	OnReceipt func()
+	Forget    bool
 }
 
 // Submit is one submit_sm as received.

@@ -5,13 +5,22 @@
 //   {"event":"bind","command":"bind_transceiver","system_id":"..."}
 //   {"event":"submit","id":"...","dest":"...","data_coding":0,"esm_class":64,
 //    "udh":"050003...","short_message":"...hex...","status":0}
+//   {"event":"held","kind":"submit_sm"}       a request left unanswered
 // Environment: SMSC_SYSTEM_ID / SMSC_PASSWORD (empty = accept any),
 // SMSC_RECEIPT_DELAY_MS (default 50), SMSC_RECEIPT_ID_DECIMAL=1 (receipts
-// carry the id in decimal and no receipted_message_id TLV).
+// carry the id in decimal and no receipted_message_id TLV),
+// SMSC_RECEIPT_TEXT_ONLY=1 (no TLVs, the hex id in the text only).
 // Commands, one JSON object per line on stdin:
 //   {"cmd":"throttle","n":2}     next n submits get ESME_RTHROTTLED
 //   {"cmd":"reject","status":11} every submit gets status (0 = stop)
+//   {"cmd":"refuse","n":3,"status":13} the next n binds are refused
+//   {"cmd":"hold","on":true}     submits are recorded but never answered
+//   {"cmd":"silent","on":true}   nothing is answered (binds, enquire_link, ...)
+//   {"cmd":"drop"}               every connection is cut, without unbind
 //   {"cmd":"mo","from":"+1415...","to":"12345","text":"hi"}
+//   {"cmd":"mo","from":..,"to":..,"parts":["a","b"],"concat":"udh"|"sar",
+//    "coding":"gsm7"|"ucs2"|"latin1","ref":7}  concatenated MO, one
+//    deliver_sm per part, encoded by the library
 'use strict';
 
 const smpp = require('smpp');
@@ -22,11 +31,16 @@ const systemID = process.env.SMSC_SYSTEM_ID || '';
 const password = process.env.SMSC_PASSWORD || '';
 const receiptDelay = parseInt(process.env.SMSC_RECEIPT_DELAY_MS || '50', 10);
 const receiptDecimal = process.env.SMSC_RECEIPT_ID_DECIMAL === '1';
+const receiptTextOnly = process.env.SMSC_RECEIPT_TEXT_ONLY === '1';
 
 let nextID = 0xB0000;
 let throttle = 0;
 let reject = 0;
+let refuse = { n: 0, status: 0 };
+let hold = false;
+let silent = false;
 const receivers = new Set();
+const sessions = new Set();
 
 function out(obj) {
 	process.stdout.write(JSON.stringify(obj) + '\n');
@@ -68,7 +82,7 @@ function receiptFor(session, pdu, id) {
 		data_coding: 1,
 		short_message: Buffer.from(text, 'ascii'),
 	};
-	if (!receiptDecimal) {
+	if (!receiptDecimal && !receiptTextOnly) {
 		params.receipted_message_id = id;
 		params.message_state = 2;
 	}
@@ -79,6 +93,13 @@ function onSubmit(session, pdu) {
 	const { udh, msg } = rawMessage(pdu);
 	let status = 0;
 	let id = '';
+	if (silent || hold) {
+		out({
+			event: 'held', kind: 'submit_sm', dest: pdu.destination_addr,
+			udh: udh.toString('hex'), short_message: msg.toString('hex'),
+		});
+		return;
+	}
 	if (throttle > 0) {
 		throttle--;
 		status = 0x58;
@@ -89,6 +110,7 @@ function onSubmit(session, pdu) {
 	}
 	out({
 		event: 'submit', id, status, dest: pdu.destination_addr, source: pdu.source_addr,
+		source_ton: pdu.source_addr_ton, source_npi: pdu.source_addr_npi,
 		data_coding: pdu.data_coding, esm_class: pdu.esm_class,
 		registered_delivery: pdu.registered_delivery,
 		udh: udh.toString('hex'), short_message: msg.toString('hex'),
@@ -100,10 +122,20 @@ function onSubmit(session, pdu) {
 }
 
 function onBind(session, pdu) {
-	const ok = (!systemID || pdu.system_id === systemID) && (!password || pdu.password === password);
-	out({ event: 'bind', command: pdu.command, system_id: pdu.system_id, ok });
-	if (!ok) {
-		session.send(pdu.response({ command_status: 0x0E /* ESME_RINVPASWD */ }));
+	if (silent) {
+		out({ event: 'held', kind: pdu.command });
+		return;
+	}
+	let status = 0;
+	if ((systemID && pdu.system_id !== systemID) || (password && pdu.password !== password)) {
+		status = 0x0E; // ESME_RINVPASWD
+	} else if (refuse.n > 0) {
+		refuse.n--;
+		status = refuse.status;
+	}
+	out({ event: 'bind', command: pdu.command, system_id: pdu.system_id, ok: status === 0, status });
+	if (status) {
+		session.send(pdu.response({ command_status: status }));
 		return;
 	}
 	if (pdu.command !== 'bind_transmitter') {
@@ -113,18 +145,55 @@ function onBind(session, pdu) {
 }
 
 const server = smpp.createServer((session) => {
+	sessions.add(session);
 	session.on('error', () => {});
-	session.on('close', () => receivers.delete(session));
+	session.on('close', () => {
+		receivers.delete(session);
+		sessions.delete(session);
+	});
 	for (const cmd of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
 		session.on(cmd, (pdu) => onBind(session, pdu));
 	}
 	session.on('submit_sm', (pdu) => onSubmit(session, pdu));
-	session.on('enquire_link', (pdu) => session.send(pdu.response()));
+	session.on('enquire_link', (pdu) => {
+		if (!silent) {
+			session.send(pdu.response());
+		}
+	});
 	session.on('unbind', (pdu) => {
 		session.send(pdu.response());
 		session.close();
 	});
 });
+
+const codings = { gsm7: 0x00, latin1: 0x03, ucs2: 0x08 };
+
+// moParts builds the deliver_sm parameters of a mobile-originated SMS;
+// the library encodes the text by data_coding.
+function moParts(c) {
+	const intl = c.from.startsWith('+');
+	const base = {
+		source_addr_ton: intl ? 1 : 0, source_addr_npi: intl ? 1 : 0,
+		source_addr: intl ? c.from.slice(1) : c.from,
+		destination_addr: c.to, esm_class: 0,
+	};
+	if (!c.parts) {
+		return [Object.assign(base, { short_message: c.text })];
+	}
+	const total = c.parts.length;
+	return c.parts.map((text, i) => {
+		const p = Object.assign({}, base, { data_coding: codings[c.coding || 'gsm7'] });
+		if (c.concat === 'sar') {
+			p.sar_msg_ref_num = c.ref;
+			p.sar_total_segments = total;
+			p.sar_segment_seqnum = i + 1;
+			p.short_message = { message: text };
+		} else {
+			p.short_message = { udh: Buffer.from([5, 0, 3, c.ref, total, i + 1]), message: text };
+		}
+		return p;
+	});
+}
 
 function command(line) {
 	let c;
@@ -141,18 +210,29 @@ function command(line) {
 	case 'reject':
 		reject = c.status;
 		break;
+	case 'refuse':
+		refuse = { n: c.n, status: c.status };
+		break;
+	case 'hold':
+		hold = c.on;
+		break;
+	case 'silent':
+		silent = c.on;
+		break;
+	case 'drop':
+		for (const session of sessions) {
+			session.destroy();
+		}
+		break;
 	case 'mo': {
 		const [session] = receivers;
 		if (!session) {
 			out({ event: 'error', error: 'no receiver bound' });
 			return;
 		}
-		const intl = c.from.startsWith('+');
-		session.deliver_sm({
-			source_addr_ton: intl ? 1 : 0, source_addr_npi: intl ? 1 : 0,
-			source_addr: intl ? c.from.slice(1) : c.from,
-			destination_addr: c.to, short_message: c.text,
-		});
+		for (const params of moParts(c)) {
+			session.deliver_sm(params);
+		}
 		break;
 	}
 	default:

@@ -1,0 +1,96 @@
+// Command smsbench loads a running smsbridge through its whole path: many
+// SMTP sessions send mail, a built-in SMSC takes the SMS (and can send
+// receipts), and the figures that matter are printed: mails/s accepted, SMS
+// parts/s at the SMSC, receipts/s, latency from the end of DATA to the last
+// submit_sm of that mail, and the gateway's CPU and peak RSS.
+//
+// Every run is bounded by -n and -duration.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// options are the command's flags.
+type options struct {
+	smtpAddr string
+	smscAddr string
+	domain   string
+	conc     int
+	mails    int
+	duration time.Duration
+	size     int
+	rcpts    int
+	reuse    bool
+	rate     float64
+	receipts bool
+	pid      int
+	settle   time.Duration
+	asJSON   bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	opt, err := parseFlags(args, stderr)
+	if err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	res, err := bench(ctx, opt)
+	if err != nil {
+		fmt.Fprintln(stderr, "smsbench:", err)
+		return 1
+	}
+	if opt.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(res)
+	} else {
+		res.print(stdout)
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("smsbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.smtpAddr, "smtp", "127.0.0.1:2525", "the gateway's SMTP `address`")
+	fs.StringVar(&o.smscAddr, "smsc", "127.0.0.1:2775", "listen `address` of the built-in SMSC; the gateway's smpp transport points here (\"\" = the gateway uses another SMSC: no SMSC figures)")
+	fs.StringVar(&o.domain, "domain", "sms.test", "SMS `domain` of the gateway")
+	fs.IntVar(&o.conc, "c", 50, "concurrent SMTP sessions")
+	fs.IntVar(&o.mails, "n", 10000, "mails to send in all")
+	fs.DurationVar(&o.duration, "duration", time.Minute, "stop sending after this long")
+	fs.IntVar(&o.size, "size", 100, "characters of text per mail")
+	fs.IntVar(&o.rcpts, "rcpts", 1, "recipients per mail")
+	fs.BoolVar(&o.reuse, "reuse", false, "send many mails per SMTP connection (default: a new connection per mail)")
+	fs.Float64Var(&o.rate, "rate", 0, "mails per second in all (0 = as fast as the gateway takes them)")
+	fs.BoolVar(&o.receipts, "receipts", false, "the SMSC sends a DELIVRD receipt for every SMS that asks for one")
+	fs.IntVar(&o.pid, "pid", 0, "the gateway's process id, for its CPU time and peak RSS")
+	fs.DurationVar(&o.settle, "settle", 30*time.Second, "after sending, wait at most this long for SMS still on their way")
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: smsbench [flags]\n\nLoads a running smsbridge over SMTP and measures its whole path.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.conc < 1 || o.mails < 1 || o.size < 1 || o.rcpts < 1 || fs.NArg() > 0 {
+		fs.Usage()
+		return o, fmt.Errorf("bad flags")
+	}
+	return o, nil
+}

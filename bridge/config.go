@@ -17,17 +17,15 @@ func ConfigFrom(c *configs.Config) (Config, error) {
 	cfg := Config{
 		Hostname:             c.SMTP.Hostname,
 		AcceptCarrierDomains: c.SMTP.AcceptCarrierDomains,
-		Numbers: carriers.NumberPolicy{
-			DefaultRegion: c.SMS.DefaultRegion, Strict: c.SMS.StrictNumbers, AllowedCountries: c.SMS.AllowedCountries,
-		},
-		Validity:         c.SMS.Validity.Duration,
-		ReceiptMode:      c.Receipts.Mode,
-		ReportFrom:       c.Receipts.From,
-		DelayAfter:       c.Receipts.DelayAfter.Duration,
-		InboundDefaultTo: c.Inbound.DefaultTo,
-		ConversationTTL:  c.Inbound.ConversationTTL.Duration,
-		Keywords:         DefaultKeywords,
-		Aliases:          map[string][]string{},
+		Numbers:              c.NumberPolicy(),
+		Validity:             c.SMS.Validity.Duration,
+		ReceiptMode:          c.Receipts.Mode,
+		ReportFrom:           c.Receipts.From,
+		DelayAfter:           c.Receipts.DelayAfter.Duration,
+		InboundDefaultTo:     c.Inbound.DefaultTo,
+		ConversationTTL:      c.Inbound.ConversationTTL.Duration,
+		Keywords:             Keywords{StopReply: c.Inbound.StopReply, StartReply: c.Inbound.StartReply, HelpReply: c.Inbound.HelpReply},
+		Aliases:              map[string][]string{},
 	}
 	for _, d := range c.SMTP.Domains {
 		cfg.Domains = append(cfg.Domains, strings.TrimSuffix(strings.ToLower(d), "."))

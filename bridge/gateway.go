@@ -14,6 +14,7 @@ import (
 	"github.com/smsbridge/smsbridge/carriers"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/sms"
+	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -51,6 +52,21 @@ type Store interface {
 	OptIn(ctx context.Context, number string) error
 	OptedOut(number string) (bool, time.Time, error)
 }
+
+// Policy decides what an SMTP user may send: which recipients, how many SMS
+// parts a day. A refusal is an *smtpd.Error naming the rule.
+type Policy interface {
+	AllowRecipient(user, alias string, numbers []string) error
+	ChargeParts(ctx context.Context, env *smtpd.Envelope, parts int) error
+	RefundParts(env *smtpd.Envelope, parts int)
+}
+
+// openPolicy allows everything: the policy when none is given (tests).
+type openPolicy struct{}
+
+func (openPolicy) AllowRecipient(string, string, []string) error           { return nil }
+func (openPolicy) ChargeParts(context.Context, *smtpd.Envelope, int) error { return nil }
+func (openPolicy) RefundParts(*smtpd.Envelope, int)                        {}
 
 // Mailer delivers the mail the bridge writes (delivery reports).
 type Mailer interface {
@@ -100,6 +116,7 @@ type Gateway struct {
 	log    *slog.Logger
 	now    func() time.Time
 	obs    Observer
+	pol    Policy
 
 	lanes    map[string]*lane
 	order    []string // lane names in configuration order
@@ -118,6 +135,7 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time // the clock; time.Now when nil
 	Observer Observer         // metrics; none when nil
+	Policy   Policy           // sender limits; everything allowed when nil
 }
 
 // New builds a gateway. Nothing runs until Run.
@@ -131,6 +149,10 @@ func New(cfg Config, opt Options) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, st: opt.Store, mailer: opt.Mailer, log: opt.Logger, now: opt.Now, obs: opt.Observer, lanes: map[string]*lane{}}
 	if g.obs == nil {
 		g.obs = nopObserver{}
+	}
+	g.pol = opt.Policy
+	if g.pol == nil {
+		g.pol = openPolicy{}
 	}
 	if g.log == nil {
 		g.log = slog.Default()

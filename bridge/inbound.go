@@ -26,13 +26,6 @@ type Keywords struct {
 	HelpReply  string
 }
 
-// DefaultKeywords are the answers carriers expect of an SMS sender.
-var DefaultKeywords = Keywords{
-	StopReply:  "You are unsubscribed and will get no more messages from this number. Reply START to subscribe again.",
-	StartReply: "You are subscribed again. Reply STOP to unsubscribe.",
-	HelpReply:  "Messages from an email-to-SMS gateway. Reply STOP to unsubscribe, START to subscribe again.",
-}
-
 type keyword uint8
 
 const (

@@ -22,7 +22,7 @@ const maxStoredHeader = 16 << 10 // header bytes kept for reports
 
 // Recipient implements smtpd.Backend: it answers RCPT TO for one address,
 // returning the E.164 numbers it stands for.
-func (g *Gateway) Recipient(_ context.Context, _ *smtpd.Envelope, address string) (any, error) {
+func (g *Gateway) Recipient(_ context.Context, env *smtpd.Envelope, address string) (any, error) {
 	local, domain, ok := splitAddress(address)
 	if !ok {
 		return nil, smtpd.Errorf(550, [3]int{5, 1, 3}, "Bad recipient address syntax")
@@ -31,6 +31,9 @@ func (g *Gateway) Recipient(_ context.Context, _ *smtpd.Envelope, address string
 		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "Relaying denied: %s is not an SMS domain served here", domain)
 	}
 	if numbers, ok := g.cfg.Aliases[strings.ToLower(local)]; ok {
+		if err := g.pol.AllowRecipient(env.User, strings.ToLower(local), numbers); err != nil {
+			return nil, err
+		}
 		return g.withoutOptOuts(local, numbers)
 	}
 	number, err := g.cfg.Numbers.Normalize(local)
@@ -41,6 +44,9 @@ func (g *Gateway) Recipient(_ context.Context, _ *smtpd.Envelope, address string
 			reason = ne.Reason
 		}
 		return nil, smtpd.Errorf(550, [3]int{5, 1, 1}, "%s: %s", local, reason)
+	}
+	if err := g.pol.AllowRecipient(env.User, "", []string{number}); err != nil {
+		return nil, err
 	}
 	return g.withoutOptOuts(local, []string{number})
 }
@@ -117,10 +123,15 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	if len(m.Recipients) == 0 {
 		return "", smtpd.Errorf(554, [3]int{5, 5, 1}, "No valid recipients")
 	}
+	parts := len(m.Recipients) * len(msg.Parts)
+	if err := g.pol.ChargeParts(ctx, env, parts); err != nil {
+		return "", err
+	}
 	if err := g.st.Enqueue(ctx, m); err != nil {
+		g.pol.RefundParts(env, parts)
 		return "", &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
 	}
-	g.obs.MessageQueued("smtp", len(m.Recipients), len(m.Recipients)*len(msg.Parts))
+	g.obs.MessageQueued("smtp", len(m.Recipients), parts)
 	g.log.Info("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
 		"parts", len(msg.Parts), "encoding", msg.Encoding.String())
 	g.dispatch.kick()

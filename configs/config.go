@@ -16,6 +16,7 @@ type Config struct {
 	Inbound    Inbound             `toml:"inbound"`
 	Aliases    map[string][]string `toml:"aliases"`
 	HTTP       HTTP                `toml:"http"`
+	Limits     Limits              `toml:"limits"`
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`
@@ -36,11 +37,33 @@ type SMTP struct {
 	TLSCert              string   `toml:"tls_cert"`
 	TLSKey               string   `toml:"tls_key"`
 	Users                []User   `toml:"users"`
+	// Abuse and hardening limits; 0 means no limit.
+	MaxConnectionsPerIP int    `toml:"max_connections_per_ip"` // per client address (IPv6: per /64)
+	MaxInFlight         int    `toml:"max_in_flight"`          // DATA transactions at once, all clients
+	SenderVerification  string `toml:"sender_verification"`    // off | tag | reject: SPF, DKIM, DMARC without AUTH
 }
 
 type User struct {
 	Name         string `toml:"name"`
 	PasswordHash string `toml:"password_hash"`
+	// AllowedSenders: MAIL FROM addresses and "@domain"s ("<>" for the null
+	// sender); empty = any.
+	AllowedSenders []string `toml:"allowed_senders"`
+	// AllowedRecipients: alias names and E.164 number prefixes ("+1");
+	// empty = any.
+	AllowedRecipients []string `toml:"allowed_recipients"`
+	// Per-user limits; 0 = the [limits] value.
+	MailsPerMinute    int `toml:"mails_per_minute"`
+	PartsPerDay       int `toml:"parts_per_day"`
+	RecipientsPerMail int `toml:"recipients_per_mail"`
+}
+
+// Limits are the abuse limits per authenticated user and per envelope
+// sender address; 0 means no limit.
+type Limits struct {
+	MailsPerMinute    int `toml:"mails_per_minute"`
+	PartsPerDay       int `toml:"parts_per_day"` // SMS parts (parts × numbers), per UTC day
+	RecipientsPerMail int `toml:"recipients_per_mail"`
 }
 
 type SMS struct {
@@ -54,6 +77,8 @@ type SMS struct {
 	StrictNumbers    bool     `toml:"strict_numbers"`
 	AllowedCountries []string `toml:"allowed_countries"` // ISO 3166 region codes
 	CutAfter         []string `toml:"cut_after"`         // regular expressions
+	AllowPremium     bool     `toml:"allow_premium"`     // premium-rate, shared-cost and similar numbers
+	LogText          bool     `toml:"log_text"`          // SMS text may appear in logs
 }
 
 type Store struct {
@@ -116,6 +141,10 @@ type Receipts struct {
 type Inbound struct {
 	DefaultTo       string   `toml:"default_to"`
 	ConversationTTL Duration `toml:"conversation_ttl"`
+	// Answers by SMS to STOP, START and HELP from a phone; "" sends none.
+	StopReply  string `toml:"stop_reply"`
+	StartReply string `toml:"start_reply"`
+	HelpReply  string `toml:"help_reply"`
 }
 
 type HTTP struct {

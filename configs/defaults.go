@@ -18,6 +18,11 @@ const (
 	defaultMaxLine      = 4096 // RFC 5321 requires at least 1000; long HTML lines are common
 	defaultReadTimeout  = 2 * time.Minute
 	defaultWriteTimeout = time.Minute
+	defaultConnsPerIP   = 20
+	defaultInFlight     = 32
+	defaultMailsPerMin  = 60
+	defaultPartsPerDay  = 1000
+	defaultRcptsPerMail = 50
 )
 
 func hostname() string {
@@ -43,6 +48,15 @@ func defaults() *Config {
 			ReadTimeout:     dur(defaultReadTimeout),
 			WriteTimeout:    dur(defaultWriteTimeout),
 			TrustedNetworks: []string{"127.0.0.0/8", "::1/128"},
+
+			MaxConnectionsPerIP: defaultConnsPerIP,
+			MaxInFlight:         defaultInFlight,
+			SenderVerification:  "off",
+		},
+		Limits: Limits{
+			MailsPerMinute:    defaultMailsPerMin,
+			PartsPerDay:       defaultPartsPerDay,
+			RecipientsPerMail: defaultRcptsPerMail,
 		},
 		SMS: SMS{
 			DefaultRegion: "US",
@@ -60,7 +74,12 @@ func defaults() *Config {
 			DelayAfter:   dur(4 * time.Hour),
 			Maildir:      defaultDataDir + "/mail",
 		},
-		Inbound: Inbound{ConversationTTL: dur(168 * time.Hour)},
+		Inbound: Inbound{
+			ConversationTTL: dur(168 * time.Hour),
+			StopReply:       "You are unsubscribed and will get no more messages from this number. Reply START to subscribe again.",
+			StartReply:      "You are subscribed again. Reply STOP to unsubscribe.",
+			HelpReply:       "Messages from an email-to-SMS gateway. Reply STOP to unsubscribe, START to subscribe again.",
+		},
 	}
 }
 

@@ -7,13 +7,13 @@ import (
 )
 
 // NumberPolicy is the [sms] number checking as a carriers.NumberPolicy.
-// Premium-rate and similar numbers are always refused: SPEC has no key to
-// allow them.
+// Premium-rate and similar numbers are refused unless allow_premium is set.
 func (cfg *Config) NumberPolicy() carriers.NumberPolicy {
 	return carriers.NumberPolicy{
 		DefaultRegion:    cfg.SMS.DefaultRegion,
 		Strict:           cfg.SMS.StrictNumbers,
 		AllowedCountries: slices.Clone(cfg.SMS.AllowedCountries),
+		AllowPremium:     cfg.SMS.AllowPremium,
 	}
 }
 

@@ -85,6 +85,7 @@ func (cfg *Config) Validate() error {
 	cfg.validateInbound(c)
 	cfg.validateAliases(c)
 	cfg.validateHTTP(c)
+	validateLimits(c, "limits", cfg.Limits)
 	return errors.Join(c.errs...)
 }
 
@@ -123,7 +124,10 @@ func (cfg *Config) validateSMTP(c *checker) {
 			c.addErr("smtp.trusted_networks", err, "%q is not a network such as \"10.0.0.0/8\" or \"192.0.2.1/32\"", n)
 		}
 	}
-	validateUsers(c, s.Users)
+	c.atLeast("smtp.max_connections_per_ip", int64(s.MaxConnectionsPerIP), 0)
+	c.atLeast("smtp.max_in_flight", int64(s.MaxInFlight), 0)
+	c.oneOf("smtp.sender_verification", s.SenderVerification, "off", "tag", "reject")
+	validateUsers(c, s.Users, cfg.Aliases)
 }
 
 func isDomain(d string) bool {

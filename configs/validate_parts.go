@@ -11,7 +11,7 @@ import (
 	"github.com/smsbridge/smsbridge/carriers"
 )
 
-func validateUsers(c *checker, users []User) {
+func validateUsers(c *checker, users []User, aliases map[string][]string) {
 	seen := map[string]bool{}
 	for i, u := range users {
 		p := indexPath("smtp.users", i)
@@ -23,8 +23,9 @@ func validateUsers(c *checker, users []User) {
 		}
 		seen[u.Name] = true
 		if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
-			c.addErr(p+".password_hash", err, "not a bcrypt hash (\"$2a$10$...\")")
+			c.addErr(p+".password_hash", err, "not a bcrypt hash (\"$2a$10$...\"); make one with `smsbridge passwd`")
 		}
+		validateUserPolicy(c, p, u, aliases)
 	}
 }
 

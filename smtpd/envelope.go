@@ -23,6 +23,8 @@ type Envelope struct {
 	RemoteAddr net.Addr
 	Helo       string
 	User       string // authenticated user; "" if none
+	TLS        bool   // the session is encrypted (STARTTLS or implicit TLS)
+	Trusted    bool   // the client is on a trusted network
 	From       string // "" for the null sender <>
 	Ret        string // DSN RET: "", "HDRS" or "FULL"
 	EnvID      string // DSN ENVID, xtext decoded

@@ -17,7 +17,7 @@ import (
 
 // pipeListener hands the server the far ends of net.Pipe connections, which
 // claim to come from loopback so that the session is trusted and the fuzzer
-// reaches MAIL, RCPT and DATA.
+// reaches MAIL, RCPT and DATA, AUTH in clear, and STARTTLS.
 type pipeListener struct {
 	conns chan net.Conn
 	done  chan struct{}
@@ -68,6 +68,11 @@ func FuzzSession(f *testing.F) {
 		"HELO c\r\nAUTH PLAIN =\r\nSTARTTLS\r\nVRFY x\r\nNOOP\r\nEHLO d\r\n",
 		"EHLO c\r\nMAIL FROM:<a@b> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<x@bücher.test>\r\nRCPT TO:<@r:1@sms.test>\r\n",
 		"\x00\xff\r\n\r\nDATA\r\n.\r\n",
+		"EHLO c\r\nAUTH PLAIN AGZ1enoAcHc=\r\nMAIL FROM:<a@b>\r\nRCPT TO:<1@sms.test>\r\nDATA\r\nx\r\n.\r\n",
+		"EHLO c\r\nAUTH LOGIN\r\nZnV6eg==\r\ncHc=\r\nAUTH LOGIN\r\n",
+		"EHLO c\r\nAUTH LOGIN ZnV6eg==\r\n*\r\nAUTH PLAIN\r\n=\r\nAUTH PLAIN AHgAeQ==\r\n",
+		"EHLO c\r\nSTARTTLS\r\n\x16\x03\x01\x00\x05hello",
+		"EHLO c\r\nSTARTTLS\r\nEHLO d\r\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -98,10 +103,15 @@ func FuzzSession(f *testing.F) {
 func startPipeServer(tb testing.TB) (*pipeListener, *logRecorder) {
 	logs := newLogRecorder()
 	be := &fakeBackend{submit: func(context.Context, *Envelope, []byte) (string, error) { return "QF", nil }}
+	srvTLS, _ := tlsSetup(tb)
 	srv := NewServer(Config{
 		Hostname: "mx.test", MaxMessageBytes: 4096, MaxRecipients: 5, MaxLineLength: 1000,
 		ReadTimeout: time.Second, WriteTimeout: time.Second,
 		TrustedNetworks: loopbackOnly(), Logger: slog.New(logs),
+		// AUTH and STARTTLS are reachable: user fuzz, password pw.
+		TLS: srvTLS, Users: []User{{Name: "fuzz", PasswordHash: testHash(tb, "pw")}},
+		AuthFailDelay: time.Millisecond, AuthMaxDelay: 4 * time.Millisecond,
+		MaxInFlight: 2, InFlightWait: 10 * time.Millisecond,
 	}, be)
 	l := newPipeListener()
 	served := make(chan error, 1)

@@ -206,6 +206,12 @@ func dialRaw(t testing.TB, addr string) *rawClient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return wrapRaw(t, conn)
+}
+
+// wrapRaw reads the greeting on an open connection.
+func wrapRaw(t testing.TB, conn net.Conn) *rawClient {
+	t.Helper()
 	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,14 @@ package smtpd
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -22,6 +25,10 @@ const (
 	DefaultMaxLineLength   = 2000 // RFC 5321's 1000, doubled as go-smtp does
 	DefaultReadTimeout     = 5 * time.Minute
 	DefaultWriteTimeout    = time.Minute
+	DefaultAuthFailDelay   = 500 * time.Millisecond
+	DefaultAuthMaxDelay    = 8 * time.Second
+	DefaultInFlightWait    = 5 * time.Second
+	authFailWindow         = 15 * time.Minute
 )
 
 // Config is the server's policy and limits. Zero values take the defaults
@@ -39,6 +46,29 @@ type Config struct {
 	// TrustedNetworks may send without AUTH; everyone else gets 530 at MAIL.
 	TrustedNetworks []netip.Prefix
 	Logger          *slog.Logger
+
+	// TLS, when set, is offered with STARTTLS on Serve's listeners and used
+	// by ServeTLS. Its MinVersion is raised to TLS 1.2 when lower.
+	TLS *tls.Config
+	// Users may log in with AUTH PLAIN or LOGIN, over TLS or from a
+	// trusted network. None: AUTH is not offered.
+	Users []User
+	// AuthFailDelay is how long the reply to a client's first failed AUTH
+	// is held; it doubles with each further failure up to AuthMaxDelay.
+	AuthFailDelay, AuthMaxDelay time.Duration
+	// MaxConnsPerClient caps open connections per client address (per /64
+	// for IPv6); others get 421 4.7.0 and are closed. 0: no cap.
+	MaxConnsPerClient int
+	// MaxInFlight caps the DATA transactions being received or submitted
+	// at once; a DATA waits up to InFlightWait for a slot, then gets
+	// 450 4.7.1. 0: no cap.
+	MaxInFlight  int
+	InFlightWait time.Duration
+	// Policy, when set, decides MAIL, RCPT and DATA after the server's own
+	// checks.
+	Policy Policy
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -66,6 +96,22 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.AuthFailDelay <= 0 {
+		c.AuthFailDelay = DefaultAuthFailDelay
+	}
+	if c.AuthMaxDelay < c.AuthFailDelay {
+		c.AuthMaxDelay = max(DefaultAuthMaxDelay, c.AuthFailDelay)
+	}
+	if c.InFlightWait <= 0 {
+		c.InFlightWait = DefaultInFlightWait
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.TLS != nil && c.TLS.MinVersion < tls.VersionTLS12 {
+		c.TLS = c.TLS.Clone()
+		c.TLS.MinVersion = tls.VersionTLS12
+	}
 	return c
 }
 
@@ -76,6 +122,11 @@ type Server struct {
 	log   *slog.Logger
 	smtp  *smtp.Server
 	conns *connSet
+	// accounts is nil when there are no users.
+	accounts *accounts
+	throttle *authThrottle
+	inFlight chan struct{} // nil: no cap
+	refused  atomic.Int64
 	// base is the parent of every session's context; cancel ends them all
 	// when a shutdown runs out of time.
 	base   context.Context
@@ -86,7 +137,12 @@ type Server struct {
 // hands mail to be.
 func NewServer(cfg Config, be Backend) *Server {
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, be: be, log: cfg.Logger, conns: newConnSet()}
+	s := &Server{cfg: cfg, be: be, log: cfg.Logger, conns: newConnSet(),
+		accounts: newAccounts(cfg.Users, runtime.GOMAXPROCS(0)),
+		throttle: newAuthThrottle(cfg.AuthFailDelay, cfg.AuthMaxDelay, authFailWindow)}
+	if cfg.MaxInFlight > 0 {
+		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
+	}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = cfg.Hostname
@@ -99,18 +155,59 @@ func NewServer(cfg Config, be Backend) *Server {
 	srv.EnableSMTPUTF8 = true
 	srv.EnableDSN = true
 	srv.ErrorLog = errorLog{cfg.Logger}
+	srv.TLSConfig = cfg.TLS
+	// go-smtp would refuse AUTH in clear even to trusted clients; the
+	// session decides instead (AuthMechanisms, Auth).
+	srv.AllowInsecureAuth = true
 	s.smtp = srv
 	return s
 }
 
 // Serve accepts connections on l until Shutdown; it then returns nil.
+// STARTTLS is offered when Config.TLS is set.
 func (s *Server) Serve(l net.Listener) error {
-	s.log.Info("smtp listening", "addr", l.Addr().String(), "hostname", s.cfg.Hostname)
-	if err := s.smtp.Serve(&trackingListener{Listener: l, set: s.conns}); err != nil {
+	s.log.Info("smtp listening", "addr", l.Addr().String(), "hostname", s.cfg.Hostname, "starttls", s.cfg.TLS != nil)
+	return s.serve(s.tracking(l, false))
+}
+
+// ServeTLS is Serve for implicit TLS (port 465): the TLS handshake comes
+// before the greeting. It needs Config.TLS.
+func (s *Server) ServeTLS(l net.Listener) error {
+	if s.cfg.TLS == nil {
+		return fmt.Errorf("smtpd: serve %s: implicit TLS without a TLS configuration", l.Addr())
+	}
+	s.log.Info("smtp listening", "addr", l.Addr().String(), "hostname", s.cfg.Hostname, "tls", "implicit")
+	return s.serve(tls.NewListener(s.tracking(l, true), s.cfg.TLS))
+}
+
+func (s *Server) tracking(l net.Listener, implicitTLS bool) net.Listener {
+	return &trackingListener{Listener: l, set: s.conns, limit: s.cfg.MaxConnsPerClient, refuse: s.refuse, tls: implicitTLS}
+}
+
+func (s *Server) serve(l net.Listener) error {
+	if err := s.smtp.Serve(l); err != nil {
 		return fmt.Errorf("smtpd: serve %s: %w", l.Addr(), err)
 	}
 	return nil
 }
+
+// refuse turns away a connection over its client's cap: 421 on a plain
+// listener, a bare close under implicit TLS. Refusals are logged at powers
+// of two, so that a flood cannot flood the log too.
+func (s *Server) refuse(c net.Conn, implicitTLS bool) {
+	defer c.Close()
+	if n := s.refused.Add(1); n&(n-1) == 0 {
+		s.log.Warn("smtp connection refused", "remote", c.RemoteAddr().String(),
+			"reason", "too many connections from this client", "limit", s.cfg.MaxConnsPerClient, "refused_total", n)
+	}
+	if implicitTLS {
+		return
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = fmt.Fprintf(c, "421 4.7.0 %s Too many connections from your address, try again later\r\n", s.cfg.Hostname)
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
 
 // Shutdown stops accepting, lets a DATA in progress finish and be answered,
 // and ends idle connections with 421. When ctx ends first, the remaining

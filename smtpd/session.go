@@ -13,17 +13,16 @@ import (
 )
 
 // session is one client conversation, from EHLO to the end of the
-// connection (or to STARTTLS, after which go-smtp starts a new one).
-//
-// AUTH is meant to come as an add-on: a type embedding *session that also
-// implements smtp.AuthSession and sets user on success; the policy in Mail
-// already honours user.
+// connection (or to STARTTLS, after which go-smtp starts a new one). It
+// implements smtp.AuthSession (auth.go); user is set by a successful AUTH.
 type session struct {
 	srv     *Server
 	conn    *smtp.Conn
 	tc      *trackedConn // nil when the listener was not ours
 	id      string
 	remote  net.Addr
+	ip      netip.Addr // zero when remote is not an IP address
+	tls     bool
 	trusted bool
 	user    string
 	ctx     context.Context
@@ -47,9 +46,11 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 		remote:  nc.RemoteAddr(),
 		trusted: s.trusted(nc.RemoteAddr()),
 	}
+	sess.ip, _ = addrIP(nc.RemoteAddr())
+	_, sess.tls = c.TLSConnectionState()
 	sess.ctx, sess.cancel = context.WithCancel(s.base)
 	sess.log = s.log.With("conn_id", id, "remote", nc.RemoteAddr().String())
-	sess.log.Info("smtp session", "helo", c.Hostname(), "trusted", sess.trusted)
+	sess.log.Info("smtp session", "helo", c.Hostname(), "trusted", sess.trusted, "tls", sess.tls)
 	return sess, nil
 }
 
@@ -93,11 +94,18 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) (err error) {
 		RemoteAddr: s.remote,
 		Helo:       s.conn.Hostname(),
 		User:       s.user,
+		TLS:        s.tls,
+		Trusted:    s.trusted,
 		From:       from,
 	}
 	if opts != nil {
 		env.Ret = string(opts.Return)
 		env.EnvID = opts.EnvelopeID
+	}
+	if p := s.srv.cfg.Policy; p != nil {
+		if err := p.Mail(s.ctx, env); err != nil {
+			return fmt.Errorf("sender policy: %w", err)
+		}
 	}
 	s.env = env
 	return nil
@@ -114,6 +122,11 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) (err error) {
 	}
 	if e := checkAddress(to); e != nil {
 		return e
+	}
+	if p := s.srv.cfg.Policy; p != nil {
+		if err := p.Rcpt(s.ctx, env, to); err != nil {
+			return fmt.Errorf("recipient policy %s: %w", to, err)
+		}
 	}
 	data, err := s.srv.be.Recipient(s.ctx, env, to)
 	if err != nil {
@@ -148,9 +161,19 @@ func (s *session) Data(r io.Reader) (err error) {
 		s.tc.busy.Store(true)
 		defer s.tc.busy.Store(false)
 	}
+	release, err := s.srv.acquireInFlight(s.ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	body, err := readBody(r, s.srv.cfg.MaxMessageBytes)
 	if err != nil {
 		return err
+	}
+	if p := s.srv.cfg.Policy; p != nil {
+		if body, err = p.Data(s.ctx, env, body); err != nil {
+			return fmt.Errorf("message policy: %w", err)
+		}
 	}
 	queueID, err := s.srv.be.Submit(s.ctx, env, body)
 	if err != nil {

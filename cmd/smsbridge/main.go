@@ -21,6 +21,8 @@ const usage = `usage: smsbridge <command> [flags]
 commands:
   serve   [-config FILE]                 run the gateway (embedded default without -config)
   preview [-config FILE] [-json] [FILE]  show what a mail (file or stdin) becomes; sends nothing
+  passwd  [-cost N] < PASSWORD           print a bcrypt hash for [[smtp.users]] password_hash
+  carriers [list | lookup ADDRESS]       the carrier email-to-SMS gateway table
   version                                print the version
 
 Run 'smsbridge <command> -h' for a command's flags.
@@ -41,6 +43,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = serve(args[1:], stderr)
 	case "preview":
 		err = preview(args[1:], stdin, stdout, stderr)
+	case "passwd":
+		err = passwd(args[1:], stdin, stdout, stderr)
+	case "carriers":
+		err = carriersCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "smsbridge", version())
 	case "-h", "-help", "--help", "help":

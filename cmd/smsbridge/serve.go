@@ -19,6 +19,7 @@ import (
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/mailout"
+	"github.com/smsbridge/smsbridge/policy"
 	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -74,13 +75,21 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	if err != nil {
 		return usageError{err}
 	}
-	lanes, err := buildLanes(cfg, log)
-	if err != nil {
-		return usageError{err}
-	}
 	listeners, err := listen(cfg.SMTP.Listen)
 	if err != nil {
 		return err
+	}
+	plain := len(listeners) // the rest are implicit TLS
+	tlsListeners, err := listenTLS(cfg.SMTP.ListenTLS)
+	listeners = append(listeners, tlsListeners...)
+	if err != nil {
+		closeAll(listeners)
+		return err
+	}
+	scfg, pol, err := smtpConfig(ctx, cfg, log)
+	if err != nil {
+		closeAll(listeners)
+		return usageError{err}
 	}
 	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
 	if err != nil {
@@ -88,23 +97,32 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return fmt.Errorf("opening the store: %w", err)
 	}
 	defer st.Close()
-	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log})
+	lanes, err := buildLanes(cfg, log, st) // after the store: modem SIM counts live there
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
 	}
-	srv := smtpd.NewServer(smtpConfig(cfg, log), gw)
+	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol})
+	if err != nil {
+		closeAll(listeners)
+		return usageError{err}
+	}
+	srv := smtpd.NewServer(scfg, gw)
 
 	gctx, stopGateway := context.WithCancel(context.Background())
 	gwDone := make(chan error, 1)
 	go func() { gwDone <- gw.Run(gctx, drainTimeout) }()
 
 	var serving sync.WaitGroup
-	for _, l := range listeners {
+	for i, l := range listeners {
 		serving.Add(1)
 		go func() {
 			defer serving.Done()
-			if err := srv.Serve(l); err != nil {
+			serve := srv.Serve
+			if i >= plain {
+				serve = srv.ServeTLS
+			}
+			if err := serve(l); err != nil {
 				log.Error("SMTP listener stopped", "addr", l.Addr().String(), "err", err)
 			}
 		}()
@@ -161,15 +179,20 @@ func closeAll(ls []net.Listener) {
 	}
 }
 
-func smtpConfig(cfg *configs.Config, log *slog.Logger) smtpd.Config {
+// smtpConfig builds the SMTP server's configuration: limits, TLS (its
+// certificate reloaded on SIGHUP until ctx ends), users and the policy,
+// which the bridge shares.
+func smtpConfig(ctx context.Context, cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Policy, error) {
 	c := smtpd.Config{
-		Hostname:        cfg.SMTP.Hostname,
-		MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-		MaxRecipients:   cfg.SMTP.MaxRecipients,
-		MaxLineLength:   cfg.SMTP.MaxLineLength,
-		ReadTimeout:     cfg.SMTP.ReadTimeout.Duration,
-		WriteTimeout:    cfg.SMTP.WriteTimeout.Duration,
-		Logger:          log,
+		Hostname:          cfg.SMTP.Hostname,
+		MaxMessageBytes:   cfg.SMTP.MaxMessageBytes,
+		MaxRecipients:     cfg.SMTP.MaxRecipients,
+		MaxLineLength:     cfg.SMTP.MaxLineLength,
+		ReadTimeout:       cfg.SMTP.ReadTimeout.Duration,
+		WriteTimeout:      cfg.SMTP.WriteTimeout.Duration,
+		MaxConnsPerClient: cfg.SMTP.MaxConnectionsPerIP,
+		MaxInFlight:       cfg.SMTP.MaxInFlight,
+		Logger:            log,
 	}
 	for _, n := range cfg.SMTP.TrustedNetworks {
 		if p, err := netip.ParsePrefix(n); err == nil {
@@ -178,7 +201,41 @@ func smtpConfig(cfg *configs.Config, log *slog.Logger) smtpd.Config {
 			c.TrustedNetworks = append(c.TrustedNetworks, netip.PrefixFrom(a, a.BitLen()))
 		}
 	}
-	return c
+	for _, u := range cfg.SMTP.Users {
+		c.Users = append(c.Users, smtpd.User{Name: u.Name, PasswordHash: u.PasswordHash})
+	}
+	var err error
+	if c.TLS, err = serverTLS(ctx, cfg, log); err != nil {
+		return c, nil, err
+	}
+	pol, err := newPolicy(cfg, log)
+	if err != nil {
+		return c, nil, err
+	}
+	c.Policy = pol
+	return c, pol, nil
+}
+
+func newPolicy(cfg *configs.Config, log *slog.Logger) (*policy.Policy, error) {
+	mode, err := policy.ParseMode(cfg.SMTP.SenderVerification)
+	if err != nil {
+		return nil, err
+	}
+	pc := policy.Config{
+		Users:        map[string]policy.User{},
+		Limits:       policy.Limits(cfg.Limits),
+		Verification: mode,
+		AuthServID:   cfg.SMTP.Hostname,
+		Counters:     policy.FileStore{Path: filepath.Join(filepath.Dir(cfg.Store.Path), "limits.json")},
+		Logger:       log,
+	}
+	for _, u := range cfg.SMTP.Users {
+		pc.Users[u.Name] = policy.User{
+			AllowedSenders: u.AllowedSenders, AllowedRecipients: u.AllowedRecipients,
+			Limits: policy.Limits{MailsPerMinute: u.MailsPerMinute, PartsPerDay: u.PartsPerDay, RecipientsPerMail: u.RecipientsPerMail},
+		}
+	}
+	return policy.New(pc)
 }
 
 func buildMailer(cfg *configs.Config) bridge.Mailer {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -39,7 +40,10 @@ type Config struct {
 	// KeepSent is how many of the latest parts Sent remembers; 0 means
 	// DefaultKeepSent. Bounded so a long-running default stays small.
 	KeepSent int
-	Logger   *slog.Logger
+	// LogText puts each SMS's text in the log ([sms] log_text); otherwise
+	// only its length is logged.
+	LogText bool
+	Logger  *slog.Logger
 }
 
 // Simulator implements transport.Transport in memory.
@@ -48,6 +52,7 @@ type Simulator struct {
 	delay    time.Duration
 	fail     []string
 	keepSent int
+	logText  bool
 	log      *slog.Logger
 	idPrefix string // random per instance: ids stay unique across restarts
 	seq      atomic.Uint64
@@ -68,6 +73,7 @@ func New(cfg Config) *Simulator {
 		name:     cfg.Name,
 		delay:    cfg.Delay,
 		keepSent: cfg.KeepSent,
+		logText:  cfg.LogText,
 		log:      cfg.Logger,
 		idPrefix: randomPrefix(),
 		kick:     make(chan struct{}, 1),
@@ -113,8 +119,14 @@ func (s *Simulator) Send(ctx context.Context, p *transport.Part) (string, error)
 		return "", transport.Permanent("invalid destination", fmt.Errorf("simulator: %q is not an E.164 number", p.To))
 	}
 	id := fmt.Sprintf("%s-%d", s.idPrefix, s.seq.Add(1))
-	s.log.Info("sms sent", "transport", s.name, "to", p.To, "seq", p.Seq, "total", p.Total,
-		"encoding", p.Encoding.String(), "id", id, "key", p.Key, "text", p.Text)
+	attrs := []any{"transport", s.name, "to", p.To, "seq", p.Seq, "total", p.Total,
+		"encoding", p.Encoding.String(), "id", id, "key", p.Key}
+	if s.logText {
+		attrs = append(attrs, "text", p.Text)
+	} else {
+		attrs = append(attrs, "chars", utf8.RuneCountInString(p.Text))
+	}
+	s.log.Info("sms sent", attrs...)
 	now := time.Now()
 	s.mu.Lock()
 	s.remember(p)

@@ -274,21 +274,32 @@ func TestRunDropsPendingAndRunsOnce(t *testing.T) {
 
 func TestSendLogsTheSMS(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	s := New(Config{Name: "tour", Logger: slog.New(slog.NewTextHandler(&lockedWriter{&buf, &mu}, nil))})
-	p := part("+14151234567", false)
-	p.Seq, p.Total, p.Encoding = 2, 3, sms.UCS2
-	id, err := s.Send(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	line := buf.String()
-	mu.Unlock()
-	for _, want := range []string{`msg="sms sent"`, "transport=tour", "to=+14151234567", "seq=2", "total=3", "encoding=ucs2", "id=" + id, `text="disk full"`} {
-		if !strings.Contains(line, want) {
-			t.Errorf("log line lacks %s:\n%s", want, line)
+	for _, logText := range []bool{true, false} {
+		var buf bytes.Buffer
+		var mu sync.Mutex
+		s := New(Config{Name: "tour", LogText: logText, Logger: slog.New(slog.NewTextHandler(&lockedWriter{&buf, &mu}, nil))})
+		p := part("+14151234567", false)
+		p.Seq, p.Total, p.Encoding = 2, 3, sms.UCS2
+		id, err := s.Send(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		line := buf.String()
+		mu.Unlock()
+		want := []string{`msg="sms sent"`, "transport=tour", "to=+14151234567", "seq=2", "total=3", "encoding=ucs2", "id=" + id}
+		if logText {
+			want = append(want, `text="disk full"`)
+		} else {
+			want = append(want, "chars=9")
+			if strings.Contains(line, "disk full") {
+				t.Errorf("log_text off, yet the text is logged:\n%s", line)
+			}
+		}
+		for _, w := range want {
+			if !strings.Contains(line, w) {
+				t.Errorf("log_text %v: log line lacks %s:\n%s", logText, w, line)
+			}
 		}
 	}
 }

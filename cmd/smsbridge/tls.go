@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/smsbridge/smsbridge/configs"
+)
+
+// certReloader serves the certificate of [smtp] tls_cert and tls_key and
+// loads it again on SIGHUP, so that a renewed certificate takes effect
+// without a restart. A reload that fails keeps the old certificate.
+type certReloader struct {
+	certFile, keyFile string
+	log               *slog.Logger
+	cert              atomic.Pointer[tls.Certificate]
+}
+
+func newCertReloader(certFile, keyFile string, log *slog.Logger) (*certReloader, error) {
+	r := &certReloader{certFile: certFile, keyFile: keyFile, log: log}
+	if err := r.reload(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// reload reads the files and swaps the certificate in.
+func (r *certReloader) reload() error {
+	c, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
+	if err != nil {
+		return fmt.Errorf("smtp.tls_cert: loading %s and %s: %w", r.certFile, r.keyFile, err)
+	}
+	if c.Leaf == nil && len(c.Certificate) > 0 {
+		c.Leaf, _ = x509.ParseCertificate(c.Certificate[0])
+	}
+	r.cert.Store(&c)
+	if c.Leaf != nil {
+		r.log.Info("TLS certificate loaded", "file", r.certFile, "subject", c.Leaf.Subject.String(),
+			"not_after", c.Leaf.NotAfter)
+	}
+	return nil
+}
+
+func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return r.cert.Load(), nil
+}
+
+// watch reloads on every SIGHUP until ctx ends.
+func (r *certReloader) watch(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := r.reload(); err != nil {
+				r.log.Error("TLS certificate reload failed; keeping the old one", "err", err)
+			}
+		}
+	}
+}
+
+// serverTLS returns the SMTP server's TLS configuration, nil when no
+// certificate is configured. The certificate is reloaded on SIGHUP until
+// ctx ends.
+func serverTLS(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*tls.Config, error) {
+	if cfg.SMTP.TLSCert == "" {
+		return nil, nil
+	}
+	r, err := newCertReloader(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey, log)
+	if err != nil {
+		return nil, err
+	}
+	go r.watch(ctx)
+	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.getCertificate}, nil
+}
+
+// listenTLS opens the implicit-TLS listeners ([smtp] listen_tls).
+func listenTLS(addrs []string) ([]net.Listener, error) {
+	var ls []net.Listener
+	for _, a := range addrs {
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			closeAll(ls)
+			return nil, fmt.Errorf("SMTP listen_tls: %w", err)
+		}
+		ls = append(ls, l)
+	}
+	return ls, nil
+}

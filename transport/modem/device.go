@@ -1,0 +1,280 @@
+package modem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/warthog618/sms"
+	"github.com/warthog618/sms/encoding/tpdu"
+
+	"github.com/smsbridge/smsbridge/transport"
+)
+
+// reassembleFor is how long the parts of an incoming message may take to
+// arrive; what came by then is passed on as it is.
+const reassembleFor = time.Hour
+
+// modem is one device and the SIM in it.
+type modem struct {
+	t   *Transport
+	dev string
+	log *slog.Logger
+
+	sendMu   sync.Mutex // one +CMGS at a time; guards lastSend
+	lastSend time.Time
+
+	// guarded by t.mu
+	sess     *session
+	sim      string // what the quota is counted under
+	use      usage
+	lastPick time.Time
+	status   Status
+
+	reports   *pending
+	collector *sms.Collector
+}
+
+func newModem(t *Transport, dev string) *modem {
+	m := &modem{t: t, dev: dev, log: t.log.With("device", dev), reports: newPending()}
+	m.use.dayMax, m.use.monMax = t.cfg.DailyLimit, t.cfg.MonthlyLimit
+	m.status = Status{Device: dev}
+	m.collector = sms.NewCollector(sms.WithReassemblyTimeout(reassembleFor, m.incomplete))
+	return m
+}
+
+// run keeps the modem open until ctx ends, reopening it with backoff. It
+// returns early, with the error, only when retrying cannot help.
+func (m *modem) run(ctx context.Context) error {
+	defer m.collector.Close()
+	delay := m.t.cfg.ReopenMin
+	for ctx.Err() == nil {
+		began := time.Now()
+		err := m.connect(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var fatal *fatalError
+		if errors.As(err, &fatal) {
+			m.log.Error("modem not usable until smsbridge restarts", "err", err)
+			return fmt.Errorf("%s: %w", m.dev, err)
+		}
+		if time.Since(began) > time.Minute {
+			delay = m.t.cfg.ReopenMin // it worked for a while: a fresh fault
+		}
+		m.log.Warn("modem down; reopening", "err", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, m.t.cfg.ReopenMax)
+	}
+	return nil
+}
+
+// connect opens, initialises and serves the modem until its link is lost.
+func (m *modem) connect(ctx context.Context) error {
+	port, err := openPort(m.dev, m.t.cfg.Baud, m.log)
+	if err != nil {
+		return err
+	}
+	defer port.Close()
+	stop := context.AfterFunc(ctx, func() { port.Close() })
+	defer stop()
+	s, err := newSession(port, &m.t.cfg, m.log, m)
+	if err != nil {
+		return err
+	}
+	if err := s.init(ctx, m.t.cfg.PIN); err != nil {
+		return fmt.Errorf("initialising: %w", err)
+	}
+	sim := s.sim
+	if sim == "" {
+		sim = m.dev // no IMSI: count under the device
+	}
+	dayN, monthN, err := m.t.cfg.Quota.QuotaGet(ctx, sim, m.t.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("reading the SIM's counts: %w", err)
+	}
+	m.poll(s)
+	m.up(s, sim, dayN, monthN)
+	defer m.down()
+	if err := s.readAllStored(); err != nil {
+		m.log.Warn("reading stored messages", "err", err)
+	}
+	return m.watch(ctx, s)
+}
+
+func (m *modem) watch(ctx context.Context, s *session) error {
+	tick := time.NewTicker(m.t.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.closed():
+			return errLost
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			m.poll(s)
+		}
+	}
+}
+
+// poll reads registration and signal and logs them when they change.
+func (m *modem) poll(s *session) {
+	reg, rssi, err := s.signal()
+	if err != nil {
+		m.log.Warn("reading registration and signal", "err", err)
+		return
+	}
+	m.t.mu.Lock()
+	changed := m.status.Registration != reg || m.status.RSSI != rssi
+	m.status.Registration, m.status.RSSI, m.status.Polled = reg, rssi, m.t.cfg.Now()
+	m.t.mu.Unlock()
+	level := slog.LevelDebug
+	if changed {
+		level = slog.LevelInfo
+	}
+	dbm, known := dBm(rssi)
+	m.log.Log(context.Background(), level, "modem network", "registration", reg, "rssi", rssi, "dbm", dbm, "signal_known", known)
+}
+
+func (m *modem) up(s *session, sim string, dayN, monthN int) {
+	m.t.mu.Lock()
+	defer m.t.mu.Unlock()
+	m.sess, m.sim = s, sim
+	m.use.set(m.t.cfg.Now(), dayN, monthN)
+	m.status.Up, m.status.SIM, m.status.Number = true, sim, s.number
+	m.log.Info("modem ready", "sim", sim, "number", s.number, "sent_today", dayN, "sent_this_month", monthN)
+}
+
+func (m *modem) down() {
+	m.t.mu.Lock()
+	defer m.t.mu.Unlock()
+	m.sess = nil
+	m.status.Up = false
+}
+
+func (m *modem) session() *session {
+	m.t.mu.Lock()
+	defer m.t.mu.Unlock()
+	return m.sess
+}
+
+// send puts one part through this modem, keeping send_interval between
+// sends.
+func (m *modem) send(ctx context.Context, p *transport.Part) (string, error) {
+	m.sendMu.Lock()
+	defer m.sendMu.Unlock()
+	if wait := time.Until(m.lastSend.Add(m.t.cfg.SendInterval)); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return "", transport.Temporary("", ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+	s := m.session()
+	if s == nil {
+		return "", transport.Temporary("", fmt.Errorf("%s: %w", m.dev, errLost))
+	}
+	h, n, err := encodeSubmit(p, m.t.cfg.Now())
+	if err != nil {
+		return "", transport.Permanent("", err)
+	}
+	mr, err := s.send(h, n)
+	m.lastSend = time.Now()
+	if err != nil {
+		err = classify(err)
+		if transport.IsInDoubt(err) {
+			m.count(1) // the SIM may have paid for it
+		}
+		return "", err
+	}
+	m.count(1)
+	id := m.sim + ":" + strconv.Itoa(mr) + ":" + m.t.nextID()
+	if mr >= 0 {
+		m.reports.add(mr, p.To, id, time.Now())
+	}
+	return id, nil
+}
+
+// count adds sends to the SIM's counts in the store.
+func (m *modem) count(n int) {
+	m.t.mu.Lock()
+	sim := m.sim
+	m.t.mu.Unlock()
+	now := m.t.cfg.Now()
+	dayN, monthN, err := m.t.cfg.Quota.QuotaAdd(context.Background(), sim, now, n)
+	m.t.mu.Lock()
+	defer m.t.mu.Unlock()
+	if err != nil {
+		m.log.Error("counting a send for the SIM's limits", "sim", sim, "err", err)
+		m.use.roll(now)
+		m.use.dayN += n
+		m.use.monthN += n
+		return
+	}
+	m.use.set(now, dayN, monthN)
+}
+
+func (m *modem) statusReport(t *tpdu.TPDU) {
+	state := reportState(t.ST)
+	id, ok := m.reports.match(int(t.MR), t.RA.Number(), state.Final())
+	if !ok {
+		m.log.Info("status report for a send not known (sent before a restart?)", "ref", t.MR, "to", t.RA.Number(), "status", t.ST)
+		return
+	}
+	m.t.handler().HandleReceipt(transport.Receipt{
+		Transport: m.t.cfg.Name, MessageID: id, State: state,
+		ErrorCode: fmt.Sprintf("%03d", t.ST), Done: t.DT.Time,
+	})
+}
+
+func (m *modem) deliver(t *tpdu.TPDU) {
+	segs, err := m.collector.Collect(*t)
+	if err != nil {
+		m.log.Warn("incoming part not reassembled", "from", t.OA.Number(), "err", err)
+		return
+	}
+	if segs != nil {
+		m.inbound(segs)
+	}
+}
+
+// incomplete passes on what arrived of a message whose other parts never
+// came: a partial text is better than none.
+func (m *modem) incomplete(segs []*tpdu.TPDU) {
+	var got []*tpdu.TPDU
+	for _, s := range segs {
+		if s != nil {
+			got = append(got, s)
+		}
+	}
+	if len(got) > 0 {
+		m.log.Warn("incoming message incomplete; passing on the parts that came", "from", got[0].OA.Number(), "parts", len(got), "of", len(segs))
+		m.inbound(got)
+	}
+}
+
+func (m *modem) inbound(segs []*tpdu.TPDU) {
+	text, err := sms.Decode(segs)
+	if err != nil {
+		m.log.Warn("incoming message not decoded", "from", segs[0].OA.Number(), "err", err)
+		return
+	}
+	m.t.mu.Lock()
+	to := m.status.Number
+	m.t.mu.Unlock()
+	received := segs[0].SCTS.Time
+	if received.IsZero() {
+		received = m.t.cfg.Now()
+	}
+	m.t.handler().HandleInbound(transport.Inbound{
+		Transport: m.t.cfg.Name, From: segs[0].OA.Number(), To: to, Text: string(text), Received: received,
+	})
+}

@@ -129,6 +129,9 @@ func (d *dayCounters) persist(now time.Time) error {
 // survive a restart; a failed save is logged, not answered.
 func (p *Policy) ChargeParts(_ context.Context, env *smtpd.Envelope, parts int) error {
 	keys, limits, names := p.partKeys(env)
+	if len(keys) == 0 {
+		return nil // no daily limit applies: nothing to count or save
+	}
 	now := p.now()
 	if i := p.daily.charge(keys, limits, parts, now); i >= 0 {
 		return limited("Daily limit: at most %d SMS parts per day for %s (parts_per_day)", limits[i], names[i])
@@ -142,6 +145,9 @@ func (p *Policy) ChargeParts(_ context.Context, env *smtpd.Envelope, parts int) 
 // RefundParts takes back a ChargeParts whose mail was not stored.
 func (p *Policy) RefundParts(env *smtpd.Envelope, parts int) {
 	keys, _, _ := p.partKeys(env)
+	if len(keys) == 0 {
+		return
+	}
 	now := p.now()
 	p.daily.refund(keys, parts, now)
 	if err := p.daily.persist(now); err != nil {
@@ -149,14 +155,20 @@ func (p *Policy) RefundParts(env *smtpd.Envelope, parts int) {
 	}
 }
 
+// partKeys names the counters a mail is charged to, with their limits;
+// counters without a limit (0) are not kept at all.
 func (p *Policy) partKeys(env *smtpd.Envelope) (keys []string, limits []int, names []string) {
 	if env.User != "" {
-		keys = append(keys, "user:"+env.User)
-		limits = append(limits, p.limitsFor(env.User).PartsPerDay)
-		names = append(names, "user "+env.User)
+		if limit := p.limitsFor(env.User).PartsPerDay; limit > 0 {
+			keys = append(keys, "user:"+env.User)
+			limits = append(limits, limit)
+			names = append(names, "user "+env.User)
+		}
 	}
-	keys = append(keys, "sender:"+senderKey(env.From))
-	limits = append(limits, p.cfg.Limits.PartsPerDay)
-	names = append(names, "<"+env.From+">")
+	if limit := p.cfg.Limits.PartsPerDay; limit > 0 {
+		keys = append(keys, "sender:"+senderKey(env.From))
+		limits = append(limits, limit)
+		names = append(names, "<"+env.From+">")
+	}
 	return keys, limits, names
 }

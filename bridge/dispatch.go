@@ -14,12 +14,12 @@ import (
 )
 
 const (
-	leaseBatch       = 512              // parts read from the store per round, at most
-	idleRecheck      = time.Second      // how often to look again while a transport is down or full
-	sendTimeout      = time.Minute      // one submit, including waiting for a bind
-	retryFloor       = 2 * time.Second  // first retry delay
-	retryCeiling     = 10 * time.Minute // retry delays never exceed this
-	overdueGrace     = time.Hour        // a submitted part gets this long past validity for its receipt
+	leaseBatch       = 512                    // parts read from the store per round, at most
+	idleRecheck      = 200 * time.Millisecond // how often to look again while a transport is down or full
+	sendTimeout      = time.Minute            // one submit, including waiting for a bind
+	retryFloor       = 2 * time.Second        // first retry delay
+	retryCeiling     = 10 * time.Minute       // retry delays never exceed this
+	overdueGrace     = time.Hour              // a submitted part gets this long past validity for its receipt
 	sweepInterval    = time.Minute
 	defaultRetention = 7 * 24 * time.Hour
 )

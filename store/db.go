@@ -90,6 +90,10 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	if err := compactIfSparse(path, opt.Timeout, opt.Logger); err != nil {
+		// A file that cannot be compacted is still a good queue.
+		opt.Logger.Warn("queue file not compacted", "path", path, "err", err)
+	}
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opt.Timeout,
 		FreelistType: bolt.FreelistMapType, // faster page allocation once the file is big

@@ -17,6 +17,12 @@ import (
 // reconnect at once rather than continue the backoff.
 const healthyAfter = 10 * time.Second
 
+// maxDialBackoff caps the pause between attempts to reach an SMSC that does
+// not answer at all: a connection attempt costs it nothing, and the queue
+// should flow within a second or two of its return. A bind the SMSC refuses
+// backs off up to maxBackoff.
+const maxDialBackoff = time.Second
+
 var connIDs atomic.Uint64
 
 // BindError is a bind refused by the SMSC.
@@ -37,6 +43,9 @@ func (t *Transport) bindLoop(ctx context.Context, idx int, k bindKind) {
 				return
 			}
 			delay := t.backoff(failures)
+			if !errors.As(err, new(*BindError)) {
+				delay = min(delay, maxDialBackoff)
+			}
 			failures++
 			log.Warn("smpp: bind failed", "err", err, "command_status", bindStatus(err), "attempt", failures, "retry_in", delay)
 			sleep(ctx, delay)

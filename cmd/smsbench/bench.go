@@ -34,8 +34,11 @@ func (s *smscSide) onSubmit(sub smsctest.Submit) {
 
 // bench runs one load and gathers the figures.
 func bench(ctx context.Context, opt options) (*result, error) {
+	if opt.mode == "drain" {
+		return drain(ctx, opt)
+	}
 	side := &smscSide{last: map[string]time.Time{}}
-	if opt.smscAddr != "" {
+	if opt.smscAddr != "" && opt.mode == "with" {
 		srv, err := smsctest.Start(smsctest.Options{
 			Addr: opt.smscAddr, Forget: true, OnSubmit: side.onSubmit,
 			OnReceipt: func() { side.receipts.Add(1) }, ReceiptDelay: receiptDelay(opt),
@@ -53,7 +56,7 @@ func bench(ctx context.Context, opt options) (*result, error) {
 	start := time.Now()
 	l.run(ctx)
 	sendTime := time.Since(start)
-	if opt.smscAddr != "" {
+	if opt.smscAddr != "" && opt.mode == "with" {
 		side.settle(ctx, l.accepted, opt.settle)
 	}
 	cpu1, procErr := readProc(opt.pid)

@@ -23,6 +23,7 @@ import (
 type options struct {
 	smtpAddr string
 	smscAddr string
+	mode     string // with | off | drain
 	domain   string
 	conc     int
 	mails    int
@@ -69,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.smtpAddr, "smtp", "127.0.0.1:2525", "the gateway's SMTP `address`")
 	fs.StringVar(&o.smscAddr, "smsc", "127.0.0.1:2775", "listen `address` of the built-in SMSC; the gateway's smpp transport points here (\"\" = the gateway uses another SMSC: no SMSC figures)")
+	fs.StringVar(&o.mode, "mode", "with", "\"with\": the SMSC is up during the run; \"off\": no SMSC, mails only queue (an outage); \"drain\": send nothing, start the SMSC and measure how the queue drains")
 	fs.StringVar(&o.domain, "domain", "sms.test", "SMS `domain` of the gateway")
 	fs.IntVar(&o.conc, "c", 50, "concurrent SMTP sessions")
 	fs.IntVar(&o.mails, "n", 10000, "mails to send in all")
@@ -88,7 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.conc < 1 || o.mails < 1 || o.size < 1 || o.rcpts < 1 || fs.NArg() > 0 {
+	badMode := o.mode != "with" && o.mode != "off" && o.mode != "drain"
+	if badMode || o.conc < 1 || o.mails < 1 || o.size < 1 || o.rcpts < 1 || fs.NArg() > 0 {
 		fs.Usage()
 		return o, fmt.Errorf("bad flags")
 	}

@@ -26,11 +26,12 @@ type result struct {
 	CPUPercent   float64        `json:"gateway_cpu_percent,omitempty"`
 	PeakRSSMiB   float64        `json:"gateway_peak_rss_mib,omitempty"`
 	Options      string         `json:"options"`
+	Drain        *drainResult   `json:"drain,omitempty"`
 }
 
 func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.Duration, cpu0, cpu1 procStat, procErr error) *result {
 	r := &result{Mails: len(l.accepted), Refused: l.refused, Errors: l.errors, SendSeconds: send.Seconds(),
-		Options: fmt.Sprintf("c=%d n=%d size=%d rcpts=%d reuse=%v rate=%g receipts=%v", opt.conc, opt.mails, opt.size, opt.rcpts, opt.reuse, opt.rate, opt.receipts)}
+		Options: fmt.Sprintf("mode=%s c=%d n=%d size=%d rcpts=%d reuse=%v rate=%g receipts=%v", opt.mode, opt.conc, opt.mails, opt.size, opt.rcpts, opt.reuse, opt.rate, opt.receipts)}
 	r.MailsPerSec = float64(r.Mails) / send.Seconds()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -54,7 +55,7 @@ func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.D
 		}
 		lat = append(lat, float64(last.Sub(a.dataEnd))/float64(time.Millisecond))
 	}
-	if opt.smscAddr == "" {
+	if opt.smscAddr == "" || opt.mode != "with" {
 		r.Missing = 0
 	}
 	if len(lat) > 0 {
@@ -74,6 +75,10 @@ func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.D
 }
 
 func (r *result) print(w io.Writer) {
+	if r.Drain != nil {
+		r.Drain.print(w)
+		return
+	}
 	fmt.Fprintf(w, "options:        %s\n", r.Options)
 	fmt.Fprintf(w, "mails accepted: %d in %.2fs = %.0f mails/s (refused %v, errors %d)\n", r.Mails, r.SendSeconds, r.MailsPerSec, r.Refused, r.Errors)
 	fmt.Fprintf(w, "SMS at SMSC:    %d parts = %.0f parts/s; receipts %d = %.0f/s; missing %d\n", r.Parts, r.PartsPerSec, r.Receipts, r.ReceiptsSec, r.Missing)

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestBenchAgainstGateway runs a small load through a real smsbridge serve:
+// every mail accepted reaches the built-in SMSC, and the figures add up.
+func TestBenchAgainstGateway(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "smsbridge")
+	if out, err := exec.Command("go", "build", "-o", bin, "../smsbridge").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	smtpAddr, smscAddr := freeAddr(t), freeAddr(t)
+	cfg, err := os.ReadFile("smsbridge-bench.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.NewReplacer("127.0.0.1:2526", smtpAddr, "127.0.0.1:2775", smscAddr).Replace(string(cfg))
+	if err := os.WriteFile(filepath.Join(dir, "bench.toml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gw := exec.Command(bin, "serve", "-config", "bench.toml")
+	gw.Dir = dir
+	var log bytes.Buffer
+	gw.Stderr = &log
+	if err := gw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		gw.Process.Kill()
+		gw.Wait()
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", log.String())
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", smtpAddr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("gateway did not listen")
+		}
+	}
+	var out, errOut bytes.Buffer
+	args := []string{"-smtp", smtpAddr, "-smsc", smscAddr, "-n", "300", "-c", "10", "-size", "400",
+		"-duration", "60s", "-pid", fmt.Sprint(gw.Process.Pid), "-json"}
+	if code := run(args, &out, &errOut); code != 0 {
+		t.Fatalf("smsbench exit %d: %s", code, errOut.String())
+	}
+	var r result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	t.Logf("%s", out.String())
+	if r.Mails != 300 || r.Missing != 0 || r.Errors != 0 {
+		t.Errorf("accepted %d, missing %d, errors %d; want 300, 0, 0", r.Mails, r.Missing, r.Errors)
+	}
+	if r.Parts != 900 {
+		t.Errorf("%d parts at the SMSC, want 3 per 400-character mail", r.Parts)
+	}
+	if r.LatencyP50ms <= 0 || r.LatencyP99ms < r.LatencyP50ms || r.LatencyMaxms < r.LatencyP99ms {
+		t.Errorf("latencies out of order: p50 %v p99 %v max %v", r.LatencyP50ms, r.LatencyP99ms, r.LatencyMaxms)
+	}
+	if r.PeakRSSMiB <= 0 || r.CPUSeconds <= 0 {
+		t.Errorf("no gateway figures: CPU %v s, RSS %v MiB", r.CPUSeconds, r.PeakRSSMiB)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-c", "0"}, {"-mode", "sideways"}, {"extra"}} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}

@@ -57,7 +57,7 @@ func textOptions(c *configs.Config) (mailtext.Options, error) {
 	if err != nil {
 		return mailtext.Options{}, fmt.Errorf("sms.subject: %w", err)
 	}
-	opt := mailtext.Options{Subject: subject}
+	opt := mailtext.Options{Subject: subject, ShowLinks: c.SMS.ShowLinks}
 	for _, expr := range c.SMS.CutAfter {
 		re, err := regexp.Compile(expr)
 		if err != nil {

@@ -79,6 +79,7 @@ type SMS struct {
 	CutAfter         []string `toml:"cut_after"`         // regular expressions
 	AllowPremium     bool     `toml:"allow_premium"`     // premium-rate, shared-cost and similar numbers
 	LogText          bool     `toml:"log_text"`          // SMS text may appear in logs
+	ShowLinks        bool     `toml:"show_links"`        // HTML links show their address where the text does not
 }
 
 type Store struct {

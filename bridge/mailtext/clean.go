@@ -31,22 +31,29 @@ func cutAfter(s string, cut []*regexp.Regexp) string {
 }
 
 var (
-	attributionStartRE = regexp.MustCompile(`^(On|Am|Le|El|Il|Op|Em)\s`)
-	attributionRE      = regexp.MustCompile(`^(On\s.+\swrote|Am\s.+\sschrieb.*|Le\s.+\sa écrit|` +
-		`El\s.+\sescribió|Il\s.+\sha scritto|Op\s.+\sschreef.*|Em\s.+\sescreveu)\s?:$`)
+	attributionStartRE = regexp.MustCompile(`^(On|At|Am|Le|El|Il|Op|Em|Den|W|Dne)\s`)
+	attributionRE      = regexp.MustCompile(`^((On|At)\s.+\swrote|Am\s.+\sschrieb.*|Le\s.+\sa écrit|` +
+		`El\s.+\sescribió|Il\s.+\sha scritto|Op\s.+\sschreef.*|Em\s.+\sescreveu|` +
+		`Den\s.+\sskrev.*|W dniu\s.+\snapisał(a|\(a\))?|Dne\s.+\snapsal.*)\s?:(\s.*)?$`)
 	originalMessageRE = regexp.MustCompile(`(?i)^-{2,}\s*(original message|ursprüngliche nachricht|` +
 		`message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original)\s*-{2,}$`)
 	replyFromRE = regexp.MustCompile(`(?i)^\*?(from|von|de|da|van|från|fra)\s?:\*?\s*\S`)
 	replySentRE = regexp.MustCompile(`(?i)^\*?(sent|gesendet|envoyé|enviado|enviado el|inviato|verzonden|skickat|sendt)\s?:`)
 	separatorRE = regexp.MustCompile(`^[_\-=*]{5,}$`)
-	footerRE    = regexp.MustCompile(`(?i)^(` +
+	forwardRE   = regexp.MustCompile(`(?i)^(-{2,}\s*(forwarded message|weitergeleitete nachricht|message transféré|` +
+		`mensaje reenviado|messaggio inoltrato|doorgestuurd bericht)\s*-{2,}|begin forwarded message:|` +
+		`anfang der weitergeleiteten nachricht:|début du message réexpédié\s?:)$`)
+	fwdHeaderRE = regexp.MustCompile(`(?i)^\*?(from|date|sent|subject|to|cc|reply-to|von|datum|betreff|an|de|objet|à|` +
+		`asunto|para|fecha|enviado|oggetto|data|da|a)\s?:`)
+	footerRE = regexp.MustCompile(`(?i)^(` +
 		`sent from my (iphone|ipad|ipod|android|samsung|galaxy|blackberry|huawei|xiaomi|pixel|oneplus|` +
 		`windows phone|mobile|smartphone|phone|nokia|motorola)\b.{0,60}` +
 		`|sent (from|with|via) (mail for windows|outlook|yahoo mail|aol|proton ?mail|gmail|samsung|` +
 		`blue ?mail|spark|airmail|tutanota|fastmail)\b.{0,60}` +
 		`|get outlook for (ios|android)\b.{0,60}` +
 		`|von meinem .{1,40} gesendet\.?|gesendet von meinem .{1,40}|envoyé de mon .{1,40}` +
-		`|enviado desde mi .{1,40}|inviato da(l mio)? .{1,40}|verzonden (vanaf|met) mijn .{1,40})$`)
+		`|enviado desde mi .{1,40}|inviato da(l mio)? .{1,40}|verzonden (vanaf|met) mijn .{1,40}` +
+		`|أُ?رسلت من .{1,40})$`)
 )
 
 // dropNoise keeps the lines a person typed for this mail. Everything from
@@ -61,7 +68,13 @@ func dropNoise(lines []string, html bool) []string {
 		case strings.HasPrefix(t, ">"), len(t) < 120 && footerRE.MatchString(t):
 			continue
 		case isAttribution(lines, i):
+			if quoteFollows(lines[i+1:]) {
+				continue // bottom posting: the quote goes, the replies below stay
+			}
 			return kept
+		case len(t) < 80 && forwardRE.MatchString(t):
+			skipped := skipForwardHeader(lines[i+1:])
+			return append(kept, dropNoise(lines[i+1+skipped:], html)...)
 		case strings.HasPrefix(t, "--") && originalMessageRE.MatchString(t), isReplyHeader(lines, i):
 			return dropSeparator(kept)
 		}
@@ -87,6 +100,20 @@ func isAttribution(lines []string, i int) bool {
 		}
 	}
 	return false
+}
+
+// skipForwardHeader counts the header lines (From:, Date:, Subject: …) and
+// blank lines a forwarded message begins with.
+func skipForwardHeader(lines []string) int {
+	n := 0
+	for n < len(lines) && n < 20 {
+		t := strings.TrimSpace(lines[n])
+		if t != "" && !fwdHeaderRE.MatchString(t) {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 func quoteFollows(lines []string) bool {

@@ -201,6 +201,43 @@ from plain
 	}
 }
 
+// TestExtractMixedJoinsInlineText checks that text split around inline
+// images (Apple Mail) is joined, while a named text file is not.
+func TestExtractMixedJoinsInlineText(t *testing.T) {
+	t.Parallel()
+	res := extract(t, `Subject: a
+Content-Type: multipart/mixed; boundary=q
+
+--q
+Content-Type: text/plain; name=log.txt
+
+log line
+--q
+Content-Type: text/plain
+
+before the photo
+--q
+Content-Type: image/jpeg; name=IMG_1.jpg
+Content-Disposition: inline; filename=IMG_1.jpg
+Content-Transfer-Encoding: base64
+
+/9j/4AAQ
+--q
+Content-Type: text/plain
+
+after the photo
+--q
+Content-Type: text/plain; name=notes.txt
+Content-Disposition: attachment; filename=notes.txt
+
+attached notes
+--q--
+`)
+	if res.Text != "a\nbefore the photo\nafter the photo" {
+		t.Errorf("Text = %q", res.Text)
+	}
+}
+
 func TestExtractInvalidContentTypeParams(t *testing.T) {
 	t.Parallel()
 	// An unquoted "=" in the boundary breaks mime.ParseMediaType.
@@ -243,5 +280,21 @@ func TestExtractPathologicalHTML(t *testing.T) {
 		if len(res.Text) > maxTextBytes+2 {
 			t.Errorf("%q repeated: Text is %d bytes", p, len(res.Text))
 		}
+	}
+}
+
+func TestExtractOtherBoundaryInBody(t *testing.T) {
+	t.Parallel()
+	res := extract(t, `Subject: a
+Content-Type: multipart/mixed; boundary="AAAA"
+
+--BBBB
+Content-Type: text/plain
+
+the text
+--BBBB--
+`)
+	if res.Text != "a\nthe text" {
+		t.Errorf("Text = %q, warnings %q", res.Text, res.Warnings)
 	}
 }

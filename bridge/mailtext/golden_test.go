@@ -14,7 +14,8 @@ var update = flag.Bool("update", false, "rewrite the golden .txt files from the 
 
 // TestGolden runs every testdata/golden/*.eml through Extract and compares
 // the result with the .txt next to it. An optional .opts file sets options:
-// "subject: ignore" and any number of "cut_after: <regexp>" lines.
+// "subject: ignore", "show_links: true" and any number of
+// "cut_after: <regexp>" lines.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/golden/*.eml")
 	if err != nil {
@@ -68,6 +69,8 @@ func goldenOptions(t *testing.T, path string) Options {
 			if opt.Subject, err = ParseSubjectMode(v); err != nil {
 				t.Fatal(err)
 			}
+		case "show_links":
+			opt.ShowLinks = v == "true"
 		case "cut_after":
 			opt.CutAfter = append(opt.CutAfter, regexp.MustCompile(v))
 		default:

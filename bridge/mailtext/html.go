@@ -1,8 +1,10 @@
 package mailtext
 
 import (
+	"html"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/k3a/html2text"
 )
@@ -11,16 +13,22 @@ import (
 // the markup to line breaks, list dashes and links (html2text alone knows
 // few block elements, misreads tags with attributes and loses the text
 // after an <a> without href); html2text then decodes entities, collapses
-// white space and writes links as "text <url>".
-func htmlToText(s string) string {
-	out := html2text.HTML2TextWithOptions(simplifyHTML(s),
-		html2text.WithUnixLineBreaks(), html2text.WithLinksInnerText())
-	return strings.ReplaceAll(dropRedundantLinks(out), lineMark, "\n")
+// white space. A link's address is kept, as "text <url>", only when
+// showLinks asks for it and the text does not already say it.
+func htmlToText(s string, showLinks bool) string {
+	out := html2text.HTML2TextWithOptions(simplifyHTML(s), html2text.WithUnixLineBreaks())
+	return strings.ReplaceAll(dropRedundantLinks(out, showLinks), lineMark, "\n")
 }
 
-// lineMark stands for a line break while html2text runs: it passes the
-// character through untouched, where each <br> would cost it a regexp.
-const lineMark = "\ue000"
+// Private-use characters stand for structure while html2text runs: it
+// passes them through untouched. lineMark is a line break (each <br> would
+// cost html2text a regexp); linkOpen and linkClose enclose a link's
+// address, so that it cannot be confused with a URL typed in the text.
+const (
+	lineMark  = "\ue000"
+	linkOpen  = "\ue001"
+	linkClose = "\ue002"
+)
 
 // blockTags break the line before and after them.
 var blockTags = map[string]bool{
@@ -49,7 +57,8 @@ type simplifier struct {
 	overflow   int    // blockquotes nested beyond maxQuoteStack
 	cite       int    // open citations: their lines get a "> " prefix
 	pre        int
-	link       bool
+	href       string          // address of the open link, written when it closes
+	linkStart  int             // output length when the open link started
 	unclosed   map[string]bool // raw tags known to have no end tag further on
 }
 
@@ -65,9 +74,7 @@ func simplifyHTML(s string) string {
 		z.text(s[i : i+j])
 		i = z.markup(i + j)
 	}
-	if z.link {
-		z.out.WriteString("</a>")
-	}
+	z.closeLink()
 	return z.out.String()
 }
 
@@ -81,7 +88,7 @@ func (z *simplifier) text(t string) {
 			z.out.WriteString("&gt;")
 		case c == '\n' && z.pre > 0:
 			z.newline()
-		case strings.HasPrefix(t[i:], lineMark):
+		case c == 0xEE && isMark(t[i:]):
 			i += len(lineMark) - 1 // the input's own private-use mark is dropped
 		default:
 			z.out.WriteByte(c)
@@ -162,26 +169,39 @@ func (z *simplifier) block(name string, closing bool) {
 	z.newline()
 }
 
-// anchor keeps web links only and never nests them: html2text hides the
-// rest of the text after an <a> it cannot pair.
+// anchor keeps web links only and never nests them.
 func (z *simplifier) anchor(closing bool, attrs string) {
-	if z.link {
-		z.out.WriteString("</a>")
-		z.link = false
-	}
+	z.closeLink()
 	if closing {
 		return
 	}
-	href := strings.TrimSpace(attr(attrs, "href"))
+	href := strings.TrimSpace(html.UnescapeString(attr(attrs, "href")))
 	low := asciiLower(href)
-	if !strings.HasPrefix(low, "http://") && !strings.HasPrefix(low, "https://") {
-		return
+	if strings.HasPrefix(low, "http://") || strings.HasPrefix(low, "https://") {
+		z.href, z.linkStart = href, z.out.Len()
 	}
-	z.out.WriteString(`<a href="` + hrefEscaper.Replace(href) + `">`)
-	z.link = true
 }
 
-var hrefEscaper = strings.NewReplacer(`"`, "&quot;", "<", "&lt;", ">", "&gt;", "\n", "", "\r", "")
+// closeLink writes the open link's address after its text, between marks.
+// A link without text (an image link) has no address worth showing.
+func (z *simplifier) closeLink() {
+	hasText := strings.TrimFunc(z.out.String()[z.linkStart:], func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\ue000'
+	}) != ""
+	if z.href != "" && hasText {
+		z.out.WriteString(" " + linkOpen + hrefEscaper.Replace(z.href) + linkClose)
+	}
+	z.href = ""
+}
+
+// isMark reports whether s starts with one of our private-use marks.
+func isMark(s string) bool {
+	return strings.HasPrefix(s, lineMark) || strings.HasPrefix(s, linkOpen) || strings.HasPrefix(s, linkClose)
+}
+
+// hrefEscaper keeps an address one word that html2text decodes back.
+var hrefEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", " ", "%20",
+	"\n", "", "\r", "", "\t", "", "\ue000", "", "\ue001", "", "\ue002", "")
 
 // blockquote tracks citations (Apple Mail, Thunderbird, Gmail) so their
 // lines come out quoted with "> " and are dropped like plain-text quotes.
@@ -207,21 +227,19 @@ func (z *simplifier) blockquote(closing bool, attrs string) {
 	z.newline()
 }
 
-// linkRE matches the " <url>" html2text writes after a link's text.
-var linkRE = regexp.MustCompile(` <(https?://[^<>\s]*)>`)
+// linkRE matches a link's address as closeLink wrote it.
+var linkRE = regexp.MustCompile(` ?` + linkOpen + `([^` + linkClose + `]*)` + linkClose)
 
-// dropRedundantLinks removes a link's URL when its text already shows it or
-// when it has no text at all (an image link).
-func dropRedundantLinks(s string) string {
+// dropRedundantLinks removes a link's URL when its text already shows it,
+// when it has no text at all (an image link) or, unless showLinks, always.
+func dropRedundantLinks(s string, showLinks bool) string {
 	var sb strings.Builder
 	last := 0
 	for _, m := range linkRE.FindAllStringSubmatchIndex(s, -1) {
 		before := strings.TrimRight(s[:m[0]], " ")
-		keep := !linkShown(before, s[m[2]:m[3]]) &&
-			!(before == "" || strings.HasSuffix(before, lineMark)) // link without text
 		sb.WriteString(s[last:m[0]])
-		if keep {
-			sb.WriteString(s[m[0]:m[1]])
+		if url := s[m[2]:m[3]]; showLinks && !linkShown(before, url) {
+			sb.WriteString(" <" + url + ">")
 		}
 		last = m[1]
 	}

@@ -47,6 +47,10 @@ func ParseSubjectMode(s string) (SubjectMode, error) {
 type Options struct {
 	Subject  SubjectMode
 	CutAfter []*regexp.Regexp // text from the first match on is dropped
+	// ShowLinks writes an HTML link's address after its text, "text <url>",
+	// where the text does not already show it. Off, a link is its text
+	// alone: addresses are long, cost SMS parts and are rarely typed in.
+	ShowLinks bool
 }
 
 // Result is what Extract found in a mail.
@@ -76,7 +80,7 @@ const (
 // gracefully with Warnings.
 func Extract(r io.Reader, opt Options) (*Result, error) {
 	br := bufio.NewReaderSize(r, 32<<10)
-	w := &walker{}
+	w := &walker{showLinks: opt.ShowLinks}
 	h, body, err := readTopHeader(br, w)
 	if err != nil {
 		return nil, err

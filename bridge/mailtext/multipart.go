@@ -35,7 +35,16 @@ func (w *walker) multipart(ct string, params map[string]string, body io.Reader, 
 	if ct == "multipart/digest" {
 		defType = "message/rfc822"
 	}
-	f, parts := w.parts(textproto.NewMultipartReader(src, boundary), ct == "multipart/alternative", path, depth, defType)
+	alt := ct == "multipart/alternative"
+	f, parts := w.parts(textproto.NewMultipartReader(src, boundary), alt, path, depth, defType)
+	if parts == 0 {
+		// The parts may use another boundary than the header names.
+		other := sniffBoundary(bufio.NewReaderSize(bytes.NewReader(rec.buf), sniffBytes))
+		if other != "" && other != boundary {
+			w.warn("part %s: boundary %q not found: using %q found in the body", path, boundary, other)
+			f, parts = w.parts(textproto.NewMultipartReader(bytes.NewReader(rec.buf), other), alt, path, depth, defType)
+		}
+	}
 	if parts == 0 && len(bytes.TrimSpace(rec.buf)) > 0 {
 		w.warn("part %s: no MIME part found: read as plain text", path)
 		f.body = w.textOf(rec.buf, "text/plain", params, path)
@@ -44,7 +53,9 @@ func (w *walker) multipart(ct string, params map[string]string, body io.Reader, 
 }
 
 // parts iterates over the parts and merges their findings: in an
-// alternative the plain text wins, elsewhere the first text that has words.
+// alternative the plain text wins; elsewhere the first text that has words,
+// followed by the later inline texts (Apple Mail splits a text around the
+// images placed in it).
 func (w *walker) parts(mr *textproto.MultipartReader, alt bool, path string, depth int, defType string) (found, int) {
 	var f found
 	parts, bad := 0, 0
@@ -72,18 +83,45 @@ func (w *walker) parts(mr *textproto.MultipartReader, alt bool, path string, dep
 		if f.forward.blank() {
 			f.forward = child.forward
 		}
-		if child.body.blank() || !f.body.blank() && (!alt || !f.body.html) {
+		if alt {
+			if done := f.alternative(child.body); done {
+				return f, parts
+			}
 			continue
 		}
-		f.body = child.body
-		if !alt || !child.body.html {
-			return f, parts
-		}
+		f.append(child.body)
 	}
 	if parts >= maxParts {
 		w.warn("part %s: more than %d parts: rest ignored", path, maxParts)
 	}
 	return f, parts
+}
+
+// alternative takes t unless a plain text is already chosen; done says
+// nothing later can replace the choice.
+func (f *found) alternative(t text) (done bool) {
+	if t.blank() || !f.body.blank() && !f.body.html {
+		return !f.body.blank() && !f.body.html
+	}
+	f.body = t
+	return !t.html
+}
+
+// append adds an inline piece of text to the body of a multipart/mixed or
+// related; a named text part is kept only when there is no other body.
+func (f *found) append(t text) {
+	switch {
+	case t.blank():
+	case f.body.blank():
+		f.body = t
+	case t.named || f.body.named:
+		if f.body.named && !t.named {
+			f.body = t
+		}
+	case len(f.body.s) < maxTextBytes:
+		f.body.s = truncateUTF8(f.body.s+"\n"+t.s, maxTextBytes)
+		f.body.html = f.body.html || t.html
+	}
 }
 
 // sniffBoundary looks for a line "--boundary" followed by a header field or

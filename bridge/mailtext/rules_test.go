@@ -73,6 +73,15 @@ func TestClean(t *testing.T) {
 		{"attribution es", "sí\nEl lun, 5 feb 2024 a las 9:12, Alice escribió:\n> x", false, "sí"},
 		{"attribution it", "sì\nIl giorno lun 5 feb 2024 alle ore 09:12 Alice ha scritto:\n> x", false, "sì"},
 		{"attribution nl", "ja\nOp ma 5 feb. 2024 om 09:12 schreef Alice <a@x.nl>:\n> x", false, "ja"},
+		{"attribution eudora", "ok\nAt 09:12 AM 3/4/2024, Alice wrote:\n>x", false, "ok"},
+		{"attribution sv", "ja\nDen 5 feb. 2024 kl. 09:12 skrev Alice <a@x.se>:\n> x", false, "ja"},
+		{"attribution da", "ja\nDen man. 5. feb. 2024 kl. 09.12 skrev Alice <a@x.dk>:\n> x", false, "ja"},
+		{"attribution pl", "tak\nW dniu 5.02.2024 o 09:12, Alice <a@x.pl> napisał:\n> x", false, "tak"},
+		{"attribution cs", "ano\nDne 5. 2. 2024 9:12 napsal(a) Alice <a@x.cz>:\n> x", false, "ano"},
+		{"bottom posting", "On Mon, 4 Mar 2024, A wrote:\n> q1\n\nanswer 1\n> q2\nanswer 2", false, "answer 1\nanswer 2"},
+		{"attribution and quote on one line", "ok\n On Sat, Mar 9, 2024 at 8:55 AM, A<a@x.org> wrote:   old text", false, "ok"},
+		{"gmail forward", "see below\n---------- Forwarded message ---------\nFrom: A <a@x.org>\nDate: Fri, Mar 15\nSubject: s\nTo: B\n\n\nthe code is 1234", false, "see below\nthe code is 1234"},
+		{"apple forward", "Begin forwarded message:\n\nFrom: A\nSubject: s\nDate: 15 March\nTo: B\n\nnews", false, "news"},
 		{"original message", "paid\n-----Original Message-----\nFrom: x\nold", false, "paid"},
 		{"original message de", "ok\n----- Ursprüngliche Nachricht -----\nalt", false, "ok"},
 		{"outlook header", "done\n\n________________________________\nFrom: Alice\nSent: Monday\nTo: Bob\n\nold", false, "done"},
@@ -82,6 +91,7 @@ func TestClean(t *testing.T) {
 		{"iphone footer", "yes\nSent from my iPhone", false, "yes"},
 		{"android footer", "yes\n\nSent from my Samsung Galaxy smartphone.", false, "yes"},
 		{"outlook mobile footer", "yes\nGet Outlook for iOS<https://aka.ms/o0ukef>", false, "yes"},
+		{"arabic footer", "نعم\nأُرسلت من الـ iPhone", false, "نعم"},
 		{"german footer", "ja\nVon meinem iPhone gesendet", false, "ja"},
 		{"sentence about sending stays", "Sent from my office at 5pm, the files are attached", false, "Sent from my office at 5pm, the files are attached"},
 		{"everything cleaned falls back", "> only a quote\n> here", false, "> only a quote\n> here"},
@@ -256,11 +266,28 @@ func TestHTMLToText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := collapse(strings.Split(normalize(htmlToText(tt.in)), "\n"))
+			got := collapse(strings.Split(normalize(htmlToText(tt.in, true)), "\n"))
 			if got != tt.want {
 				t.Errorf("htmlToText(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestHTMLLinksHidden checks the default: a link is its text alone.
+func TestHTMLLinksHidden(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{`<a href="https://x.org/p?a=1">go</a> now`, "go now"},
+		{`see <a href="https://x.org/">https://x.org/</a>`, "see https://x.org/"},
+		{`<a href="https://x.org/"><img src="a.png"></a>after`, "after"},
+		{`text with a &lt;https://x.org/&gt; typed in it`, "text with a <https://x.org/> typed in it"},
+	}
+	for _, tt := range tests {
+		got := collapse(strings.Split(normalize(htmlToText(tt.in, false)), "\n"))
+		if got != tt.want {
+			t.Errorf("htmlToText(%q, false) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 

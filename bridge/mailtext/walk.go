@@ -15,8 +15,9 @@ import (
 // text is a body candidate, already decoded to UTF-8 and, for HTML,
 // converted to plain text; it is not cleaned yet.
 type text struct {
-	s    string
-	html bool
+	s     string
+	html  bool
+	named bool // the part carries a file name: a document, not a body piece
 }
 
 func (t text) blank() bool { return strings.TrimSpace(t.s) == "" }
@@ -30,6 +31,7 @@ type found struct {
 
 // walker visits the MIME tree once, streaming, and collects warnings.
 type walker struct {
+	showLinks   bool // Options.ShowLinks
 	warnings    []string
 	truncWarned bool
 }
@@ -71,7 +73,9 @@ func (w *walker) entity(h textproto.Header, body io.Reader, path string, depth i
 	case strings.HasPrefix(ct, "multipart/"):
 		return w.multipart(ct, params, body, path, depth)
 	case ct == "text/plain" || ct == "text/html":
-		return w.leaf(h, ct, params, body, path)
+		f := w.leaf(h, ct, params, body, path)
+		f.body.named = name != "" && disp != "inline"
+		return f
 	}
 	return found{}
 }
@@ -133,9 +137,15 @@ func (w *walker) textOf(data []byte, ct string, params map[string]string, path s
 	s := normalize(w.toUTF8(data, label, path))
 	switch {
 	case isHTML:
-		s = htmlToText(s)
+		s = htmlToText(s, w.showLinks)
 	case strings.EqualFold(params["format"], "flowed"):
 		s = unflow(s, strings.EqualFold(params["delsp"], "yes"))
+	}
+	if !isHTML {
+		var files []string
+		if s, files = dropUUBlocks(s); len(files) > 0 {
+			w.warn("part %s: inline uuencoded file %q dropped", path, files[0])
+		}
 	}
 	return text{s: truncateUTF8(s, maxTextBytes), html: isHTML}
 }

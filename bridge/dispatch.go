@@ -234,8 +234,8 @@ var errNoRoute = errors.New("no route for this number")
 func (d *dispatcher) route(number string) (*lane, error) {
 	g := d.g
 	names := g.order
-	if len(g.cfg.Routes) > 0 {
-		r, ok := g.cfg.Routes.Match(number)
+	if len(g.conf().Routes) > 0 {
+		r, ok := g.conf().Routes.Match(number)
 		if !ok {
 			return nil, errNoRoute
 		}
@@ -309,8 +309,8 @@ func (d *dispatcher) transportPart(dp store.DuePart) *transport.Part {
 		Key: dp.Key.String(), To: dp.Number, Encoding: p.Encoding, Text: p.Text, Payload: p.Payload,
 		Ref: p.Ref, Seq: p.Seq, Total: p.Total, Receipt: true, Expires: dp.Expires,
 	}
-	if len(d.g.cfg.Routes) > 0 {
-		if r, ok := d.g.cfg.Routes.Match(dp.Number); ok {
+	if len(d.g.conf().Routes) > 0 {
+		if r, ok := d.g.conf().Routes.Match(dp.Number); ok {
 			tp.Source = r.Source
 		}
 	}
@@ -320,7 +320,7 @@ func (d *dispatcher) transportPart(dp store.DuePart) *transport.Part {
 // retry puts the part back with capped exponential backoff and jitter, or
 // expires it when the next attempt would fall past its validity.
 func (d *dispatcher) retry(ctx context.Context, dp store.DuePart, reason string, now time.Time) {
-	next := now.Add(backoff(dp.Part.Attempts, d.g.cfg.RetryFloor, d.g.cfg.RetryCeiling))
+	next := now.Add(backoff(dp.Part.Attempts, d.g.conf().RetryFloor, d.g.conf().RetryCeiling))
 	if !dp.Expires.IsZero() && next.After(dp.Expires) {
 		d.finish(ctx, dp.Key, store.PartExpired, "validity period ended; last error: "+reason)
 		return
@@ -375,7 +375,7 @@ func (d *dispatcher) expireOverdue(ctx context.Context) {
 // purge deletes messages that are final and reported, once they are older
 // than the retention, so the queue file does not grow without bound.
 func (d *dispatcher) purge(ctx context.Context) {
-	keep := d.g.cfg.Retention
+	keep := d.g.conf().Retention
 	if keep <= 0 {
 		keep = defaultRetention
 	}

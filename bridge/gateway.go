@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge/mailtext"
@@ -110,7 +111,7 @@ type Config struct {
 
 // Gateway accepts mail for SMS and sees every part to a final state.
 type Gateway struct {
-	cfg    Config
+	cfg    atomic.Pointer[Config] // swapped whole by Reload; read with conf()
 	st     Store
 	mailer Mailer
 	log    *slog.Logger
@@ -146,7 +147,7 @@ func New(cfg Config, opt Options) (*Gateway, error) {
 	if len(opt.Lanes) == 0 {
 		return nil, fmt.Errorf("bridge: no transports")
 	}
-	g := &Gateway{cfg: cfg, st: opt.Store, mailer: opt.Mailer, log: opt.Logger, now: opt.Now, obs: opt.Observer, lanes: map[string]*lane{}}
+	g := &Gateway{st: opt.Store, mailer: opt.Mailer, log: opt.Logger, now: opt.Now, obs: opt.Observer, lanes: map[string]*lane{}}
 	if g.obs == nil {
 		g.obs = nopObserver{}
 	}
@@ -168,12 +169,8 @@ func New(cfg Config, opt Options) (*Gateway, error) {
 		g.lanes[name] = newLane(l)
 		g.order = append(g.order, name)
 	}
-	for _, r := range cfg.Routes {
-		for _, name := range r.Transports {
-			if g.lanes[name] == nil {
-				return nil, fmt.Errorf("bridge: route %q names unknown transport %q", r.Prefix, name)
-			}
-		}
+	if err := g.Reload(cfg); err != nil {
+		return nil, err
 	}
 	g.refs.seed()
 	g.receipts = newReceiptMatcher(g)
@@ -181,6 +178,25 @@ func New(cfg Config, opt Options) (*Gateway, error) {
 	g.outbox = newOutbox(g)
 	g.dispatch = newDispatcher(g)
 	return g, nil
+}
+
+// conf is the configuration in force; a Reload swaps it between two calls,
+// so a flow that needs one consistent view reads it once.
+func (g *Gateway) conf() *Config { return g.cfg.Load() }
+
+// Reload puts cfg in force for what follows: recipients, aliases, routes,
+// conversion, reports. Its routes may only name the transports the gateway
+// was built with; transports themselves change only with a restart.
+func (g *Gateway) Reload(cfg Config) error {
+	for _, r := range cfg.Routes {
+		for _, name := range r.Transports {
+			if g.lanes[name] == nil {
+				return fmt.Errorf("bridge: route %q names transport %q, which is not running (transports change only with a restart)", r.Prefix, name)
+			}
+		}
+	}
+	g.cfg.Store(&cfg)
+	return nil
 }
 
 // Run starts the transports, the dispatcher, receipt matching and the

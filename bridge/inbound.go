@@ -55,7 +55,7 @@ func parseKeyword(text string) keyword {
 // are handled in the order they came.
 func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) {
 	g := m.g
-	from, err := g.cfg.Numbers.Normalize(in.From)
+	from, err := g.conf().Numbers.Normalize(in.From)
 	if err != nil {
 		from = in.From // keep what the network said; the mail still says who wrote
 	}
@@ -67,7 +67,7 @@ func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) {
 			return
 		}
 		log.Info("number opted out (STOP)")
-		g.keywordReply(ctx, from, g.cfg.Keywords.StopReply)
+		g.keywordReply(ctx, from, g.conf().Keywords.StopReply)
 		g.notifyKeyword(ctx, from, in, "replied STOP (%q): mail to this number is refused from now on, until it replies START.")
 	case keywordStart:
 		if err := g.st.OptIn(context.WithoutCancel(ctx), from); err != nil {
@@ -75,11 +75,11 @@ func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) {
 			return
 		}
 		log.Info("number opted in (START)")
-		g.keywordReply(ctx, from, g.cfg.Keywords.StartReply)
+		g.keywordReply(ctx, from, g.conf().Keywords.StartReply)
 		g.notifyKeyword(ctx, from, in, "replied START (%q): it receives SMS again.")
 	case keywordHelp:
 		log.Info("HELP received")
-		g.keywordReply(ctx, from, g.cfg.Keywords.HelpReply)
+		g.keywordReply(ctx, from, g.conf().Keywords.HelpReply)
 	default:
 		g.forwardInbound(ctx, from, in)
 	}
@@ -110,13 +110,13 @@ func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.
 		g.log.Error("looking up conversation", "from", from, "err", err)
 	}
 	to := ""
-	if ok && (g.cfg.ConversationTTL <= 0 || g.now().Sub(conv.Updated) <= g.cfg.ConversationTTL) {
+	if ok && (g.conf().ConversationTTL <= 0 || g.now().Sub(conv.Updated) <= g.conf().ConversationTTL) {
 		to = conv.Sender
 	} else {
 		conv = store.Conversation{}
 	}
 	if to == "" {
-		to = g.cfg.InboundDefaultTo
+		to = g.conf().InboundDefaultTo
 	}
 	if to == "" {
 		g.log.Warn("SMS from a phone with nobody to mail it to: no conversation and no [inbound] default_to; dropped",
@@ -139,13 +139,13 @@ func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.
 // inboundMail writes the mail for an SMS: From the number at the first SMS
 // domain, so replying to it sends SMS back.
 func (g *Gateway) inboundMail(from, to string, conv store.Conversation, in transport.Inbound) ([]byte, string) {
-	domain := g.cfg.Hostname
-	if len(g.cfg.Domains) > 0 {
-		domain = g.cfg.Domains[0]
+	domain := g.conf().Hostname
+	if len(g.conf().Domains) > 0 {
+		domain = g.conf().Domains[0]
 	}
 	var tok [12]byte
 	rand.Read(tok[:])
-	msgID := "<" + hex.EncodeToString(tok[:]) + "@" + g.cfg.Hostname + ">"
+	msgID := "<" + hex.EncodeToString(tok[:]) + "@" + g.conf().Hostname + ">"
 	subject := "SMS from " + carriers.Format(from)
 	if conv.Subject != "" {
 		subject = "Re: " + strings.TrimPrefix(conv.Subject, "Re: ")

@@ -94,7 +94,7 @@ func (o *outbox) deliver(ctx context.Context, om *store.OutMail) {
 	case now.Sub(om.Created) > mailMaxLifetime:
 		g.log.Warn("mail undeliverable for too long; dropping it", "mail_id", om.ID, "to", om.To, "since", om.Created, "err", err)
 	default:
-		floor := g.cfg.MailRetryFloor
+		floor := g.conf().MailRetryFloor
 		if floor <= 0 {
 			floor = mailRetryFloor
 		}

@@ -56,7 +56,7 @@ func (r *reporter) run(ctx context.Context) {
 // interval is how often to look for due reports without a kick: delay
 // notices come due with time alone, so a short DelayAfter is checked sooner.
 func (r *reporter) interval() time.Duration {
-	if d := r.g.cfg.DelayAfter; d > 0 {
+	if d := r.g.conf().DelayAfter; d > 0 {
 		return min(reportInterval, max(d/4, 50*time.Millisecond))
 	}
 	return reportInterval
@@ -128,10 +128,10 @@ func (r *reporter) report(ctx context.Context, m *store.Message, k store.RcptKey
 // for it (NOTIFY=DELAY, or the receipt mode) and is still not final after
 // DelayAfter.
 func (r *reporter) delayNotices(ctx context.Context) error {
-	if r.g.cfg.DelayAfter <= 0 {
+	if r.g.conf().DelayAfter <= 0 {
 		return nil
 	}
-	keys, err := r.g.st.DelayDue(r.g.now().Add(-r.g.cfg.DelayAfter), reportBatch)
+	keys, err := r.g.st.DelayDue(r.g.now().Add(-r.g.conf().DelayAfter), reportBatch)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (r *reporter) delayed(m *store.Message, rc *store.Recipient) *dsn.Report {
 		reason = last.Error
 	}
 	return &dsn.Report{
-		Hostname: r.g.cfg.Hostname, From: r.g.cfg.ReportFrom, To: m.Sender,
+		Hostname: r.g.conf().Hostname, From: r.g.conf().ReportFrom, To: m.Sender,
 		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: r.g.now(),
 		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
 		Action: dsn.Delayed, Status: "4.4.7", Reason: reason, Transport: last.Transport,
@@ -198,7 +198,7 @@ func (r *reporter) compose(m *store.Message, rc *store.Recipient) *dsn.Report {
 		return nil
 	}
 	rep := &dsn.Report{
-		Hostname: r.g.cfg.Hostname, From: r.g.cfg.ReportFrom, To: m.Sender,
+		Hostname: r.g.conf().Hostname, From: r.g.conf().ReportFrom, To: m.Sender,
 		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: last.Updated,
 		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
 		Action: action, Status: status, Transport: last.Transport, Headers: m.Header, Original: m.Original,

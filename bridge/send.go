@@ -17,14 +17,14 @@ var ErrTextRefused = errors.New("text refused")
 // and logs). from is who is told about delivery ("" for nobody). The same
 // conversion rules as for mail apply.
 func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error) {
-	msg, err := sms.Build(text, g.cfg.SMS)
+	msg, err := sms.Build(text, g.conf().SMS)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
 	}
 	now := g.now()
 	m := &store.Message{ID: store.NewID(), Received: now, Sender: from}
-	if g.cfg.Validity > 0 {
-		m.Expires = now.Add(g.cfg.Validity)
+	if g.conf().Validity > 0 {
+		m.Expires = now.Add(g.conf().Validity)
 	}
 	for _, n := range numbers {
 		m.Recipients = append(m.Recipients, store.Recipient{

@@ -30,13 +30,13 @@ func (g *Gateway) Recipient(_ context.Context, env *smtpd.Envelope, address stri
 	if !g.servesDomain(domain) {
 		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "Relaying denied: %s is not an SMS domain served here", domain)
 	}
-	if numbers, ok := g.cfg.Aliases[strings.ToLower(local)]; ok {
+	if numbers, ok := g.conf().Aliases[strings.ToLower(local)]; ok {
 		if err := g.pol.AllowRecipient(env.User, strings.ToLower(local), numbers); err != nil {
 			return nil, err
 		}
 		return g.withoutOptOuts(local, numbers)
 	}
-	number, err := g.cfg.Numbers.Normalize(local)
+	number, err := g.conf().Numbers.Normalize(local)
 	if err != nil {
 		reason := err.Error()
 		var ne *carriers.NumberError
@@ -85,16 +85,16 @@ func splitAddress(address string) (local, domain string, ok bool) {
 }
 
 func (g *Gateway) servesDomain(domain string) bool {
-	if slices.Contains(g.cfg.Domains, domain) {
+	if slices.Contains(g.conf().Domains, domain) {
 		return true
 	}
-	return g.cfg.AcceptCarrierDomains && carriers.IsGatewayDomain(domain)
+	return g.conf().AcceptCarrierDomains && carriers.IsGatewayDomain(domain)
 }
 
 // Submit implements smtpd.Backend: it converts the mail to SMS parts for
 // every accepted recipient and stores it durably before returning its id.
 func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) (string, error) {
-	res, msg, err := g.cfg.Convert(data)
+	res, msg, err := g.conf().Convert(data)
 	if err != nil {
 		return "", err
 	}
@@ -163,8 +163,8 @@ func (g *Gateway) newMessage(sender string, res *mailtext.Result, data []byte) *
 		ID: store.NewID(), Received: now, Sender: sender,
 		Subject: res.Subject, MessageID: res.MessageID, Header: headerBlock(data),
 	}
-	if g.cfg.Validity > 0 {
-		m.Expires = now.Add(g.cfg.Validity)
+	if g.conf().Validity > 0 {
+		m.Expires = now.Add(g.conf().Validity)
 	}
 	return m
 }
@@ -198,7 +198,7 @@ func (g *Gateway) notify(dsnNotify []string) store.Notify {
 		}
 		return n
 	}
-	switch g.cfg.ReceiptMode {
+	switch g.conf().ReceiptMode {
 	case "all":
 		return store.NotifySuccess | store.NotifyFailure | store.NotifyDelay
 	case "none":

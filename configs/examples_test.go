@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	if len(c.Transports) != 1 || c.Transports[0].Name != "simulator" || c.Transports[0].Type != "simulator" {
 		t.Fatalf("transports = %+v", c.Transports)
 	}
-	if c.Receipts.Mode != "all" || c.Receipts.From != "smsbridge@sms.localhost" || c.HTTP.Listen != "" {
+	if c.Receipts.Mode != "all" || c.Receipts.From != "smsbridge@sms.localhost" || c.HTTP.Listen != "127.0.0.1:8025" {
 		t.Errorf("receipts = %+v, http = %+v", c.Receipts, c.HTTP)
 	}
 	if len(c.Routes) != 1 || c.Routes[0].Prefix != "+" || !slices.Equal(c.Routes[0].Transports, []string{"simulator"}) {

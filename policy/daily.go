@@ -165,7 +165,7 @@ func (p *Policy) partKeys(env *smtpd.Envelope) (keys []string, limits []int, nam
 			names = append(names, "user "+env.User)
 		}
 	}
-	if limit := p.cfg.Limits.PartsPerDay; limit > 0 {
+	if limit := p.rules().Limits.PartsPerDay; limit > 0 {
 		keys = append(keys, "sender:"+senderKey(env.From))
 		limits = append(limits, limit)
 		names = append(names, "<"+env.From+">")

@@ -45,7 +45,7 @@ func (p *Policy) AllowRecipient(user, alias string, numbers []string) error {
 	if user == "" {
 		return nil
 	}
-	allowed := p.cfg.Users[user].AllowedRecipients
+	allowed := p.rules().Users[user].AllowedRecipients
 	if recipientAllowed(allowed, alias, numbers) {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/smsbridge/smsbridge/smtpd"
@@ -67,7 +68,7 @@ type Config struct {
 // Policy is the sender, destination and abuse policy. It is safe for
 // concurrent use.
 type Policy struct {
-	cfg    Config
+	cfg    atomic.Pointer[Config] // swapped whole by Reload; read with rules()
 	log    *slog.Logger
 	now    func() time.Time
 	minute *rateLimits
@@ -78,7 +79,8 @@ type Policy struct {
 // New returns the policy for cfg, with daily counters loaded from
 // cfg.Counters.
 func New(cfg Config) (*Policy, error) {
-	p := &Policy{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	p := &Policy{log: cfg.Logger, now: cfg.Now}
+	p.cfg.Store(&cfg)
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -95,12 +97,23 @@ func New(cfg Config) (*Policy, error) {
 	return p, nil
 }
 
+// rules is the configuration in force.
+func (p *Policy) rules() *Config { return p.cfg.Load() }
+
+// Reload puts new users, limits and the verification mode in force (a
+// configuration reload). Counters, the resolver and the counter store stay.
+func (p *Policy) Reload(users map[string]User, limits Limits, verification Mode) {
+	next := *p.rules()
+	next.Users, next.Limits, next.Verification = users, limits, verification
+	p.cfg.Store(&next)
+}
+
 // limitsFor returns the limits of an authenticated user ("" for none).
 func (p *Policy) limitsFor(user string) Limits {
 	if user == "" {
-		return p.cfg.Limits
+		return p.rules().Limits
 	}
-	return p.cfg.Users[user].Limits.over(p.cfg.Limits)
+	return p.rules().Users[user].Limits.over(p.rules().Limits)
 }
 
 // senderKey names an envelope sender in counters: lower case, "<>" for the
@@ -120,7 +133,7 @@ func limited(format string, args ...any) *smtpd.Error {
 // Mail implements smtpd.Policy: allowed senders, then mails per minute.
 func (p *Policy) Mail(_ context.Context, env *smtpd.Envelope) error {
 	if env.User != "" {
-		if u := p.cfg.Users[env.User]; !senderAllowed(u.AllowedSenders, env.From) {
+		if u := p.rules().Users[env.User]; !senderAllowed(u.AllowedSenders, env.From) {
 			return smtpd.Errorf(553, [3]int{5, 7, 1}, "Sender <%s> not allowed for user %s", env.From, env.User)
 		}
 	}
@@ -130,7 +143,7 @@ func (p *Policy) Mail(_ context.Context, env *smtpd.Envelope) error {
 			return limited("Rate limit: at most %d mails per minute for user %s (mails_per_minute)", n, env.User)
 		}
 	}
-	if n := p.cfg.Limits.MailsPerMinute; n > 0 {
+	if n := p.rules().Limits.MailsPerMinute; n > 0 {
 		if !p.minute.allow("sender:"+senderKey(env.From), n, now) {
 			return limited("Rate limit: at most %d mails per minute from <%s> (mails_per_minute)", n, env.From)
 		}
@@ -149,13 +162,13 @@ func (p *Policy) Rcpt(_ context.Context, env *smtpd.Envelope, _ string) error {
 // Data implements smtpd.Policy: SPF, DKIM and DMARC of mail that comes
 // without AUTH, as Config.Verification says.
 func (p *Policy) Data(ctx context.Context, env *smtpd.Envelope, body []byte) ([]byte, error) {
-	if p.cfg.Verification == Off || env.User != "" {
+	if p.rules().Verification == Off || env.User != "" {
 		return body, nil
 	}
 	res := p.verify.check(ctx, env, body)
 	p.log.Info("sender verification", "conn_id", env.ID, "from", env.From,
 		"spf", res.SPF, "dkim", res.DKIM, "dmarc", res.DMARC, "header_from", res.FromDomain)
-	if p.cfg.Verification == Reject {
+	if p.rules().Verification == Reject {
 		if err := res.refusal(); err != nil {
 			return nil, err
 		}

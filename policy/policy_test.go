@@ -180,7 +180,7 @@ func TestChargePartsConcurrent(t *testing.T) {
 	if ok != 14 { // 14 × 7 = 98 ≤ 100 < 105
 		t.Fatalf("%d charges of 7 accepted under a limit of 100, want 14", ok)
 	}
-	counts, err := p.cfg.Counters.Load()
+	counts, err := p.rules().Counters.Load()
 	if err != nil || counts["sender:a@b.c"].N != 98 {
 		t.Fatalf("saved %v, %v; want 98", counts, err)
 	}

@@ -79,7 +79,7 @@ func (s *session) AuthMechanisms() []string {
 }
 
 func (s *session) authAllowed() bool {
-	return s.srv.accounts != nil && (s.tls || s.trusted)
+	return s.srv.accounts.Load() != nil && (s.tls || s.trusted)
 }
 
 // Auth implements smtp.AuthSession.
@@ -88,7 +88,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 	case !s.tls && !s.trusted:
 		s.log.Info("smtp auth refused", "reason", "no TLS", "mech", clean(mech))
 		return nil, errEncryptionRequired
-	case s.srv.accounts == nil:
+	case s.srv.accounts.Load() == nil:
 		return nil, smtp.ErrAuthUnsupported
 	}
 	switch strings.ToUpper(mech) {
@@ -109,7 +109,8 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 
 // login checks one attempt. The password is never logged.
 func (s *session) login(mech, name, password string) error {
-	if !s.srv.accounts.verify(name, password) {
+	// A reload may have removed every user since AUTH was offered.
+	if a := s.srv.accounts.Load(); a == nil || !a.verify(name, password) {
 		return s.loginFailed(name, "bad user name or password")
 	}
 	s.srv.throttle.succeed(s.ip)

@@ -33,6 +33,7 @@ func (s *session) reply(stage string, err error, panicked any) error {
 		}
 		se := &smtp.SMTPError{Code: e.Code, EnhancedCode: e.enhancedFor(), Message: clean(e.Message)}
 		s.logReply(stage, se, err)
+		s.srv.replied(se.Code)
 		return se
 	}
 	var se *smtp.SMTPError
@@ -42,6 +43,7 @@ func (s *session) reply(stage string, err error, panicked any) error {
 		if out.Code >= 400 {
 			s.logReply(stage, &out, err)
 		}
+		s.srv.replied(out.Code)
 		return &out
 	}
 	return s.internal(stage, err, nil)
@@ -62,6 +64,7 @@ func (s *session) internal(stage string, cause error, stack []byte) error {
 	} else {
 		s.log.Error("smtp temporary failure", attrs...)
 	}
+	s.srv.replied(451)
 	return &smtp.SMTPError{Code: 451, EnhancedCode: enhTempFailure, Message: replyTempFailure + id}
 }
 

@@ -69,6 +69,10 @@ type Config struct {
 	Policy Policy
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Replies, when set, is told the code of every reply that ends a
+	// command with a decision: refusals at any stage, and the 250 that
+	// accepts a mail (for metrics).
+	Replies func(code int)
 }
 
 func (c Config) withDefaults() Config {
@@ -122,8 +126,8 @@ type Server struct {
 	log   *slog.Logger
 	smtp  *smtp.Server
 	conns *connSet
-	// accounts is nil when there are no users.
-	accounts *accounts
+	// accounts holds nil when there are no users; SetUsers swaps it.
+	accounts atomic.Pointer[accounts]
 	throttle *authThrottle
 	inFlight chan struct{} // nil: no cap
 	refused  atomic.Int64
@@ -138,8 +142,8 @@ type Server struct {
 func NewServer(cfg Config, be Backend) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, be: be, log: cfg.Logger, conns: newConnSet(),
-		accounts: newAccounts(cfg.Users, runtime.GOMAXPROCS(0)),
 		throttle: newAuthThrottle(cfg.AuthFailDelay, cfg.AuthMaxDelay, authFailWindow)}
+	s.SetUsers(cfg.Users)
 	if cfg.MaxInFlight > 0 {
 		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
@@ -249,4 +253,16 @@ func (l errorLog) Printf(format string, v ...any) {
 
 func (l errorLog) Println(v ...any) {
 	l.log.Warn("smtp server", "detail", fmt.Sprintln(v...))
+}
+
+// SetUsers replaces the accounts that may log in (a configuration reload);
+// sessions already authenticated keep their login.
+func (s *Server) SetUsers(users []User) {
+	s.accounts.Store(newAccounts(users, runtime.GOMAXPROCS(0)))
+}
+
+func (s *Server) replied(code int) {
+	if s != nil && s.cfg.Replies != nil {
+		s.cfg.Replies(code)
+	}
 }

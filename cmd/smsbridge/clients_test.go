@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,6 +137,18 @@ func TestTour(t *testing.T) {
 	reports := waitMaildir(t, ctx, filepath.Join(dir, "smsbridge-data", "mail"), 1)
 	if !strings.Contains(reports[0], "Delivered to +1 415-123-4567") {
 		t.Errorf("report:\n%s", reports[0])
+	}
+	// The embedded default serves /healthz and /metrics on 127.0.0.1:8025.
+	for path, want := range map[string]string{"/healthz": "", "/metrics": `smsbridge_messages_queued_total{source="smtp"} 1`} {
+		resp, err := http.Get("http://127.0.0.1:8025" + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, lacks %q:\n%.2000s", path, resp.StatusCode, want, body)
+		}
 	}
 	if code := d.stop(30 * time.Second); code != 0 {
 		t.Errorf("exit status %d after SIGTERM", code)

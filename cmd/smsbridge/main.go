@@ -19,11 +19,15 @@ const (
 const usage = `usage: smsbridge <command> [flags]
 
 commands:
-  serve   [-config FILE]                 run the gateway (embedded default without -config)
-  preview [-config FILE] [-json] [FILE]  show what a mail (file or stdin) becomes; sends nothing
-  passwd  [-cost N] < PASSWORD           print a bcrypt hash for [[smtp.users]] password_hash
-  carriers [list | lookup ADDRESS]       the carrier email-to-SMS gateway table
-  version                                print the version
+  serve    [-config FILE]                 run the gateway (embedded default without -config)
+  preview  [-config FILE] [-json] [FILE]  show what a mail (file or stdin) becomes; sends nothing
+  send     [-config FILE] -to NUMBER TEXT queue SMS without mail (tests a route)
+  check    [-config FILE]                 validate the configuration, print it and its routes
+  queue    [-config FILE] list|show ID|retry ID|cancel ID
+                                          the queue, through the running daemon or the store
+  passwd   [-cost N] < PASSWORD           print a bcrypt hash for [[smtp.users]] password_hash
+  carriers [list | lookup ADDRESS]        the carrier email-to-SMS gateway table
+  version                                 print the version
 
 Run 'smsbridge <command> -h' for a command's flags.
 `
@@ -43,6 +47,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = serve(args[1:], stderr)
 	case "preview":
 		err = preview(args[1:], stdin, stdout, stderr)
+	case "send":
+		err = sendCmd(args[1:], stdout, stderr)
+	case "check":
+		err = checkCmd(args[1:], stdout, stderr)
+	case "queue":
+		err = queueCmd(args[1:], stdout, stderr)
 	case "passwd":
 		err = passwd(args[1:], stdin, stdout, stderr)
 	case "carriers":

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/mailout"
+	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/policy"
 	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
@@ -75,22 +75,17 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	if err != nil {
 		return usageError{err}
 	}
-	listeners, err := listen(cfg.SMTP.Listen)
+	listeners, plain, err := listenAll(cfg)
 	if err != nil {
 		return err
 	}
-	plain := len(listeners) // the rest are implicit TLS
-	tlsListeners, err := listenTLS(cfg.SMTP.ListenTLS)
-	listeners = append(listeners, tlsListeners...)
-	if err != nil {
-		closeAll(listeners)
-		return err
-	}
+	m := metrics.New()
 	scfg, pol, err := smtpConfig(ctx, cfg, log)
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
 	}
+	scfg.Replies = m.SMTPReply
 	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
 	if err != nil {
 		closeAll(listeners)
@@ -102,33 +97,26 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		closeAll(listeners)
 		return usageError{err}
 	}
-	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol})
+	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol, Observer: m})
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
 	}
+	m.Attach(metrics.Sources{Transports: gw.Transports, Queue: st, Route: gw.RouteOf})
+	hctx, stopHTTP := context.WithCancel(ctx)
+	defer stopHTTP()
+	httpSvc, err := startHTTP(hctx, cfg, gw, st, m, log)
+	if err != nil {
+		closeAll(listeners)
+		return err
+	}
 	srv := smtpd.NewServer(scfg, gw)
+	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc})
 
 	gctx, stopGateway := context.WithCancel(context.Background())
 	gwDone := make(chan error, 1)
 	go func() { gwDone <- gw.Run(gctx, drainTimeout) }()
-
-	var serving sync.WaitGroup
-	for i, l := range listeners {
-		serving.Add(1)
-		go func() {
-			defer serving.Done()
-			serve := srv.Serve
-			if i >= plain {
-				serve = srv.ServeTLS
-			}
-			if err := serve(l); err != nil {
-				log.Error("SMTP listener stopped", "addr", l.Addr().String(), "err", err)
-			}
-		}()
-		log.Info("listening for SMTP", "addr", l.Addr().String(), "domains", strings.Join(cfg.SMTP.Domains, ","))
-	}
-
+	serving := serveSMTP(srv, listeners, plain, cfg, log)
 	if listening != nil {
 		addrs := make([]net.Addr, len(listeners))
 		for i, l := range listeners {
@@ -136,6 +124,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		}
 		listening(addrs)
 	}
+
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -149,12 +138,52 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		log.Warn("SMTP shutdown", "err", err)
 	}
 	serving.Wait()
+	stopHTTP()
+	if err := <-httpSvc.Done; err != nil {
+		log.Warn("HTTP shutdown", "err", err)
+	}
 	stopGateway()
 	if runErr == nil {
 		runErr = <-gwDone
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// listenAll opens the SMTP listeners: first the plain ones (STARTTLS), then
+// plain of them are followed by the implicit-TLS ones.
+func listenAll(cfg *configs.Config) (ls []net.Listener, plain int, err error) {
+	ls, err = listen(cfg.SMTP.Listen)
+	if err != nil {
+		return nil, 0, err
+	}
+	plain = len(ls)
+	tlsListeners, err := listenTLS(cfg.SMTP.ListenTLS)
+	ls = append(ls, tlsListeners...)
+	if err != nil {
+		closeAll(ls)
+		return nil, 0, err
+	}
+	return ls, plain, nil
+}
+
+// serveSMTP serves each listener; listeners from index plain on speak TLS
+// from the first byte.
+func serveSMTP(srv *smtpd.Server, listeners []net.Listener, plain int, cfg *configs.Config, log *slog.Logger) *sync.WaitGroup {
+	var serving sync.WaitGroup
+	for i, l := range listeners {
+		serve := srv.Serve
+		if i >= plain {
+			serve = srv.ServeTLS
+		}
+		serving.Go(func() {
+			if err := serve(l); err != nil {
+				log.Error("SMTP listener stopped", "addr", l.Addr().String(), "err", err)
+			}
+		})
+		log.Info("listening for SMTP", "addr", l.Addr().String(), "domains", strings.Join(cfg.SMTP.Domains, ","))
+	}
+	return &serving
 }
 
 func listen(addrs []string) ([]net.Listener, error) {
@@ -194,13 +223,7 @@ func smtpConfig(ctx context.Context, cfg *configs.Config, log *slog.Logger) (smt
 		MaxInFlight:       cfg.SMTP.MaxInFlight,
 		Logger:            log,
 	}
-	for _, n := range cfg.SMTP.TrustedNetworks {
-		if p, err := netip.ParsePrefix(n); err == nil {
-			c.TrustedNetworks = append(c.TrustedNetworks, p)
-		} else if a, err := netip.ParseAddr(n); err == nil {
-			c.TrustedNetworks = append(c.TrustedNetworks, netip.PrefixFrom(a, a.BitLen()))
-		}
-	}
+	c.TrustedNetworks = trustedNetworks(cfg)
 	for _, u := range cfg.SMTP.Users {
 		c.Users = append(c.Users, smtpd.User{Name: u.Name, PasswordHash: u.PasswordHash})
 	}
@@ -217,9 +240,18 @@ func smtpConfig(ctx context.Context, cfg *configs.Config, log *slog.Logger) (smt
 }
 
 func newPolicy(cfg *configs.Config, log *slog.Logger) (*policy.Policy, error) {
-	mode, err := policy.ParseMode(cfg.SMTP.SenderVerification)
+	pc, err := newPolicyConfig(cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	return policy.New(pc)
+}
+
+// newPolicyConfig reads the sender policy of a configuration.
+func newPolicyConfig(cfg *configs.Config, log *slog.Logger) (policy.Config, error) {
+	mode, err := policy.ParseMode(cfg.SMTP.SenderVerification)
+	if err != nil {
+		return policy.Config{}, err
 	}
 	pc := policy.Config{
 		Users:        map[string]policy.User{},
@@ -235,7 +267,7 @@ func newPolicy(cfg *configs.Config, log *slog.Logger) (*policy.Policy, error) {
 			Limits: policy.Limits{MailsPerMinute: u.MailsPerMinute, PartsPerDay: u.PartsPerDay, RecipientsPerMail: u.RecipientsPerMail},
 		}
 	}
-	return policy.New(pc)
+	return pc, nil
 }
 
 func buildMailer(cfg *configs.Config) bridge.Mailer {

@@ -139,7 +139,7 @@ func waitUp(t *testing.T, tr *Transport, n int) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		up := 0
-		for _, s := range tr.Status() {
+		for _, s := range tr.Modems() {
 			if s.Up {
 				up++
 			}
@@ -149,7 +149,7 @@ func waitUp(t *testing.T, tr *Transport, n int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("fewer than %d modems up after 10s: %+v", n, tr.Status())
+	t.Fatalf("fewer than %d modems up after 10s: %+v", n, tr.Modems())
 }
 
 // parts builds the transport parts of text to one number.

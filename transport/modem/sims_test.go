@@ -99,7 +99,7 @@ func TestQuotaSwitchOverAndRestart(t *testing.T) {
 	if tr2.Up() {
 		t.Fatal("SIMs at their limit are usable again after a restart")
 	}
-	for _, s := range tr2.Status() {
+	for _, s := range tr2.Modems() {
 		if s.SentToday != 2 || s.SentMonth != 2 {
 			t.Fatalf("status after restart: %+v", s)
 		}

@@ -105,8 +105,8 @@ func (t *Transport) Up() bool {
 	return false
 }
 
-// Status returns every modem's state.
-func (t *Transport) Status() []Status {
+// Modems returns every modem's state.
+func (t *Transport) Modems() []Status {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.cfg.Now()
@@ -209,3 +209,8 @@ type discard struct{}
 
 func (discard) HandleReceipt(transport.Receipt) {}
 func (discard) HandleInbound(transport.Inbound) {}
+
+// Status reports the modems and the SIM limits for the API and metrics.
+func (t *Transport) Status() map[string]any {
+	return map[string]any{"modems": t.Modems(), "daily_limit": t.cfg.DailyLimit, "monthly_limit": t.cfg.MonthlyLimit}
+}

@@ -1,0 +1,135 @@
+// Package api is smsbridge's HTTP interface: a JSON API under /api/v1 to
+// send SMS, follow, list, cancel and retry messages and see the
+// transports; /metrics for Prometheus; /healthz and /readyz for
+// supervisors. Errors are JSON of one shape:
+// {"error": {"code": "...", "message": "..."}}.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// Server timeouts: generous for a slow client, bounded for a stuck one.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 5 * time.Second
+	maxBodyBytes      = 1 << 20
+	// DefaultMaxRecipients bounds the numbers of one POST when Options
+	// leaves it zero.
+	DefaultMaxRecipients = 100
+)
+
+// Gateway is what the API needs of the bridge (*bridge.Gateway).
+type Gateway interface {
+	SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error)
+	ResolveNumbers(to []string) ([]string, error)
+	NormalizeNumber(s string) (string, error)
+	CancelMessage(ctx context.Context, id string) (int, error)
+	RetryMessage(ctx context.Context, id string) (int, error)
+	Transports() []bridge.TransportStatus
+}
+
+// Queue is what the API reads of the store (*store.DB).
+type Queue interface {
+	Message(id string) (*store.Message, error)
+	List(q store.ListQuery) ([]store.Summary, string, error)
+	Stats() (map[store.PartState]int, error)
+}
+
+// Options configure a Server. Gateway and Queue are required.
+type Options struct {
+	Gateway Gateway
+	Queue   Queue
+	// Tokens are the bearer tokens /api/v1 accepts. With none, the API
+	// answers only clients from Trusted networks.
+	Tokens  []string
+	Trusted []netip.Prefix
+	// Metrics is served at /metrics when not nil; Throughput adds each
+	// transport's submits per second to /api/v1/transports.
+	Metrics    http.Handler
+	Throughput func(transport string) float64
+	// MaxRecipients bounds the numbers of one POST; 0 means DefaultMaxRecipients.
+	MaxRecipients int
+	Logger        *slog.Logger
+	Now           func() time.Time // the clock; time.Now when nil
+}
+
+// Server serves the API. It is safe for concurrent use; Reload may be
+// called while it serves.
+type Server struct {
+	opt  Options
+	auth authenticator
+	mux  *http.ServeMux
+	log  *slog.Logger
+}
+
+// New checks opt and builds the routes.
+func New(opt Options) (*Server, error) {
+	if opt.Gateway == nil || opt.Queue == nil {
+		return nil, errors.New("api: a gateway and a queue are required")
+	}
+	if opt.MaxRecipients <= 0 {
+		opt.MaxRecipients = DefaultMaxRecipients
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Server{opt: opt, mux: http.NewServeMux(), log: opt.Logger.With("component", "http")}
+	s.auth.set(opt.Tokens, opt.Trusted)
+	s.routes()
+	return s, nil
+}
+
+// Reload replaces the accepted tokens and trusted networks (SIGHUP).
+func (s *Server) Reload(tokens []string, trusted []netip.Prefix) {
+	s.auth.set(tokens, trusted)
+	s.log.Info("API access reloaded", "tokens", len(tokens), "trusted_networks", len(trusted))
+}
+
+// Handler is the whole HTTP interface.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Serve answers on l until ctx is done, then lets requests under way
+// finish (up to a few seconds) and returns nil.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	stopped := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		stopped <- hs.Shutdown(sctx)
+	}()
+	s.log.Info("listening for HTTP", "addr", l.Addr().String())
+	if err := hs.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("api: %w", err)
+	}
+	if err := <-stopped; err != nil {
+		return fmt.Errorf("api: shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/smsbridge/smsbridge/carriers"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// What the operator's tools (the HTTP API, `smsbridge send` and `queue`)
+// need of the gateway besides SendText: the recipient rules of mail for
+// numbers given directly, and cancelling or hurrying a message.
+
+var (
+	// ErrBadRecipient wraps why a number or alias cannot be sent to.
+	ErrBadRecipient = errors.New("bad recipient")
+	// ErrOptedOut: every number asked for replied STOP.
+	ErrOptedOut = errors.New("opted out")
+	// ErrUnsupported: the store cannot do what was asked.
+	ErrUnsupported = errors.New("not supported by this store")
+)
+
+// CancelReason is the status text of a part an operator cancelled.
+const CancelReason = "cancelled by an operator"
+
+// operatorStore is what cancelling and retrying need beyond Store.
+type operatorStore interface {
+	CancelQueued(ctx context.Context, id, reason string, now time.Time) (int, []store.RcptKey, error)
+	RetryQueued(ctx context.Context, id string, now time.Time) (int, error)
+}
+
+// NormalizeNumber turns a number in any common form into E.164 under the
+// configured number policy (region, strictness, allowed countries).
+func (g *Gateway) NormalizeNumber(s string) (string, error) {
+	n, err := g.conf().Numbers.Normalize(strings.TrimSpace(s))
+	if err != nil {
+		return "", fmt.Errorf("%w: %s", ErrBadRecipient, numberReason(s, err))
+	}
+	return n, nil
+}
+
+// ResolveNumbers applies the recipient rules of mail to a list of numbers,
+// alias names and addresses (number@domain for a served domain): each
+// becomes E.164 numbers, duplicates dropped, order kept. Numbers that
+// replied STOP are dropped; an entry left with none is ErrOptedOut.
+func (g *Gateway) ResolveNumbers(to []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, entry := range to {
+		numbers, err := g.resolveOne(entry)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range numbers {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no recipient given", ErrBadRecipient)
+	}
+	return out, nil
+}
+
+func (g *Gateway) resolveOne(entry string) ([]string, error) {
+	local := strings.TrimSpace(entry)
+	if strings.Contains(local, "@") {
+		l, domain, ok := splitAddress(local)
+		if !ok || !g.servesDomain(domain) {
+			return nil, fmt.Errorf("%w: %s: not an address of an SMS domain served here", ErrBadRecipient, entry)
+		}
+		local = l
+	}
+	numbers, ok := g.conf().Aliases[strings.ToLower(local)]
+	if !ok {
+		n, err := g.NormalizeNumber(local)
+		if err != nil {
+			return nil, err
+		}
+		numbers = []string{n}
+	}
+	kept := make([]string, 0, len(numbers))
+	for _, n := range numbers {
+		out, _, err := g.st.OptedOut(n)
+		if err != nil {
+			return nil, fmt.Errorf("checking opt-outs: %w", err)
+		}
+		if !out {
+			kept = append(kept, n)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("%w: %s replied STOP to this gateway", ErrOptedOut, entry)
+	}
+	return kept, nil
+}
+
+func numberReason(input string, err error) string {
+	var ne *carriers.NumberError
+	if errors.As(err, &ne) {
+		return input + ": " + ne.Reason
+	}
+	return err.Error()
+}
+
+// CancelMessage cancels the parts of message id still waiting in the queue;
+// parts already handed to the network cannot be called back. It returns
+// how many parts it cancelled (store.ErrNotFound for no such message).
+// Recipients that are final now get their report as usual.
+func (g *Gateway) CancelMessage(ctx context.Context, id string) (int, error) {
+	ost, ok := g.st.(operatorStore)
+	if !ok {
+		return 0, ErrUnsupported
+	}
+	n, done, err := ost.CancelQueued(ctx, id, CancelReason, g.now())
+	if err != nil {
+		return 0, err
+	}
+	for range n {
+		g.obs.PartFinal(store.PartCancelled)
+	}
+	if n > 0 {
+		g.log.Info("message cancelled", "msg_id", id, "parts", n, "recipients_final", len(done))
+	}
+	if len(done) > 0 {
+		g.reports.kick()
+	}
+	return n, nil
+}
+
+// RetryMessage makes the queued parts of message id due now, skipping their
+// backoff, and returns how many are queued.
+func (g *Gateway) RetryMessage(ctx context.Context, id string) (int, error) {
+	ost, ok := g.st.(operatorStore)
+	if !ok {
+		return 0, ErrUnsupported
+	}
+	n, err := ost.RetryQueued(ctx, id, g.now())
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		g.log.Info("message retried now", "msg_id", id, "parts", n)
+		g.dispatch.kick()
+	}
+	return n, nil
+}
+
+// RouteOf names the transport a number is sent through first: the first of
+// its route, or of all transports when no routes are configured; "" when
+// no route matches.
+func (g *Gateway) RouteOf(number string) string {
+	if len(g.conf().Routes) == 0 {
+		return g.order[0]
+	}
+	r, ok := g.conf().Routes.Match(number)
+	if !ok || len(r.Transports) == 0 {
+		return ""
+	}
+	return r.Transports[0]
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+
+	"github.com/smsbridge/smsbridge/api"
+	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/configs"
+	"github.com/smsbridge/smsbridge/metrics"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// httpService is the running HTTP server: the API (for reloads), the
+// address it listens on, and done, which yields once it has stopped.
+type httpService struct {
+	API  *api.Server
+	Addr net.Addr
+	Done <-chan error
+}
+
+// startHTTP serves the API, /metrics, /healthz and /readyz on [http]
+// listen until ctx is done. With listen empty it serves nothing: the
+// service has no API and Done is closed. The listener is opened before it
+// returns, so a busy port fails start-up.
+func startHTTP(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, st *store.DB, m *metrics.Metrics, log *slog.Logger) (*httpService, error) {
+	done := make(chan error, 1)
+	if cfg.HTTP.Listen == "" {
+		close(done)
+		return &httpService{Done: done}, nil
+	}
+	srv, err := api.New(api.Options{
+		Gateway: gw, Queue: st, Tokens: cfg.HTTP.Tokens, Trusted: trustedNetworks(cfg),
+		Metrics: m.Handler(), Throughput: m.Throughput, MaxRecipients: cfg.SMTP.MaxRecipients, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP listen: %w", err)
+	}
+	go func() { done <- srv.Serve(ctx, l) }()
+	return &httpService{API: srv, Addr: l.Addr(), Done: done}, nil
+}
+
+// reload applies what SIGHUP may change of the API: tokens and the
+// trusted networks.
+func (h *httpService) reload(cfg *configs.Config) {
+	if h != nil && h.API != nil {
+		h.API.Reload(cfg.HTTP.Tokens, trustedNetworks(cfg))
+	}
+}
+
+// trustedNetworks reads [smtp] trusted_networks: CIDR prefixes or single
+// addresses (validation has checked them).
+func trustedNetworks(cfg *configs.Config) []netip.Prefix {
+	var out []netip.Prefix
+	for _, n := range cfg.SMTP.TrustedNetworks {
+		if p, err := netip.ParsePrefix(n); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(n); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out
+}

@@ -21,7 +21,8 @@ const usage = `usage: smsbridge <command> [flags]
 commands:
   serve    [-config FILE]                 run the gateway (embedded default without -config)
   preview  [-config FILE] [-json] [FILE]  show what a mail (file or stdin) becomes; sends nothing
-  send     [-config FILE] -to NUMBER TEXT queue SMS without mail (tests a route)
+  send     [-config FILE] [-from ADDRESS] -to NUMBER[,NUMBER…] TEXT…
+                                          queue SMS without mail (tests a route)
   check    [-config FILE]                 validate the configuration, print it and its routes
   queue    [-config FILE] list|show ID|retry ID|cancel ID
                                           the queue, through the running daemon or the store

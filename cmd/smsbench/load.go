@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/smtp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,10 +72,10 @@ func (l *loader) take(ctx context.Context) int {
 }
 
 func (l *loader) session(ctx context.Context) {
-	var c *smtp.Client
+	var c *client
 	defer func() {
 		if c != nil {
-			c.Quit()
+			c.quit()
 		}
 	}()
 	for {
@@ -87,66 +85,39 @@ func (l *loader) session(ctx context.Context) {
 		}
 		if c == nil {
 			var err error
-			if c, err = l.dial(ctx); err != nil {
+			if c, err = dialClient(ctx, l.opt.smtpAddr); err != nil {
 				l.fail(err)
 				continue
 			}
 		}
 		if err := l.send(c, i); err != nil {
 			l.fail(err)
-			c.Close()
+			c.conn.Close()
 			c = nil
 			continue
 		}
 		if !l.opt.reuse {
-			c.Quit()
+			c.quit()
 			c = nil
 		}
 	}
 }
 
-func (l *loader) dial(ctx context.Context) (*smtp.Client, error) {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", l.opt.smtpAddr)
-	if err != nil {
-		return nil, err
-	}
-	conn.SetDeadline(time.Now().Add(time.Minute))
-	c, err := smtp.NewClient(conn, "127.0.0.1")
-	if err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := c.Hello("smsbench.localhost"); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
-}
-
 // send delivers mail i on c; a refusal by the gateway is counted, not
 // returned, so the session goes on.
-func (l *loader) send(c *smtp.Client, i int) error {
+func (l *loader) send(c *client, i int) error {
 	s := sent{}
-	if err := c.Mail("bench@example.com"); err != nil {
+	if err := c.cmd(250, "MAIL FROM:<bench@example.com>"); err != nil {
 		return l.refusal(c, err)
 	}
 	for r := range l.opt.rcpts {
 		n := number(i, r)
-		if err := c.Rcpt(n + "@" + l.opt.domain); err != nil {
+		if err := c.cmd(250, "RCPT TO:<"+n+"@"+l.opt.domain+">"); err != nil {
 			return l.refusal(c, err)
 		}
 		s.numbers = append(s.numbers, n)
 	}
-	w, err := c.Data()
-	if err != nil {
-		return l.refusal(c, err)
-	}
-	if _, err := w.Write(l.body); err != nil {
-		return err
-	}
-	s.dataEnd = time.Now()
-	if err := w.Close(); err != nil {
+	if err := c.data(l.body, func() { s.dataEnd = time.Now() }); err != nil {
 		return l.refusal(c, err)
 	}
 	l.mu.Lock()
@@ -157,15 +128,15 @@ func (l *loader) send(c *smtp.Client, i int) error {
 
 // refusal counts an SMTP error reply and resets the session; other errors
 // are returned.
-func (l *loader) refusal(c *smtp.Client, err error) error {
-	msg := err.Error()
-	if len(msg) < 3 || msg[0] < '4' || msg[0] > '5' {
+func (l *loader) refusal(c *client, err error) error {
+	if !isReply(err) {
 		return err
 	}
+	msg := err.Error()
 	l.mu.Lock()
-	l.refused[msg[:3]]++
+	l.refused[msg[:min(3, len(msg))]]++
 	l.mu.Unlock()
-	return c.Reset()
+	return c.reset()
 }
 
 func (l *loader) fail(err error) {

@@ -55,7 +55,7 @@ func (p NumberPolicy) Normalize(local string) (string, error) {
 		return fail(reason)
 	}
 	out := e164(num)
-	if !stable(out) {
+	if !stable(num, out) {
 		return fail("not a possible number")
 	}
 	return out, nil
@@ -64,10 +64,17 @@ func (p NumberPolicy) Normalize(local string) (string, error) {
 // stable reports whether an E.164 result parses back to itself. The parser
 // strips a national prefix even after a country code ("+27 0…"), so a national
 // part that still starts with it would shrink on every pass; such numbers are
-// not real and are refused rather than stored in a form that changes.
-func stable(out string) bool {
-	num, err := phonenumbers.Parse(out, "ZZ")
-	return err == nil && e164(num) == out
+// not real and are refused rather than stored in a form that changes. Only a
+// national part that starts with its country's trunk prefix can shrink, so
+// only those are parsed again (parsing is the costly part of accepting mail).
+func stable(num *phonenumbers.PhoneNumber, out string) bool {
+	cc := int(num.GetCountryCode())
+	trunk := phonenumbers.GetNddPrefixForRegion(phonenumbers.GetRegionCodeForCountryCode(cc), true)
+	if trunk != "" && !strings.HasPrefix(phonenumbers.GetNationalSignificantNumber(num), trunk) {
+		return true
+	}
+	again, err := phonenumbers.Parse(out, "ZZ")
+	return err == nil && e164(again) == out
 }
 
 // e164 formats by hand: phonenumbers.Format returns the raw input instead for
@@ -157,17 +164,19 @@ func (p NumberPolicy) check(num *phonenumbers.PhoneNumber) string {
 	default:
 		return "not a possible number"
 	}
-	valid := phonenumbers.IsValidNumber(num)
-	region := regionOf(num)
-	if p.Strict && !valid {
-		return "not a valid number in " + region
+	// Validity and the region are costly to work out: only when asked for.
+	if p.Strict && !phonenumbers.IsValidNumber(num) {
+		return "not a valid number in " + regionOf(num)
 	}
-	if len(p.AllowedCountries) > 0 && !slices.ContainsFunc(p.AllowedCountries, func(c string) bool {
-		return strings.EqualFold(c, region)
-	}) {
-		return "country " + region + " not allowed"
+	if len(p.AllowedCountries) > 0 {
+		region := regionOf(num)
+		if !slices.ContainsFunc(p.AllowedCountries, func(c string) bool { return strings.EqualFold(c, region) }) {
+			return "country " + region + " not allowed"
+		}
 	}
-	if valid && !p.AllowPremium {
+	if !p.AllowPremium {
+		// An invalid number has no known type (UNKNOWN): only valid ones
+		// can be found premium.
 		if kind := premiumKind(phonenumbers.GetNumberType(num)); kind != "" {
 			return kind + " numbers not allowed"
 		}

@@ -66,9 +66,11 @@ func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.D
 	}
 	if procErr == nil {
 		r.CPUSeconds = float64(cpu1.cpuTicks-cpu0.cpuTicks) / clockTicks
-		if wall := s.lastAny.Sub(start).Seconds(); wall > 0 {
-			r.CPUPercent = 100 * r.CPUSeconds / max(wall, send.Seconds())
+		wall := send.Seconds()
+		if s.parts > 0 {
+			wall = max(wall, s.lastAny.Sub(start).Seconds())
 		}
+		r.CPUPercent = 100 * r.CPUSeconds / wall
 		r.PeakRSSMiB = float64(cpu1.peakRSS) / 1024
 	}
 	return r

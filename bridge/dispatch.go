@@ -78,19 +78,12 @@ func (l *lane) free() int {
 // It is the one scheduling loop: a kick channel, a timer to the next due part.
 type dispatcher struct {
 	g       *Gateway
-	kickCh  chan struct{}
+	kicker  // wakes run: there may be work
 	workers sync.WaitGroup
 }
 
 func newDispatcher(g *Gateway) *dispatcher {
-	return &dispatcher{g: g, kickCh: make(chan struct{}, 1)}
-}
-
-func (d *dispatcher) kick() {
-	select {
-	case d.kickCh <- struct{}{}:
-	default:
-	}
+	return &dispatcher{g: g, kicker: newKicker()}
 }
 
 func (d *dispatcher) run(ctx context.Context, drain time.Duration) {
@@ -112,7 +105,7 @@ func (d *dispatcher) run(ctx context.Context, drain time.Duration) {
 		case <-ctx.Done():
 			d.stop(drain, cancelSends)
 			return
-		case <-d.kickCh:
+		case <-d.kicker:
 		case <-timer.C:
 		case <-sweep.C:
 			d.expireOverdue(ctx)

@@ -21,17 +21,10 @@ const (
 // down delays mail and never loses it.
 type outbox struct {
 	g      *Gateway
-	kickCh chan struct{}
+	kicker // wakes run: there may be work
 }
 
-func newOutbox(g *Gateway) *outbox { return &outbox{g: g, kickCh: make(chan struct{}, 1)} }
-
-func (o *outbox) kick() {
-	select {
-	case o.kickCh <- struct{}{}:
-	default:
-	}
-}
+func newOutbox(g *Gateway) *outbox { return &outbox{g: g, kicker: newKicker()} }
 
 // queue stores a mail for sending; what names what it settles in the same
 // commit (a report, a delay notice).
@@ -51,7 +44,7 @@ func (o *outbox) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-o.kickCh:
+		case <-o.kicker:
 		case <-timer.C:
 		}
 		timer.Reset(o.send(ctx))

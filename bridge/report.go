@@ -22,17 +22,10 @@ const (
 // reported, so a crash neither loses nor repeats it.
 type reporter struct {
 	g      *Gateway
-	kickCh chan struct{}
+	kicker // wakes run: there may be work
 }
 
-func newReporter(g *Gateway) *reporter { return &reporter{g: g, kickCh: make(chan struct{}, 1)} }
-
-func (r *reporter) kick() {
-	select {
-	case r.kickCh <- struct{}{}:
-	default:
-	}
-}
+func newReporter(g *Gateway) *reporter { return &reporter{g: g, kicker: newKicker()} }
 
 func (r *reporter) run(ctx context.Context) {
 	timer := time.NewTimer(0)
@@ -41,7 +34,7 @@ func (r *reporter) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-r.kickCh:
+		case <-r.kicker:
 		case <-timer.C:
 		}
 		wait := r.interval()

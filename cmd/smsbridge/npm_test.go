@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -36,30 +37,7 @@ type npmEvent struct {
 // implementation independent of ours, and returns its events.
 func startNPMSMSC(t *testing.T) (addr string, events <-chan npmEvent) {
 	t.Helper()
-	node := needTool(t, "node")
-	if _, err := os.Stat(filepath.Join(npmPeerDir, "node_modules", "smpp")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("npm SMPP peer not installed, and CI must run this test")
-		}
-		t.Skipf("npm SMPP peer not installed: run `npm ci --prefix transport/smpp/testdata/npm-smsc` (scripts/test does)")
-	}
-	cmd := exec.Command(node, "smsc.js")
-	cmd.Dir = npmPeerDir
-	cmd.Stderr = testWriter{t}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The peer reads commands from stdin and exits when it closes.
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close() })
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	stdout, _ := runNPMPeer(t)
 	ch := make(chan npmEvent, 100)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -138,4 +116,35 @@ func TestEndToEndNPM(t *testing.T) {
 	if mails, err := sink.Wait(ctx, 3); err != nil {
 		t.Fatalf("%d reports at the sink, want 3: %v", len(mails), err)
 	}
+}
+
+// runNPMPeer starts the npm SMSC (node smsc.js) and returns its event output
+// and its command input; it is stopped when the test ends. Without node or
+// the package the test is skipped, except under CI.
+func runNPMPeer(t *testing.T) (stdout io.Reader, stdin io.Writer) {
+	t.Helper()
+	node := needTool(t, "node")
+	if _, err := os.Stat(filepath.Join(npmPeerDir, "node_modules", "smpp")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("npm SMPP peer not installed, and CI must run this test")
+		}
+		t.Skipf("npm SMPP peer not installed: run `npm ci --prefix transport/smpp/testdata/npm-smsc` (scripts/test does)")
+	}
+	cmd := exec.Command(node, "smsc.js")
+	cmd.Dir = npmPeerDir
+	cmd.Stderr = testWriter{t}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The peer reads commands from stdin and exits when it closes.
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Close(); cmd.Process.Kill(); cmd.Wait() })
+	return out, in
 }

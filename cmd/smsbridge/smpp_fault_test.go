@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/smtp"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,28 +43,7 @@ type scriptedSMSC struct {
 
 func startScriptedSMSC(t *testing.T) *scriptedSMSC {
 	t.Helper()
-	node := needTool(t, "node")
-	if _, err := os.Stat(filepath.Join(npmPeerDir, "node_modules", "smpp")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("npm SMPP peer not installed, and CI must run this test")
-		}
-		t.Skip("npm SMPP peer not installed: run `npm ci --prefix transport/smpp/testdata/npm-smsc` (scripts/test does)")
-	}
-	cmd := exec.Command(node, "smsc.js")
-	cmd.Dir = npmPeerDir
-	cmd.Stderr = testWriter{t}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
+	stdout, stdin := runNPMPeer(t)
 	s := &scriptedSMSC{stdin: stdin}
 	port := make(chan int, 1)
 	go s.read(stdout, port)

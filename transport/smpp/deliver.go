@@ -57,7 +57,7 @@ func receiptOf(sm *pdu.SM) (transport.Receipt, string, error) {
 func (t *Transport) onReceipt(ctx context.Context, s *session, sm *pdu.SM) {
 	r, rid, err := receiptOf(sm)
 	if err != nil {
-		s.log.Warn("smpp: unreadable delivery receipt", "err", err, "text", string(sm.ShortMessage))
+		s.log.Warn("smpp: unreadable delivery receipt", "err", err, "bytes", len(sm.ShortMessage)) // its text may be a message: never logged
 		return
 	}
 	r.Transport = t.cfg.Name

@@ -132,7 +132,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 		return "", &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
 	}
 	g.obs.MessageQueued("smtp", len(m.Recipients), parts)
-	g.log.Info("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
+	g.log.Debug("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
 		"parts", len(msg.Parts), "encoding", msg.Encoding.String())
 	g.dispatch.kick()
 	return m.ID, nil

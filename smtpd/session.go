@@ -50,7 +50,9 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	_, sess.tls = c.TLSConnectionState()
 	sess.ctx, sess.cancel = context.WithCancel(s.base)
 	sess.log = s.log.With("conn_id", id, "remote", nc.RemoteAddr().String())
-	sess.log.Info("smtp session", "helo", c.Hostname(), "trusted", sess.trusted, "tls", sess.tls)
+	// One line per mail ("mail accepted") at Info; connections at Debug,
+	// since with a new connection per mail they would double the log.
+	sess.log.Debug("smtp session", "helo", c.Hostname(), "trusted", sess.trusted, "tls", sess.tls)
 	return sess, nil
 }
 

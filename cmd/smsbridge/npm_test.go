@@ -2,10 +2,10 @@ package main
 
 import (
 	"bufio"
-	"io"
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/smtp"
 	"os"
 	"os/exec"

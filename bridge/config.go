@@ -22,6 +22,7 @@ func ConfigFrom(c *configs.Config) (Config, error) {
 		ReceiptMode:          c.Receipts.Mode,
 		ReportFrom:           c.Receipts.From,
 		DelayAfter:           c.Receipts.DelayAfter.Duration,
+		Retention:            c.Store.Retention.Duration,
 		InboundDefaultTo:     c.Inbound.DefaultTo,
 		ConversationTTL:      c.Inbound.ConversationTTL.Duration,
 		Keywords:             Keywords{StopReply: c.Inbound.StopReply, StartReply: c.Inbound.StartReply, HelpReply: c.Inbound.HelpReply},

@@ -84,6 +84,9 @@ type SMS struct {
 
 type Store struct {
 	Path string `toml:"path"`
+	// Retention: messages all final and reported are deleted this long
+	// after they arrived (the API and `queue` no longer show them).
+	Retention Duration `toml:"retention"`
 }
 
 // Transport is one [[transports]] table; which keys apply depends on Type.

@@ -79,6 +79,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad alias number", "[aliases]\noncall = [\"+14155550100\", \"call me\"] # <-", false, "aliases.oncall"},
 		{"empty alias", "[aliases]\noncall = [] # <-", false, "aliases.oncall"},
 		{"bad http listen", "[http]\nlisten = \"localhost\" # <-", false, "http.listen"},
+		{"zero retention", "[store]\nretention = \"0s\" # <-", false, "store.retention"},
 		{"unknown top-level key", "colour = \"red\" # <-\n" + sim, true, "colour"},
 		{"unknown key in table", "[smtp]\nlisten_on = [\"x\"] # <-", false, "smtp.listen_on"},
 		{"unknown table", "[metrics] # <-\nlisten = \"x\"", false, "metrics"},

@@ -67,7 +67,7 @@ func defaults() *Config {
 			Subject:       "prefix",
 			Validity:      dur(24 * time.Hour),
 		},
-		Store: Store{Path: defaultDataDir + "/smsbridge.db"},
+		Store: Store{Path: defaultDataDir + "/smsbridge.db", Retention: dur(7 * 24 * time.Hour)},
 		Receipts: Receipts{
 			Mode:         "failure",
 			SmarthostTLS: "opportunistic",

@@ -79,6 +79,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Store.Path == "" {
 		c.add("store.path", "must not be empty")
 	}
+	c.positive("store.retention", cfg.Store.Retention)
 	cfg.validateTransports(c)
 	cfg.validateRoutes(c)
 	cfg.validateReceipts(c)

@@ -23,6 +23,7 @@ func ConfigFrom(c *configs.Config) (Config, error) {
 		ReportFrom:           c.Receipts.From,
 		DelayAfter:           c.Receipts.DelayAfter.Duration,
 		Retention:            c.Store.Retention.Duration,
+		MailRetryFloor:       c.Receipts.RetryMin.Duration,
 		InboundDefaultTo:     c.Inbound.DefaultTo,
 		ConversationTTL:      c.Inbound.ConversationTTL.Duration,
 		Keywords:             Keywords{StopReply: c.Inbound.StopReply, StartReply: c.Inbound.StartReply, HelpReply: c.Inbound.HelpReply},

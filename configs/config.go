@@ -138,6 +138,7 @@ type Receipts struct {
 	SmarthostPassword string   `toml:"smarthost_password"`
 	SmarthostTLS      string   `toml:"smarthost_tls"` // opportunistic | starttls | implicit | none
 	DelayAfter        Duration `toml:"delay_after"`
+	RetryMin          Duration `toml:"retry_min"` // first retry of mail the smarthost refused; doubles up to an hour
 	Maildir           string   `toml:"maildir"`
 	From              string   `toml:"from"`
 }

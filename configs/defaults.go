@@ -72,6 +72,7 @@ func defaults() *Config {
 			Mode:         "failure",
 			SmarthostTLS: "opportunistic",
 			DelayAfter:   dur(4 * time.Hour),
+			RetryMin:     dur(30 * time.Second),
 			Maildir:      defaultDataDir + "/mail",
 		},
 		Inbound: Inbound{

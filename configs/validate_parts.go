@@ -68,6 +68,7 @@ func (cfg *Config) validateReceipts(c *checker) {
 	}
 	c.oneOf("receipts.smarthost_tls", r.SmarthostTLS, "opportunistic", "starttls", "implicit", "none")
 	c.notNegative("receipts.delay_after", r.DelayAfter)
+	c.positive("receipts.retry_min", r.RetryMin)
 	c.address("receipts.from", r.From)
 }
 

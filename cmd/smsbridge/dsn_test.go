@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +94,38 @@ func TestDSN(t *testing.T) {
 		t.Errorf("%d mails at the sink, want 3 (one delay notice only)", n)
 	}
 	tw.smsc.SetHold(false)
+}
+
+// TestSmarthostOutage: while the smarthost refuses mail, reports wait in the
+// outbox; when it takes mail again each arrives exactly once.
+func TestSmarthostOutage(t *testing.T) {
+	t.Parallel()
+	conf := strings.Replace(dsnConfig, `delay_after = "300ms"`, `delay_after = "0s"
+retry_min = "100ms"`, 1)
+	conf = strings.Replace(conf, `mode = "none"`, `mode = "all"`, 1)
+	tw := startTwoWay(t, conf)
+	tw.sink.SetRefuse(true)
+	for i := range 5 {
+		rcpt := fmt.Sprintf("41555502%02d@sms.test", i)
+		sendDSN(t, tw.smtp, "", rcpt, "", fmt.Sprintf("Subject: outage %d\r\n\r\nbackup ok\r\n", i))
+	}
+	tw.waitSubmit(t, 5)
+	time.Sleep(time.Second) // the outbox tries, and is refused, several times
+	if n := len(tw.sink.Mails()); n != 0 {
+		t.Fatalf("%d mails got through a refusing smarthost", n)
+	}
+	tw.sink.SetRefuse(false)
+	tw.waitMail(t, 5)
+	time.Sleep(time.Second) // nothing may come twice
+	seen := map[string]int{}
+	for _, m := range tw.sink.Mails() {
+		h, _ := header(t, m)
+		s, _ := h.Text("Subject")
+		seen[s]++
+	}
+	for i := range 5 {
+		if s := fmt.Sprintf("Delivered: outage %d", i); seen[s] != 1 {
+			t.Errorf("%q arrived %d times, want once (all: %v)", s, seen[s], seen)
+		}
+	}
 }

@@ -22,6 +22,7 @@ const (
 	overdueGrace     = time.Hour              // a submitted part gets this long past validity for its receipt
 	sweepInterval    = time.Minute
 	defaultRetention = 7 * 24 * time.Hour
+	setAsideFor      = 5 * time.Second // how far back parts of a dead route move
 )
 
 // up is implemented by transports that can tell whether they can send now.
@@ -169,15 +170,19 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 // hands the part over. blocked is true when some part had to wait for a lane.
 func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Time) (leased int, blocked bool) {
 	byLane := map[*lane][]store.DuePart{}
+	var stranded []store.DuePart // every transport of their route is down
 	for _, dp := range due {
 		if !dp.Expires.IsZero() && now.After(dp.Expires) {
 			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")
 			continue
 		}
-		l, err := d.route(dp.Number)
+		l, down, err := d.route(dp.Number)
 		if err != nil {
 			d.finish(ctx, dp.Key, store.PartFailed, err.Error())
 			continue
+		}
+		if down {
+			stranded = append(stranded, dp)
 		}
 		if l == nil || l.reserve(1) == 0 {
 			blocked = true
@@ -188,7 +193,29 @@ func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Ti
 	for l, parts := range byLane {
 		leased += d.begin(ctx, l, parts, now)
 	}
+	if len(stranded) > 0 && len(stranded) == len(due) {
+		d.setAside(ctx, stranded, now)
+	}
 	return leased, blocked
+}
+
+// setAside moves parts whose transports are all down a little later in the
+// queue, attempts uncounted, when they fill a whole lease while another
+// transport has room: otherwise they would stand at the head of the queue
+// and starve the parts of routes that work. With one transport there is no
+// room while it is down, so nothing is set aside and the queue flows the
+// moment it is back.
+func (d *dispatcher) setAside(ctx context.Context, parts []store.DuePart, now time.Time) {
+	next := now.Add(setAsideFor)
+	var wg sync.WaitGroup
+	for _, dp := range parts {
+		wg.Go(func() { // one group commit for all of them
+			if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, "no transport of its route is up", now); err != nil {
+				d.g.log.Error("setting aside a part whose transports are down", "part", dp.Key.String(), "err", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // begin records the attempt for parts (one commit) before they are sent.
@@ -222,24 +249,30 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 
 var errNoRoute = errors.New("no route for this number")
 
-// route picks the first usable lane of the first matching route; nil when
-// every transport of the route is down.
-func (d *dispatcher) route(number string) (*lane, error) {
+// route picks the first lane of the number's route that is up and has
+// room: nil when there is none, with down true when every one is down.
+func (d *dispatcher) route(number string) (l *lane, down bool, err error) {
 	g := d.g
 	names := g.order
-	if len(g.conf().Routes) > 0 {
-		r, ok := g.conf().Routes.Match(number)
+	if routes := g.conf().Routes; len(routes) > 0 {
+		r, ok := routes.Match(number)
 		if !ok {
-			return nil, errNoRoute
+			return nil, false, errNoRoute
 		}
 		names = r.Transports
 	}
+	down = true
 	for _, name := range names {
-		if l := g.lanes[name]; l.isUp() && l.free() > 0 {
-			return l, nil
+		l := g.lanes[name]
+		if !l.isUp() {
+			continue
+		}
+		down = false
+		if l.free() > 0 {
+			return l, false, nil
 		}
 	}
-	return nil, nil
+	return nil, down, nil
 }
 
 func (d *dispatcher) worker(ctx context.Context, l *lane) {

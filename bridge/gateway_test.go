@@ -359,3 +359,60 @@ func TestParseKeyword(t *testing.T) {
 		}
 	}
 }
+
+// downTransport is a transport that never comes up.
+type downTransport struct{ *fakeTransport }
+
+func (downTransport) Name() string { return "down" }
+func (downTransport) Up() bool     { return false }
+
+// TestDeadRouteDoesNotStarveOthers: parts whose only transport is down fill
+// the head of the queue; parts routed to a working transport still go out,
+// and the stranded parts stay queued with no attempt counted.
+func TestDeadRouteDoesNotStarveOthers(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Routes = carriers.Routes{{Prefix: "+1415", Transports: []string{"down"}}, {Prefix: "+", Transports: []string{"fake"}}}
+	up := newFakeTransport(func(n int, p *transport.Part) (string, error) { return fmt.Sprintf("id-%d", n), nil })
+	st, err := store.Open(filepath.Join(t.TempDir(), "q.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g, err := New(cfg, Options{Store: st, Mailer: newFakeMailer(), Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Lanes: []Lane{{Transport: up, Slots: 4}, {Transport: downTransport{newFakeTransport(nil)}, Slots: 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var stranded []string
+	for i := range 20 {
+		n := fmt.Sprintf("+1415555%04d", i)
+		id, err := g.SendText(ctx, "test", "", []string{n}, "for the dead route")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stranded = append(stranded, id)
+	}
+	if _, err := g.SendText(ctx, "test", "", []string{"+442079460958"}, "for the working route"); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { g.Run(rctx, time.Second); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for up.sentCount() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the part for the working route never went out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	m, err := st.Message(stranded[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Recipients[0].Parts[0]; p.State != store.PartQueued || p.Attempts != 0 {
+		t.Errorf("stranded part is %s after %d attempts, want queued with none", p.State, p.Attempts)
+	}
+}

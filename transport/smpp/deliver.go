@@ -13,7 +13,7 @@ import (
 // receipt or inbound SMS and only then acknowledges it, so nothing is acked
 // that was not handed on.
 func (t *Transport) onDeliver(ctx context.Context, s *session, p pdu.PDU) {
-	sm, err := pdu.DecodeSM(p.Body)
+	sm, err := pdu.ReadSM(p)
 	if err != nil {
 		s.log.Warn("smpp: bad deliver_sm", "err", err, "seq", p.Seq)
 		s.reply(p, pdu.GenericNack, pdu.StatusInvCmdLen, nil)

@@ -151,7 +151,7 @@ func (c *conn) deliver(sm *pdu.SM) {
 
 func (c *conn) submit(p pdu.PDU) {
 	s := c.srv
-	sm, err := pdu.DecodeSM(p.Body)
+	sm, err := pdu.ReadSM(p)
 	if err != nil {
 		c.write(pdu.PDU{ID: pdu.GenericNack, Status: pdu.StatusInvCmdLen, Seq: p.Seq})
 		return

@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -132,7 +131,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	gctx, stopGateway := context.WithCancel(context.Background())
 	gwDone := make(chan error, 1)
 	go func() { gwDone <- gw.Run(gctx, drainTimeout) }()
-	serving := serveSMTP(srv, listeners, plain, cfg, log)
+	serving := serveSMTP(srv, listeners, plain, log)
 	if listening != nil {
 		addrs := make([]net.Addr, len(listeners))
 		for i, l := range listeners {
@@ -185,7 +184,7 @@ func listenAll(cfg *configs.Config) (ls []net.Listener, plain int, err error) {
 
 // serveSMTP serves each listener; listeners from index plain on speak TLS
 // from the first byte.
-func serveSMTP(srv *smtpd.Server, listeners []net.Listener, plain int, cfg *configs.Config, log *slog.Logger) *sync.WaitGroup {
+func serveSMTP(srv *smtpd.Server, listeners []net.Listener, plain int, log *slog.Logger) *sync.WaitGroup {
 	var serving sync.WaitGroup
 	for i, l := range listeners {
 		serve := srv.Serve
@@ -197,7 +196,6 @@ func serveSMTP(srv *smtpd.Server, listeners []net.Listener, plain int, cfg *conf
 				log.Error("SMTP listener stopped", "addr", l.Addr().String(), "err", err)
 			}
 		})
-		log.Info("listening for SMTP", "addr", l.Addr().String(), "domains", strings.Join(cfg.SMTP.Domains, ","))
 	}
 	return &serving
 }

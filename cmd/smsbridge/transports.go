@@ -20,7 +20,7 @@ func buildLanes(cfg *configs.Config, log *slog.Logger, quota modem.Quota) ([]bri
 		switch tc.Type {
 		case "simulator":
 			sim := simulator.New(simulator.Config{Name: tc.Name, Delay: tc.DeliveryDelay.Duration, FailPrefixes: tc.FailPrefixes,
-				LogText: cfg.SMS.LogText, Logger: tlog})
+				LogText: cfg.SMS.LogText, Logger: log}) // the simulator names itself
 			lanes = append(lanes, bridge.Lane{Transport: sim, Rate: tc.Rate, Slots: max(tc.Window, 1) * max(tc.Binds, 1)})
 		case "smpp":
 			t, err := smpp.New(smpp.Config{

@@ -119,6 +119,19 @@ func (t *Transport) Send(ctx context.Context, p *transport.Part) (string, error)
 	if err != nil {
 		return "", err
 	}
+	for {
+		id, err := t.submit(ctx, p, body)
+		var we *writeError
+		if !errors.As(err, &we) || ctx.Err() != nil {
+			return id, err
+		}
+		// Nothing reached the SMSC: that link is dead though its read loop
+		// may not know yet. Another bind, or the rebind, takes the part.
+	}
+}
+
+// submit sends one submit_sm on a bind with room.
+func (t *Transport) submit(ctx context.Context, p *transport.Part, body []byte) (string, error) {
 	s, err := t.acquire(ctx)
 	if err != nil {
 		return "", transport.Temporary("", fmt.Errorf("smpp: waiting for a bind: %w", err))
@@ -129,6 +142,7 @@ func (t *Transport) Send(ctx context.Context, p *transport.Part) (string, error)
 	if err != nil {
 		var we *writeError
 		if errors.As(err, &we) {
+			t.removeSession(s)
 			return "", transport.Temporary("", err)
 		}
 		if errors.Is(err, errNoResponse) {

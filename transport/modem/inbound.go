@@ -52,8 +52,11 @@ func (s *session) onCMTI(lines []string) {
 	}
 }
 
-// readStored reads the message at idx, hands it on, then deletes it.
+// readStored reads the message at idx, hands it on, then deletes it. An
+// index already emptied by readAllStored reads as an error and is skipped.
 func (s *session) readStored(idx int) error {
+	s.stored.Lock()
+	defer s.stored.Unlock()
 	info, err := s.a.Command(fmt.Sprintf("+CMGR=%d", idx))
 	if err != nil {
 		return fmt.Errorf("+CMGR=%d: %w", idx, err)
@@ -71,6 +74,8 @@ func (s *session) readStored(idx int) error {
 
 // readAllStored takes in what arrived while the modem was not watched.
 func (s *session) readAllStored() error {
+	s.stored.Lock()
+	defer s.stored.Unlock()
 	info, err := s.a.Command("+CMGL=4")
 	if err != nil {
 		return fmt.Errorf("+CMGL=4: %w", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,10 @@ type session struct {
 	log *slog.Logger
 	ev  events
 	ack atomic.Bool // +CSMS=1 took: every +CMT and +CDS must be acknowledged
+	// stored serialises reading and deleting stored messages: a +CMTI
+	// handler and the start-up listing must not both read one message
+	// before either deletes it, or it would be handed on twice.
+	stored sync.Mutex
 
 	sim    string // IMSI, or "" when the modem does not tell
 	number string // the SIM's own number, when known

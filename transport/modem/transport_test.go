@@ -136,9 +136,11 @@ func TestIncoming(t *testing.T) {
 	}
 	rec.wait(t, "every incoming message", func() bool { return len(rec.inbound) == len(cases) })
 	got := map[string]transport.Inbound{}
+	rec.mu.Lock()
 	for _, in := range rec.inbound {
 		got[in.From] = in
 	}
+	rec.mu.Unlock()
 	for _, c := range cases {
 		in := got[c.from]
 		if in.Text != c.text || in.To != "+447700900999" || in.Transport != "gsm" || in.Received.IsZero() {

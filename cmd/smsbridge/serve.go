@@ -152,6 +152,9 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("SMTP shutdown", "err", err)
 	}
+	// A listener whose Serve had not begun when Shutdown ran is unknown to
+	// go-smtp and would accept forever: close them all here.
+	closeAll(listeners)
 	serving.Wait()
 	stopHTTP()
 	if err := <-httpSvc.Done; err != nil {

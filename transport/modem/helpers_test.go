@@ -136,7 +136,7 @@ func startStoppable(t *testing.T, cfg Config) (*Transport, *recorder, func()) {
 // waitUp waits until n modems of tr are up.
 func waitUp(t *testing.T, tr *Transport, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		up := 0
 		for _, s := range tr.Modems() {
@@ -149,7 +149,7 @@ func waitUp(t *testing.T, tr *Transport, n int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("fewer than %d modems up after 10s: %+v", n, tr.Modems())
+	t.Fatalf("fewer than %d modems up after 30s: %+v", n, tr.Modems())
 }
 
 // parts builds the transport parts of text to one number.

@@ -66,10 +66,17 @@ func newSession(rw io.ReadWriter, cfg *Config, log *slog.Logger, ev events) (*se
 
 func (s *session) closed() <-chan struct{} { return s.a.Closed() }
 
+// resetTimeout bounds the start-up commands (ATZ, ATE0, AT+CMEE).
+const resetTimeout = 5 * time.Second
+
 // init brings a modem that may just have been plugged in (echo on, settings
 // lost, PIN asked) into PDU mode with status reports and notifications.
 func (s *session) init(ctx context.Context, pin string) error {
-	if err := s.a.Init(at.WithCmds("Z", "E0", "+CMEE=1")); err != nil {
+	// A modem answers ATZ within a second or two; a port that does not
+	// (the wrong device, a modem still booting) is retried by the reopen
+	// loop rather than waited on for a full command timeout.
+	reset := at.WithTimeout(min(s.cfg.CommandTimeout, resetTimeout))
+	if err := s.a.Init(at.WithCmds("Z", "E0", "+CMEE=1"), reset); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
 	if err := s.unlock(ctx, pin); err != nil {

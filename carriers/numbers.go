@@ -215,19 +215,6 @@ func premiumKind(t phonenumbers.PhoneNumberType) string {
 	return ""
 }
 
-// Region returns the region code of an E.164 number ("US", "GB"), or "" when
-// the numbering plan does not place it (invalid or non-geographic numbers).
-func Region(e164 string) string {
-	num, err := parseE164(e164)
-	if err != nil {
-		return ""
-	}
-	if r := phonenumbers.GetRegionCodeForNumber(num); isRegion(r) {
-		return r
-	}
-	return ""
-}
-
 // Format returns an E.164 number in international human form
 // ("+1 415-123-4567"); input it cannot parse is returned unchanged.
 func Format(e164 string) string {

@@ -89,22 +89,19 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
-func TestRegionAndFormat(t *testing.T) {
+func TestFormat(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, region, format string }{
-		{"+14155550100", "US", "+1 415-555-0100"},
-		{"+14151234567", "", "+1 415-123-4567"}, // possible, not valid: region unknown
-		{"+16135550100", "CA", "+1 613-555-0100"},
-		{"+442079460958", "GB", "+44 20 7946 0958"},
-		{"+491701234567", "DE", "+49 170 1234567"},
-		{"14151234567", "", "14151234567"}, // not E.164: unchanged
-		{"", "", ""},
-		{"+abc", "", "+abc"},
+	tests := []struct{ in, format string }{
+		{"+14155550100", "+1 415-555-0100"},
+		{"+14151234567", "+1 415-123-4567"}, // possible, not valid
+		{"+16135550100", "+1 613-555-0100"},
+		{"+442079460958", "+44 20 7946 0958"},
+		{"+491701234567", "+49 170 1234567"},
+		{"14151234567", "14151234567"}, // not E.164: unchanged
+		{"", ""},
+		{"+abc", "+abc"},
 	}
 	for _, tc := range tests {
-		if got := Region(tc.in); got != tc.region {
-			t.Errorf("Region(%q) = %q, want %q", tc.in, got, tc.region)
-		}
 		if got := Format(tc.in); got != tc.format {
 			t.Errorf("Format(%q) = %q, want %q", tc.in, got, tc.format)
 		}
@@ -143,7 +140,6 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize(%q) = %q, but Normalize(%q) = %q, %v", in, out, out, again, err)
 		}
 		_ = Format(out)
-		_ = Region(out)
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smsbridge/smsbridge/carriers"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -38,7 +37,7 @@ type operatorStore interface {
 func (g *Gateway) NormalizeNumber(s string) (string, error) {
 	n, err := g.conf().Numbers.Normalize(strings.TrimSpace(s))
 	if err != nil {
-		return "", fmt.Errorf("%w: %s", ErrBadRecipient, numberReason(s, err))
+		return "", fmt.Errorf("%w: %s: %s", ErrBadRecipient, s, numberReason(err))
 	}
 	return n, nil
 }
@@ -77,36 +76,18 @@ func (g *Gateway) resolveOne(entry string) ([]string, error) {
 		}
 		local = l
 	}
-	numbers, ok := g.conf().Aliases[strings.ToLower(local)]
-	if !ok {
-		n, err := g.NormalizeNumber(local)
-		if err != nil {
-			return nil, err
-		}
-		numbers = []string{n}
+	numbers, _, err := g.lookup(local)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrBadRecipient, local, numberReason(err))
 	}
-	kept := make([]string, 0, len(numbers))
-	for _, n := range numbers {
-		out, _, err := g.st.OptedOut(n)
-		if err != nil {
-			return nil, fmt.Errorf("checking opt-outs: %w", err)
-		}
-		if !out {
-			kept = append(kept, n)
-		}
+	kept, _, err := g.optedIn(numbers)
+	if err != nil {
+		return nil, fmt.Errorf("checking opt-outs: %w", err)
 	}
 	if len(kept) == 0 {
 		return nil, fmt.Errorf("%w: %s replied STOP to this gateway", ErrOptedOut, entry)
 	}
 	return kept, nil
-}
-
-func numberReason(input string, err error) string {
-	var ne *carriers.NumberError
-	if errors.As(err, &ne) {
-		return input + ": " + ne.Reason
-	}
-	return err.Error()
 }
 
 // CancelMessage cancels the parts of message id still waiting in the queue;

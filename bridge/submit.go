@@ -30,36 +30,47 @@ func (g *Gateway) Recipient(_ context.Context, env *smtpd.Envelope, address stri
 	if !g.servesDomain(domain) {
 		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "Relaying denied: %s is not an SMS domain served here", domain)
 	}
-	if numbers, ok := g.conf().Aliases[strings.ToLower(local)]; ok {
-		if err := g.pol.AllowRecipient(env.User, strings.ToLower(local), numbers); err != nil {
-			return nil, err
-		}
-		return g.withoutOptOuts(local, numbers)
-	}
-	number, err := g.conf().Numbers.Normalize(local)
+	numbers, alias, err := g.lookup(local)
 	if err != nil {
-		reason := err.Error()
-		var ne *carriers.NumberError
-		if errors.As(err, &ne) {
-			reason = ne.Reason
-		}
-		return nil, smtpd.Errorf(550, [3]int{5, 1, 1}, "%s: %s", local, reason)
+		return nil, smtpd.Errorf(550, [3]int{5, 1, 1}, "%s: %s", local, numberReason(err))
 	}
-	if err := g.pol.AllowRecipient(env.User, "", []string{number}); err != nil {
+	if err := g.pol.AllowRecipient(env.User, alias, numbers); err != nil {
 		return nil, err
 	}
-	return g.withoutOptOuts(local, []string{number})
+	kept, since, err := g.optedIn(numbers)
+	if err != nil {
+		return nil, &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
+	}
+	if len(kept) == 0 {
+		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "%s has opted out of SMS from this gateway (replied STOP on %s)",
+			local, since.UTC().Format("2006-01-02"))
+	}
+	return kept, nil
 }
 
-// withoutOptOuts drops numbers that replied STOP; an address left with none
-// is refused, naming the opt-out.
-func (g *Gateway) withoutOptOuts(local string, numbers []string) ([]string, error) {
-	kept := make([]string, 0, len(numbers))
-	var since time.Time
+// lookup turns the local part of an address into the numbers it stands
+// for: an alias's (alias is then its name), else its own E.164 form. The
+// error is a *carriers.NumberError when it is neither.
+func (g *Gateway) lookup(local string) (numbers []string, alias string, err error) {
+	name := strings.ToLower(local)
+	if numbers, ok := g.conf().Aliases[name]; ok {
+		return numbers, name, nil
+	}
+	n, err := g.conf().Numbers.Normalize(local)
+	if err != nil {
+		return nil, "", err
+	}
+	return []string{n}, "", nil
+}
+
+// optedIn drops the numbers that replied STOP; since is when the last one
+// dropped did.
+func (g *Gateway) optedIn(numbers []string) (kept []string, since time.Time, err error) {
+	kept = make([]string, 0, len(numbers))
 	for _, n := range numbers {
 		out, at, err := g.st.OptedOut(n)
 		if err != nil {
-			return nil, &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
+			return nil, time.Time{}, err
 		}
 		if out {
 			since = at
@@ -67,11 +78,16 @@ func (g *Gateway) withoutOptOuts(local string, numbers []string) ([]string, erro
 		}
 		kept = append(kept, n)
 	}
-	if len(kept) == 0 {
-		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "%s has opted out of SMS from this gateway (replied STOP on %s)",
-			local, since.UTC().Format("2006-01-02"))
+	return kept, since, nil
+}
+
+// numberReason is the client-facing reason a number was refused.
+func numberReason(err error) string {
+	var ne *carriers.NumberError
+	if errors.As(err, &ne) {
+		return ne.Reason
 	}
-	return kept, nil
+	return err.Error()
 }
 
 func splitAddress(address string) (local, domain string, ok bool) {

@@ -20,13 +20,14 @@ type reloadTargets struct {
 	smtp *smtpd.Server
 	pol  *policy.Policy
 	http *httpService
+	cert *certReloader // nil without TLS
 }
 
 // reloadOnHUP reads the configuration file again on every SIGHUP and puts
-// in force what can change safely: users, aliases, limits, routes, number
-// and conversion rules, report settings, API tokens (the TLS certificate
-// is reloaded by its own watcher). What needs a restart is logged. A file
-// that does not validate changes nothing.
+// in force what can change safely: the TLS certificate, users, aliases,
+// limits, routes, number and conversion rules, report settings, API
+// tokens. What needs a restart is logged. A file that does not validate
+// changes nothing but the certificate.
 func reloadOnHUP(ctx context.Context, running *configs.Config, log *slog.Logger, t *reloadTargets) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -37,6 +38,9 @@ func reloadOnHUP(ctx context.Context, running *configs.Config, log *slog.Logger,
 			return
 		case <-hup:
 		}
+		// The certificate files change on their own schedule (renewals):
+		// reload them whatever the configuration file says.
+		t.cert.reloadOrKeep()
 		if running.File == "" {
 			log.Info("SIGHUP: running on the embedded default; nothing to reload")
 			continue

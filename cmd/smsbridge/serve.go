@@ -95,8 +95,13 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return err
 	}
 	m := metrics.New()
-	scfg, pol, err := smtpConfig(ctx, cfg, log)
+	scfg, pol, err := smtpConfig(cfg, log)
 	if err != nil {
+		closeAll(listeners)
+		return usageError{err}
+	}
+	var cert *certReloader
+	if scfg.TLS, cert, err = serverTLS(cfg, log); err != nil {
 		closeAll(listeners)
 		return usageError{err}
 	}
@@ -126,7 +131,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return err
 	}
 	srv := smtpd.NewServer(scfg, gw)
-	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc})
+	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc, cert: cert})
 
 	gctx, stopGateway := context.WithCancel(context.Background())
 	gwDone := make(chan error, 1)
@@ -228,7 +233,7 @@ func closeAll(ls []net.Listener) {
 // smtpConfig builds the SMTP server's configuration: limits, TLS (its
 // certificate reloaded on SIGHUP until ctx ends), users and the policy,
 // which the bridge shares.
-func smtpConfig(ctx context.Context, cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Policy, error) {
+func smtpConfig(cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Policy, error) {
 	c := smtpd.Config{
 		Hostname:          cfg.SMTP.Hostname,
 		MaxMessageBytes:   cfg.SMTP.MaxMessageBytes,
@@ -243,10 +248,6 @@ func smtpConfig(ctx context.Context, cfg *configs.Config, log *slog.Logger) (smt
 	c.TrustedNetworks = trustedNetworks(cfg)
 	for _, u := range cfg.SMTP.Users {
 		c.Users = append(c.Users, smtpd.User{Name: u.Name, PasswordHash: u.PasswordHash})
-	}
-	var err error
-	if c.TLS, err = serverTLS(ctx, cfg, log); err != nil {
-		return c, nil, err
 	}
 	pol, err := newPolicy(cfg, log)
 	if err != nil {

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"os/signal"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/smsbridge/smsbridge/configs"
 )
@@ -53,36 +49,28 @@ func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, e
 	return r.cert.Load(), nil
 }
 
-// watch reloads on every SIGHUP until ctx ends.
-func (r *certReloader) watch(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			if err := r.reload(); err != nil {
-				r.log.Error("TLS certificate reload failed; keeping the old one", "err", err)
-			}
-		}
+// reloadOrKeep loads the files again (on SIGHUP); a pair that does not
+// load leaves the old certificate in use. A nil reloader has nothing to do.
+func (r *certReloader) reloadOrKeep() {
+	if r == nil {
+		return
+	}
+	if err := r.reload(); err != nil {
+		r.log.Error("TLS certificate reload failed; keeping the old one", "err", err)
 	}
 }
 
 // serverTLS returns the SMTP server's TLS configuration, nil when no
-// certificate is configured. The certificate is reloaded on SIGHUP until
-// ctx ends.
-func serverTLS(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*tls.Config, error) {
+// certificate is configured, and the reloader that SIGHUP calls.
+func serverTLS(cfg *configs.Config, log *slog.Logger) (*tls.Config, *certReloader, error) {
 	if cfg.SMTP.TLSCert == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	r, err := newCertReloader(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	go r.watch(ctx)
-	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.getCertificate}, nil
+	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.getCertificate}, r, nil
 }
 
 // listenTLS opens the implicit-TLS listeners ([smtp] listen_tls).

@@ -108,6 +108,12 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 }
 
 // trackedConn is a connection with a flag saying a DATA is in progress.
+//
+// It also holds replies back until the server next reads from the client
+// (or closes), and then writes them with one system call: go-smtp flushes
+// every reply line on its own (an EHLO answer is ten writes), and a
+// pipelining client's MAIL, RCPT and DATA get their three replies in one
+// segment. Nothing is held while the server waits for the client.
 type trackedConn struct {
 	net.Conn
 	set *connSet
@@ -117,10 +123,54 @@ type trackedConn struct {
 	hasKey bool
 	busy   atomic.Bool
 	once   sync.Once
+
+	wmu  sync.Mutex // Close may come from Shutdown's goroutine
+	held []byte     // replies not yet written
+}
+
+// maxHeld bounds the replies held back; more is written at once.
+const maxHeld = 4096
+
+func (c *trackedConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(c.held)+len(p) > maxHeld {
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
+		if len(p) > maxHeld {
+			return c.Conn.Write(p)
+		}
+	}
+	c.held = append(c.held, p...)
+	return len(p), nil
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *trackedConn) flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.flushLocked()
+}
+
+func (c *trackedConn) flushLocked() error {
+	if len(c.held) == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.held)
+	c.held = c.held[:0]
+	return err
 }
 
 func (c *trackedConn) Close() error {
 	c.once.Do(func() { c.set.remove(c) })
+	_ = c.flush() // the last reply (221, 421) is still held
 	return c.Conn.Close()
 }
 

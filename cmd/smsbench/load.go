@@ -85,58 +85,58 @@ func (l *loader) session(ctx context.Context) {
 		}
 		if c == nil {
 			var err error
-			if c, err = dialClient(ctx, l.opt.smtpAddr); err != nil {
+			if c, err = dialClient(ctx, l.opt.smtpAddr, l.opt.pipeline); err != nil {
 				l.fail(err)
 				continue
 			}
 		}
-		if err := l.send(c, i); err != nil {
+		refusal, err := l.send(c, i)
+		switch {
+		case err != nil:
 			l.fail(err)
 			c.conn.Close()
 			c = nil
-			continue
-		}
-		if !l.opt.reuse {
+		case c.closed:
+			c = nil
+		case !l.opt.reuse:
 			c.quit()
 			c = nil
+		case refusal:
+			if err := c.reset(); err != nil {
+				l.fail(err)
+				c.conn.Close()
+				c = nil
+			}
 		}
 	}
 }
 
-// send delivers mail i on c; a refusal by the gateway is counted, not
-// returned, so the session goes on.
-func (l *loader) send(c *client, i int) error {
+// send delivers mail i on c, ending the session with it unless connections
+// are reused. A refusal by the gateway is counted and reported, not
+// returned as an error, so the session goes on.
+func (l *loader) send(c *client, i int) (refused bool, err error) {
 	s := sent{}
-	if err := c.cmd(250, "MAIL FROM:<bench@example.com>"); err != nil {
-		return l.refusal(c, err)
-	}
+	var to []string
 	for r := range l.opt.rcpts {
-		n := number(i, r)
-		if err := c.cmd(250, "RCPT TO:<"+n+"@"+l.opt.domain+">"); err != nil {
-			return l.refusal(c, err)
+		to = append(to, number(i, r)+"@"+l.opt.domain)
+	}
+	accepted, refusal, err := c.transaction("bench@example.com", to, l.body, func() { s.dataEnd = time.Now() }, !l.opt.reuse)
+	if refusal != nil {
+		msg := refusal.Error()
+		l.mu.Lock()
+		l.refused[msg[:min(3, len(msg))]]++
+		l.mu.Unlock()
+	}
+	if len(accepted) > 0 {
+		for _, a := range accepted {
+			n, _, _ := strings.Cut(a, "@")
+			s.numbers = append(s.numbers, n)
 		}
-		s.numbers = append(s.numbers, n)
+		l.mu.Lock()
+		l.accepted = append(l.accepted, s)
+		l.mu.Unlock()
 	}
-	if err := c.data(l.body, func() { s.dataEnd = time.Now() }); err != nil {
-		return l.refusal(c, err)
-	}
-	l.mu.Lock()
-	l.accepted = append(l.accepted, s)
-	l.mu.Unlock()
-	return nil
-}
-
-// refusal counts an SMTP error reply and resets the session; other errors
-// are returned.
-func (l *loader) refusal(c *client, err error) error {
-	if !isReply(err) {
-		return err
-	}
-	msg := err.Error()
-	l.mu.Lock()
-	l.refused[msg[:min(3, len(msg))]]++
-	l.mu.Unlock()
-	return c.reset()
+	return refusal != nil, err
 }
 
 func (l *loader) fail(err error) {

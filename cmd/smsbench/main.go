@@ -31,6 +31,7 @@ type options struct {
 	size     int
 	rcpts    int
 	reuse    bool
+	pipeline bool
 	rate     float64
 	receipts bool
 	pid      int
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.size, "size", 100, "characters of text per mail")
 	fs.IntVar(&o.rcpts, "rcpts", 1, "recipients per mail")
 	fs.BoolVar(&o.reuse, "reuse", false, "send many mails per SMTP connection (default: a new connection per mail)")
+	fs.BoolVar(&o.pipeline, "pipelining", true, "use PIPELINING when the server offers it, as Postfix does: MAIL, RCPT and DATA in one write, QUIT after the final dot")
 	fs.Float64Var(&o.rate, "rate", 0, "mails per second in all (0 = as fast as the gateway takes them)")
 	fs.BoolVar(&o.receipts, "receipts", false, "the SMSC sends a DELIVRD receipt for every SMS that asks for one")
 	fs.IntVar(&o.pid, "pid", 0, "the gateway's process id, for its CPU time and peak RSS")

@@ -31,7 +31,7 @@ type result struct {
 
 func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.Duration, cpu0, cpu1 procStat, procErr error) *result {
 	r := &result{Mails: len(l.accepted), Refused: l.refused, Errors: l.errors, SendSeconds: send.Seconds(),
-		Options: fmt.Sprintf("mode=%s c=%d n=%d size=%d rcpts=%d reuse=%v rate=%g receipts=%v", opt.mode, opt.conc, opt.mails, opt.size, opt.rcpts, opt.reuse, opt.rate, opt.receipts)}
+		Options: fmt.Sprintf("mode=%s c=%d n=%d size=%d rcpts=%d reuse=%v pipelining=%v rate=%g receipts=%v", opt.mode, opt.conc, opt.mails, opt.size, opt.rcpts, opt.reuse, opt.pipeline, opt.rate, opt.receipts)}
 	r.MailsPerSec = float64(r.Mails) / send.Seconds()
 	s.mu.Lock()
 	defer s.mu.Unlock()

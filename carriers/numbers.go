@@ -177,7 +177,7 @@ func (p NumberPolicy) check(num *phonenumbers.PhoneNumber) string {
 	if !p.AllowPremium {
 		// An invalid number has no known type (UNKNOWN): only valid ones
 		// can be found premium.
-		if kind := premiumKind(phonenumbers.GetNumberType(num)); kind != "" {
+		if kind := chargedKind(num); kind != "" {
 			return kind + " numbers not allowed"
 		}
 	}
@@ -198,6 +198,15 @@ func regionOf(num *phonenumbers.PhoneNumber) string {
 }
 
 func isRegion(r string) bool { return len(r) == 2 && r != "ZZ" }
+
+// chargedKind names num's kind when it is one that costs the sender (or
+// reaches no phone), or returns "".
+func chargedKind(num *phonenumbers.PhoneNumber) string {
+	if !maybeCharged(num) {
+		return ""
+	}
+	return premiumKind(phonenumbers.GetNumberType(num))
+}
 
 func premiumKind(t phonenumbers.PhoneNumberType) string {
 	switch t {

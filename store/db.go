@@ -97,6 +97,10 @@ func Open(path string, opt Options) (*DB, error) {
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opt.Timeout,
 		FreelistType: bolt.FreelistMapType, // faster page allocation once the file is big
+		// The free list is rebuilt from the pages at open instead of being
+		// written at every commit: one page and its encoding less per
+		// group commit, as etcd runs bbolt.
+		NoFreelistSync: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

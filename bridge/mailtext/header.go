@@ -68,7 +68,9 @@ func readHeader(br *bufio.Reader, w *walker) (textproto.Header, io.Reader, int, 
 		}
 	}
 	raw = append(raw, '\n')
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	// A reader sized to the header, not bufio's 4 KiB: this runs for every
+	// mail and MIME part, and the raw header is usually a few hundred bytes.
+	h, err := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(raw), min(len(raw), 4096)))
 	if err != nil {
 		w.warn("header: %v", err)
 	}

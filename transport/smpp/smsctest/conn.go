@@ -17,7 +17,10 @@ type conn struct {
 	srv *Server
 	nc  net.Conn
 	seq atomic.Uint32
-	wmu sync.Mutex
+
+	wmu     sync.Mutex
+	holding bool   // answers wait in held while more requests are buffered
+	held    []byte // PDUs not yet written
 
 	// Guarded by srv.mu.
 	bound    bool
@@ -44,18 +47,60 @@ func (c *conn) serve() {
 		if err != nil {
 			return
 		}
-		if !c.handle(p) {
+		// A client with a window sends many requests at once: their
+		// answers are held while more whole requests wait in the buffer,
+		// then go out in one write, as a production SMSC batches them.
+		c.hold(true)
+		ok := c.handle(p)
+		if !ok || !wholePDUBuffered(r) {
+			c.hold(false)
+		}
+		if !ok {
 			return
 		}
 	}
 }
 
-// write sends one PDU; errors surface as the read loop's failure.
+// wholePDUBuffered reports whether the next PDU can be read without
+// waiting for the network.
+func wholePDUBuffered(r *bufio.Reader) bool {
+	if r.Buffered() < 4 {
+		return false
+	}
+	b, err := r.Peek(4)
+	if err != nil {
+		return false
+	}
+	n := int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+	return r.Buffered() >= n
+}
+
+// hold starts holding written PDUs back, or stops and writes what is held.
+func (c *conn) hold(on bool) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.holding = on
+	if !on && len(c.held) > 0 {
+		c.send(c.held)
+		c.held = c.held[:0]
+	}
+}
+
+// write sends one PDU, or holds it (see serve); errors surface as the read
+// loop's failure.
 func (c *conn) write(p pdu.PDU) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.holding {
+		c.held = append(c.held, p.Bytes()...)
+		return
+	}
+	c.send(p.Bytes())
+}
+
+func (c *conn) send(b []byte) {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.nc.Write(p.Bytes()); err != nil {
+	if _, err := c.nc.Write(b); err != nil {
 		c.nc.Close()
 	}
 }

@@ -153,6 +153,23 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// SetWriteDeadline writes what is held before a deadline that has already
+// passed takes effect: crypto/tls sets one right after its close_notify to
+// stop later writes, and the held 221 and the alert must still go out.
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	if !t.IsZero() && !t.After(time.Now()) {
+		_ = c.flush()
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	if !t.IsZero() && !t.After(time.Now()) {
+		_ = c.flush()
+	}
+	return c.Conn.SetDeadline(t)
+}
+
 func (c *trackedConn) flush() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()

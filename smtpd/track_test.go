@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -118,5 +119,20 @@ func TestRepliesHeldUntilRead(t *testing.T) {
 	defer be.mu.Unlock()
 	if len(be.bodies) != 1 {
 		t.Errorf("%d mails submitted, want 1", len(be.bodies))
+	}
+}
+
+// TestQuitOverTLS: the 221 to QUIT and TLS's close_notify reach the client
+// although crypto/tls forbids further writes right after the alert.
+func TestQuitOverTLS(t *testing.T) {
+	t.Parallel()
+	ts, cliTLS := authServer(t, Config{})
+	c := dialRaw(t, ts.addr)
+	c.do("EHLO client.test", 250, "")
+	c.startTLS(cliTLS)
+	c.do("EHLO client.test", 250, "")
+	c.do("QUIT", 221, "")
+	if _, err := c.conn.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("after 221: %v, want EOF (close_notify)", err)
 	}
 }

@@ -28,8 +28,8 @@ func (e *writeError) Error() string { return "smpp: write: " + e.err.Error() }
 func (e *writeError) Unwrap() error { return e.err }
 
 // session is one TCP connection and its bind. Its read loop owns the
-// connection's input; writes are serialised by wmu; requests wait for their
-// response by sequence number.
+// connection's input; writes are combined (see write); requests wait for
+// their response by sequence number.
 type session struct {
 	conn    net.Conn
 	kind    bindKind
@@ -46,7 +46,18 @@ type session struct {
 	// after a request went unanswered: no new submits go into a black hole.
 	suspect atomic.Bool
 
-	wmu sync.Mutex
+	// Writes: a writer that finds another writing adds its PDU to the next
+	// batch and waits for it, so submits released together (a window of
+	// answers arrives in one read) leave in one system call.
+	wmu     sync.Mutex
+	wcond   *sync.Cond // broadcast when a batch has been written
+	wnext   []byte     // PDUs of batch number wbatch, not yet written
+	wspare  []byte     // the last written batch's buffer, for reuse
+	wbusy   bool       // a writer is writing
+	wbatch  uint64
+	wdone   uint64 // batches before this one are written
+	werr    error  // the write that failed; every later write fails too
+	wfailed uint64 // the batch whose write failed
 
 	mu      sync.Mutex
 	pending map[uint32]chan pdu.PDU
@@ -57,7 +68,7 @@ type session struct {
 }
 
 func newSession(conn net.Conn, kind bindKind, window int, timeout time.Duration, log *slog.Logger) *session {
-	return &session{
+	s := &session{
 		conn:    conn,
 		kind:    kind,
 		log:     log,
@@ -66,6 +77,8 @@ func newSession(conn net.Conn, kind bindKind, window int, timeout time.Duration,
 		pending: make(map[uint32]chan pdu.PDU),
 		done:    make(chan struct{}),
 	}
+	s.wcond = sync.NewCond(&s.wmu)
+	return s
 }
 
 // nextSeq returns a sequence number in 1..0x7FFFFFFF, as SMPP requires.
@@ -89,15 +102,46 @@ func (s *session) fail(err error) {
 func (s *session) write(p pdu.PDU) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.conn.SetWriteDeadline(time.Now().Add(s.timeout)); err != nil {
-		s.fail(err)
-		return &writeError{err}
+	if s.werr != nil {
+		return &writeError{s.werr}
 	}
-	if _, err := s.conn.Write(p.Bytes()); err != nil {
-		s.fail(err)
-		return &writeError{err}
+	s.wnext = p.AppendTo(s.wnext)
+	mine := s.wbatch
+	if !s.wbusy {
+		s.flushBatches()
+	}
+	for s.wdone <= mine && s.werr == nil {
+		s.wcond.Wait()
+	}
+	if s.werr != nil && mine >= s.wfailed {
+		return &writeError{s.werr}
 	}
 	return nil
+}
+
+// flushBatches writes batches until none is waiting; wmu is held on entry
+// and on return, not during the writes.
+func (s *session) flushBatches() {
+	s.wbusy = true
+	for len(s.wnext) > 0 && s.werr == nil {
+		buf, n := s.wnext, s.wbatch
+		s.wnext, s.wbatch = s.wspare[:0], s.wbatch+1
+		s.wmu.Unlock()
+		err := s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
+		if err == nil {
+			_, err = s.conn.Write(buf)
+		}
+		s.wmu.Lock()
+		s.wspare = buf[:0]
+		if err != nil {
+			s.werr, s.wfailed = err, n
+			s.wnext = nil
+			s.fail(err)
+		}
+		s.wdone = n + 1
+		s.wcond.Broadcast()
+	}
+	s.wbusy = false
 }
 
 // request sends a request and waits for its response. After the write

@@ -54,11 +54,15 @@ func (p PDU) IsResponse() bool { return p.ID&0x80000000 != 0 }
 
 // Bytes encodes p with its header.
 func (p PDU) Bytes() []byte {
-	b := make([]byte, HeaderLen, HeaderLen+len(p.Body))
-	binary.BigEndian.PutUint32(b[0:], uint32(HeaderLen+len(p.Body)))
-	binary.BigEndian.PutUint32(b[4:], p.ID)
-	binary.BigEndian.PutUint32(b[8:], p.Status)
-	binary.BigEndian.PutUint32(b[12:], p.Seq)
+	return p.AppendTo(make([]byte, 0, HeaderLen+len(p.Body)))
+}
+
+// AppendTo appends the PDU's wire form to b.
+func (p PDU) AppendTo(b []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(HeaderLen+len(p.Body)))
+	b = binary.BigEndian.AppendUint32(b, p.ID)
+	b = binary.BigEndian.AppendUint32(b, p.Status)
+	b = binary.BigEndian.AppendUint32(b, p.Seq)
 	return append(b, p.Body...)
 }
 

@@ -42,3 +42,14 @@ func BenchmarkSubmit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParseReceipt is the text of every delivery receipt read.
+func BenchmarkParseReceipt(b *testing.B) {
+	const text = "id:0123456789 sub:001 dlvrd:001 submit date:2611261530 done date:2611261531 stat:DELIVRD err:000 text:load test words"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReceipt(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -56,10 +56,11 @@ func ParseReceipt(text string) (ReceiptText, error) {
 	return r, nil
 }
 
+// keySeparators are dropped from field names ("submit_date" → "submitdate").
+var keySeparators = strings.NewReplacer(" ", "", "_", "")
+
 func normKey(k string) string {
-	k = strings.ToLower(k)
-	k = strings.NewReplacer(" ", "", "_", "").Replace(k)
-	return k
+	return keySeparators.Replace(strings.ToLower(k))
 }
 
 func (r *ReceiptText) set(key, v string) {

@@ -176,12 +176,15 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 // listenAll opens the SMTP listeners: first the plain ones (STARTTLS), then
 // plain of them are followed by the implicit-TLS ones.
 func listenAll(cfg *configs.Config) (ls []net.Listener, plain int, err error) {
-	ls, err = listen(cfg.SMTP.Listen)
+	if len(cfg.SMTP.Listen) == 0 {
+		return nil, 0, usageError{errors.New("smtp.listen is empty: nothing to accept mail on")}
+	}
+	ls, err = listenSMTP(cfg.SMTP.Listen, "listen")
 	if err != nil {
 		return nil, 0, err
 	}
 	plain = len(ls)
-	tlsListeners, err := listenTLS(cfg.SMTP.ListenTLS)
+	tlsListeners, err := listenSMTP(cfg.SMTP.ListenTLS, "listen_tls")
 	ls = append(ls, tlsListeners...)
 	if err != nil {
 		closeAll(ls)
@@ -208,18 +211,21 @@ func serveSMTP(srv *smtpd.Server, listeners []net.Listener, plain int, log *slog
 	return &serving
 }
 
-func listen(addrs []string) ([]net.Listener, error) {
+// smtpListen opens SMTP listeners without TCP keep-alive, which Go would
+// otherwise set up on every accepted connection (four setsockopt calls, with
+// a new connection per mail); SMTP's own timeouts end dead sessions.
+var smtpListen = net.ListenConfig{KeepAlive: -1}
+
+// listenSMTP opens a listener on each of addrs; key names them in errors.
+func listenSMTP(addrs []string, key string) ([]net.Listener, error) {
 	var ls []net.Listener
 	for _, a := range addrs {
-		l, err := net.Listen("tcp", a)
+		l, err := smtpListen.Listen(context.Background(), "tcp", a)
 		if err != nil {
 			closeAll(ls)
-			return nil, fmt.Errorf("SMTP listen: %w", err)
+			return nil, fmt.Errorf("SMTP %s: %w", key, err)
 		}
 		ls = append(ls, l)
-	}
-	if len(ls) == 0 {
-		return nil, usageError{errors.New("smtp.listen is empty: nothing to accept mail on")}
 	}
 	return ls, nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync/atomic"
 
 	"github.com/smsbridge/smsbridge/configs"
@@ -71,18 +70,4 @@ func serverTLS(cfg *configs.Config, log *slog.Logger) (*tls.Config, *certReloade
 		return nil, nil, err
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.getCertificate}, r, nil
-}
-
-// listenTLS opens the implicit-TLS listeners ([smtp] listen_tls).
-func listenTLS(addrs []string) ([]net.Listener, error) {
-	var ls []net.Listener
-	for _, a := range addrs {
-		l, err := net.Listen("tcp", a)
-		if err != nil {
-			closeAll(ls)
-			return nil, fmt.Errorf("SMTP listen_tls: %w", err)
-		}
-		ls = append(ls, l)
-	}
-	return ls, nil
 }

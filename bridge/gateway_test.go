@@ -416,3 +416,41 @@ func TestDeadRouteDoesNotStarveOthers(t *testing.T) {
 		t.Errorf("stranded part is %s after %d attempts, want queued with none", p.State, p.Attempts)
 	}
 }
+
+// TestInboundDoneOnceKept: an SMS from a phone is reported kept (done(nil))
+// once its mail is queued, and not kept when the mail cannot be, so that the
+// transport leaves it unacknowledged and the network sends it again.
+func TestInboundDoneOnceKept(t *testing.T) {
+	cfg := testConfig()
+	cfg.InboundDefaultTo = "desk@example.com"
+	tr := newFakeTransport(func(int, *transport.Part) (string, error) { return "id", nil })
+	mailer := newFakeMailer()
+	_, st := startTestGateway(t, cfg, tr, mailer)
+	<-tr.ready
+	tr.mu.Lock()
+	h := tr.handler
+	tr.mu.Unlock()
+	inbound := func(text string) error {
+		t.Helper()
+		res := make(chan error, 1)
+		h.HandleInbound(transport.Inbound{Transport: "fake", From: "+14155550100", To: "12345", Text: text, Received: time.Now()},
+			func(err error) { res <- err })
+		select {
+		case err := <-res:
+			return err
+		case <-time.After(5 * time.Second):
+			t.Fatal("done never called")
+			return nil
+		}
+	}
+	if err := inbound("on my way"); err != nil {
+		t.Fatalf("done(%v) for an SMS mailed on", err)
+	}
+	if m := mailer.wait(t, 1); !bytes.Contains(m[0].Data, []byte("on my way")) {
+		t.Errorf("mail for the SMS:\n%s", m[0].Data)
+	}
+	st.Close() // every write fails from now on
+	if err := inbound("nobody will see this"); err == nil {
+		t.Error("done(nil) for an SMS whose mail could not be queued")
+	}
+}

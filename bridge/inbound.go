@@ -52,8 +52,10 @@ func parseKeyword(text string) keyword {
 
 // inbound turns an SMS from a phone into mail (two-way), or answers a
 // keyword. It runs on the receipt matcher's goroutine, so SMS from phones
-// are handled in the order they came.
-func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) {
+// are handled in the order they came. An error means the SMS was not kept
+// (the opt-out or the mail it becomes is not on disk): the network should
+// send it again. A keyword's answer that cannot be sent is only logged.
+func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) error {
 	g := m.g
 	from, err := g.conf().Numbers.Normalize(in.From)
 	if err != nil {
@@ -64,24 +66,25 @@ func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) {
 	case keywordStop:
 		if err := g.st.OptOut(context.WithoutCancel(ctx), from, g.now()); err != nil {
 			log.Error("recording opt-out", "err", err)
-			return
+			return fmt.Errorf("recording opt-out: %w", err)
 		}
 		log.Info("number opted out (STOP)")
 		g.keywordReply(ctx, from, g.conf().Keywords.StopReply)
-		g.notifyKeyword(ctx, from, in, "replied STOP (%q): mail to this number is refused from now on, until it replies START.")
+		return g.notifyKeyword(ctx, from, in, "replied STOP (%q): mail to this number is refused from now on, until it replies START.")
 	case keywordStart:
 		if err := g.st.OptIn(context.WithoutCancel(ctx), from); err != nil {
 			log.Error("recording opt-in", "err", err)
-			return
+			return fmt.Errorf("recording opt-in: %w", err)
 		}
 		log.Info("number opted in (START)")
 		g.keywordReply(ctx, from, g.conf().Keywords.StartReply)
-		g.notifyKeyword(ctx, from, in, "replied START (%q): it receives SMS again.")
+		return g.notifyKeyword(ctx, from, in, "replied START (%q): it receives SMS again.")
 	case keywordHelp:
 		log.Info("HELP received")
 		g.keywordReply(ctx, from, g.conf().Keywords.HelpReply)
+		return nil
 	default:
-		g.forwardInbound(ctx, from, in)
+		return g.forwardInbound(ctx, from, in)
 	}
 }
 
@@ -97,14 +100,15 @@ func (g *Gateway) keywordReply(ctx context.Context, number, text string) {
 }
 
 // notifyKeyword tells the last sender to the number what it asked for.
-func (g *Gateway) notifyKeyword(ctx context.Context, from string, in transport.Inbound, format string) {
+func (g *Gateway) notifyKeyword(ctx context.Context, from string, in transport.Inbound, format string) error {
 	in.Text = fmt.Sprintf(format, strings.TrimSpace(in.Text))
-	g.forwardInbound(ctx, from, in)
+	return g.forwardInbound(ctx, from, in)
 }
 
 // forwardInbound mails an SMS to whoever last wrote to the number, within
-// ConversationTTL, else to InboundDefaultTo, threaded under that mail.
-func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.Inbound) {
+// ConversationTTL, else to InboundDefaultTo, threaded under that mail. It
+// fails only when the mail could not be queued.
+func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.Inbound) error {
 	conv, ok, err := g.st.Conversation(from)
 	if err != nil {
 		g.log.Error("looking up conversation", "from", from, "err", err)
@@ -121,12 +125,12 @@ func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.
 	if to == "" {
 		g.log.Warn("SMS from a phone with nobody to mail it to: no conversation and no [inbound] default_to; dropped",
 			"from", from, "transport", in.Transport)
-		return
+		return nil
 	}
 	mail, msgID := g.inboundMail(from, to, conv, in)
 	if err := g.outbox.queue(ctx, &mailout.Mail{From: "", To: []string{to}, Data: mail}, store.MailFor{}); err != nil {
-		g.log.Error("queuing mail for an SMS from a phone; it is lost", "from", from, "err", err)
-		return
+		g.log.Error("queuing mail for an SMS from a phone; not acknowledged, so that the network sends it again", "from", from, "err", err)
+		return fmt.Errorf("queuing its mail: %w", err)
 	}
 	// The next SMS from this phone threads under this mail.
 	conv.Sender, conv.MessageID, conv.Updated = to, msgID, g.now()
@@ -134,6 +138,7 @@ func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.
 		g.log.Error("recording conversation", "from", from, "err", err)
 	}
 	g.log.Info("SMS from a phone mailed", "from", from, "to", to)
+	return nil
 }
 
 // inboundMail writes the mail for an SMS: From the number at the first SMS

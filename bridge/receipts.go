@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -21,7 +22,7 @@ const (
 type receiptMatcher struct {
 	g    *Gateway
 	ch   chan transport.Receipt
-	in   chan transport.Inbound
+	in   chan inboundSMS
 	done chan struct{} // closed when matching stops
 
 	mu        sync.Mutex // held across Lookup-or-park, and by submitted
@@ -31,7 +32,7 @@ type receiptMatcher struct {
 }
 
 func newReceiptMatcher(g *Gateway) *receiptMatcher {
-	return &receiptMatcher{g: g, ch: make(chan transport.Receipt, receiptQueue), in: make(chan transport.Inbound, receiptQueue), done: make(chan struct{}),
+	return &receiptMatcher{g: g, ch: make(chan transport.Receipt, receiptQueue), in: make(chan inboundSMS, receiptQueue), done: make(chan struct{}),
 		early: map[string]transport.Receipt{}, earlyAt: map[string]time.Time{}}
 }
 
@@ -47,12 +48,23 @@ func (m *receiptMatcher) HandleReceipt(r transport.Receipt) {
 	}
 }
 
+// inboundSMS is an SMS from a phone and whom to tell once it is kept.
+type inboundSMS struct {
+	in   transport.Inbound
+	done func(error)
+}
+
+// errStopping refuses an SMS from a phone that arrives as the gateway stops.
+var errStopping = errors.New("the gateway is stopping")
+
 // HandleInbound implements transport.Handler: SMS from phones are handled
-// one at a time, in the order they came.
-func (m *receiptMatcher) HandleInbound(in transport.Inbound) {
+// one at a time, in the order they came. One still queued when the gateway
+// stops is never acknowledged, so the network sends it again.
+func (m *receiptMatcher) HandleInbound(in transport.Inbound, done func(error)) {
 	select {
-	case m.in <- in:
+	case m.in <- inboundSMS{in, done}:
 	case <-m.done:
+		done(errStopping)
 	}
 }
 
@@ -84,9 +96,9 @@ func (m *receiptMatcher) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case in := <-m.in:
-			m.g.obs.Inbound(in.Transport)
-			m.inbound(ctx, in)
+		case mo := <-m.in:
+			m.g.obs.Inbound(mo.in.Transport)
+			mo.done(m.inbound(ctx, mo.in))
 		case <-sweep.C:
 			m.dropStale()
 		}

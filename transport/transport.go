@@ -52,7 +52,13 @@ type Transport interface {
 // from the transport's read loop: implementations must not block for long.
 type Handler interface {
 	HandleReceipt(Receipt)
-	HandleInbound(Inbound)
+	// HandleInbound takes an SMS from a phone and calls done once it is
+	// safely handed on (nil) or could not be (an error). A transport whose
+	// network sends again what it was not acknowledged for (SMPP's
+	// deliver_sm) acknowledges only then, so that an SMS is not lost when
+	// the gateway stops or fails in between. done may be called from
+	// another goroutine, later.
+	HandleInbound(in Inbound, done func(error))
 }
 
 // ReceiptState is the state a delivery receipt reports.

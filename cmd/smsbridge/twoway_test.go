@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/smtp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,6 +180,14 @@ func TestConversationLoop(t *testing.T) {
 	tw.sendMO(t, "+14155550199", "who is this?")
 	if m := tw.waitMail(t, 3); m.To[0] != "ops-desk@example.com" {
 		t.Errorf("stranger's SMS mailed to %v", m.To)
+	}
+	// Each deliver_sm (three SMS from phones, and receipts) was answered
+	// ESME_ROK, the SMS ones once their mail was queued.
+	for deadline := time.Now().Add(5 * time.Second); len(tw.smsc.DeliverStatuses()) < 3 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := tw.smsc.DeliverStatuses(); len(got) < 3 || slices.ContainsFunc(got, func(s uint32) bool { return s != 0 }) {
+		t.Errorf("deliver_sm_resp statuses %#x, want ESME_ROK for at least the three SMS", got)
 	}
 }
 

@@ -274,7 +274,12 @@ func (m *modem) inbound(segs []*tpdu.TPDU) {
 	if received.IsZero() {
 		received = m.t.cfg.Now()
 	}
-	m.t.handler().HandleInbound(transport.Inbound{
-		Transport: m.t.cfg.Name, From: segs[0].OA.Number(), To: to, Text: string(text), Received: received,
+	in := transport.Inbound{Transport: m.t.cfg.Name, From: segs[0].OA.Number(), To: to, Text: string(text), Received: received}
+	// The modem has been acknowledged (or the SIM's copy deleted) already:
+	// an SMS the gateway cannot keep now is lost, and said so.
+	m.t.handler().HandleInbound(in, func(err error) {
+		if err != nil {
+			m.log.Error("incoming SMS lost", "from", in.From, "err", err)
+		}
 	})
 }

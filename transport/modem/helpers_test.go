@@ -61,12 +61,13 @@ func (r *recorder) HandleReceipt(rc transport.Receipt) {
 	r.changed = make(chan struct{})
 }
 
-func (r *recorder) HandleInbound(in transport.Inbound) {
+func (r *recorder) HandleInbound(in transport.Inbound, done func(error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.inbound = append(r.inbound, in)
 	close(r.changed)
 	r.changed = make(chan struct{})
+	done(nil)
 }
 
 // wait blocks until cond holds, for at most 10 seconds.

@@ -207,8 +207,8 @@ func (t *Transport) done(m *modem, p *transport.Part, ok bool) {
 
 type discard struct{}
 
-func (discard) HandleReceipt(transport.Receipt) {}
-func (discard) HandleInbound(transport.Inbound) {}
+func (discard) HandleReceipt(transport.Receipt)                     {}
+func (discard) HandleInbound(_ transport.Inbound, done func(error)) { done(nil) }
 
 // Status reports the modems and the SIM limits for the API and metrics.
 func (t *Transport) Status() map[string]any {

@@ -18,8 +18,8 @@ type recorder struct{ receipts chan transport.Receipt }
 
 func newRecorder() *recorder { return &recorder{receipts: make(chan transport.Receipt, 1024)} }
 
-func (r *recorder) HandleReceipt(rc transport.Receipt) { r.receipts <- rc }
-func (r *recorder) HandleInbound(transport.Inbound)    {}
+func (r *recorder) HandleReceipt(rc transport.Receipt)                  { r.receipts <- rc }
+func (r *recorder) HandleInbound(_ transport.Inbound, done func(error)) { done(nil) }
 
 // next waits for one receipt.
 func (r *recorder) next(t *testing.T) transport.Receipt {
@@ -355,5 +355,5 @@ func BenchmarkSend(b *testing.B) {
 
 type discardHandler struct{}
 
-func (discardHandler) HandleReceipt(transport.Receipt) {}
-func (discardHandler) HandleInbound(transport.Inbound) {}
+func (discardHandler) HandleReceipt(transport.Receipt)                     {}
+func (discardHandler) HandleInbound(_ transport.Inbound, done func(error)) { done(nil) }

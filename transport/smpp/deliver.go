@@ -21,10 +21,17 @@ func (t *Transport) onDeliver(ctx context.Context, s *session, p pdu.PDU) {
 	}
 	if sm.ESMClass&esmReceiptMask == esmReceipt {
 		t.onReceipt(ctx, s, sm)
-	} else {
-		t.onInbound(ctx, s, sm)
+		s.reply(p, pdu.DeliverSMResp, pdu.StatusOK, pdu.EncodeCString(""))
+		return
 	}
-	s.reply(p, pdu.DeliverSMResp, pdu.StatusOK, pdu.EncodeCString(""))
+	t.onInbound(ctx, s, sm, func(err error) {
+		status := pdu.StatusOK
+		if err != nil {
+			// A temporary error: the SMSC keeps the SMS and sends it again.
+			status = pdu.StatusXPAppn
+		}
+		s.reply(p, pdu.DeliverSMResp, status, pdu.EncodeCString(""))
+	})
 }
 
 // receiptOf builds a receipt from a deliver_sm, preferring the TLVs to the
@@ -99,14 +106,26 @@ func (t *Transport) emitReceipt(ctx context.Context, r transport.Receipt) {
 	}
 }
 
-func (t *Transport) onInbound(ctx context.Context, s *session, sm *pdu.SM) {
+// onInbound takes one deliver_sm of an SMS from a phone; ack answers it.
+// The part that completes a message is acknowledged only once the handler
+// has kept the message, and refused for now when it could not (the SMSC
+// then sends it again). Earlier parts of a concatenated message are
+// acknowledged as they come: they wait in memory for the rest.
+func (t *Transport) onInbound(ctx context.Context, s *session, sm *pdu.SM, ack func(error)) {
 	in, complete := t.inbox.add(sm, time.Now())
 	if !complete {
+		ack(nil)
 		return
 	}
 	in.Transport = t.cfg.Name
-	if !t.emit(ctx, func(h transport.Handler) { h.HandleInbound(in) }) {
-		s.log.Warn("smpp: inbound SMS dropped at shutdown", "from", in.From)
+	done := func(err error) {
+		if err != nil {
+			s.log.Warn("smpp: inbound SMS not kept; refused for now so that the SMSC sends it again", "from", in.From, "err", err)
+		}
+		ack(err)
+	}
+	if !t.emit(ctx, func(h transport.Handler) { h.HandleInbound(in, done) }) {
+		done(errStopping)
 	}
 }
 
@@ -123,7 +142,14 @@ func (t *Transport) sweepInbound(ctx context.Context) {
 			for _, in := range t.inbox.expire(now) {
 				in.Transport = t.cfg.Name
 				t.log.Warn("smpp: concatenated SMS incomplete, handing on what came", "from", in.From)
-				t.emit(ctx, func(h transport.Handler) { h.HandleInbound(in) })
+				t.emit(ctx, func(h transport.Handler) {
+					h.HandleInbound(in, func(err error) {
+						if err != nil {
+							// Its parts were acknowledged long ago: nothing sends them again.
+							t.log.Error("smpp: incomplete inbound SMS lost", "from", in.From, "err", err)
+						}
+					})
+				})
 			}
 		}
 	}

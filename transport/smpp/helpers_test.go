@@ -17,6 +17,8 @@ type recorder struct {
 	receipts []transport.Receipt
 	inbound  []transport.Inbound
 	changed  chan struct{}
+	// refuseInbound, when set, is HandleInbound's answer.
+	refuseInbound error
 }
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
@@ -29,12 +31,18 @@ func (r *recorder) HandleReceipt(x transport.Receipt) {
 	r.changed = make(chan struct{})
 }
 
-func (r *recorder) HandleInbound(x transport.Inbound) {
+// HandleInbound records x, or refuses it with refuseInbound when set.
+func (r *recorder) HandleInbound(x transport.Inbound, done func(error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.refuseInbound != nil {
+		done(r.refuseInbound)
+		return
+	}
 	r.inbound = append(r.inbound, x)
 	close(r.changed)
 	r.changed = make(chan struct{})
+	done(nil)
 }
 
 // waitFor polls cond at each event until it holds or d passes.

@@ -18,6 +18,7 @@ var (
 	errNoResponse = errors.New("smpp: no response in time")
 	errLinkDown   = errors.New("smpp: link closed")
 	errUnbound    = errors.New("smpp: SMSC sent unbind")
+	errStopping   = errors.New("smpp: transport stopping")
 )
 
 // writeError is a failure to write a request: the SMSC cannot have read a

@@ -9,6 +9,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/transport"
+	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
 	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
 )
 
@@ -294,4 +295,45 @@ func TestReceiverPair(t *testing.T) {
 	}
 	wg.Wait()
 	rec.waitFor(t, 3*time.Second, func(r *recorder) bool { return len(r.receipts) == len(ids) })
+}
+
+// TestInboundAcknowledgedOnceKept: a deliver_sm with an SMS from a phone is
+// answered ESME_RX_T_APPN while the handler cannot keep it, so that the
+// SMSC sends it again, and ESME_ROK once it can.
+func TestInboundAcknowledgedOnceKept(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, smsctest.Options{})
+	rec := newRecorder()
+	rec.refuseInbound = errors.New("store full")
+	tr := startTransport(t, testConfig(srv.Addr()), rec)
+	waitUp(t, tr)
+
+	waitStatuses := func(n int) []uint32 {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if got := srv.DeliverStatuses(); len(got) >= n || time.Now().After(deadline) {
+				return got
+			}
+		}
+	}
+	if err := srv.SendMO("+14155550100", "12345", "kept later"); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitStatuses(1); len(got) != 1 || got[0] != pdu.StatusXPAppn {
+		t.Fatalf("deliver_sm_resp statuses %#x, want [0x64] while the SMS cannot be kept", got)
+	}
+	rec.mu.Lock()
+	rec.refuseInbound = nil
+	rec.mu.Unlock()
+	if err := srv.SendMO("+14155550100", "12345", "kept later"); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitStatuses(2); len(got) != 2 || got[1] != pdu.StatusOK {
+		t.Fatalf("deliver_sm_resp statuses %#x, want [0x64 0x0]", got)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.inbound) != 1 || rec.inbound[0].Text != "kept later" {
+		t.Errorf("handler kept %+v, want the SMS once", rec.inbound)
+	}
 }

@@ -133,7 +133,12 @@ func (c *conn) handle(p pdu.PDU) bool {
 	case pdu.Unbind:
 		c.reply(p, pdu.StatusOK, nil)
 		return false
-	case pdu.DeliverSMResp, pdu.EnquireLinkResp, pdu.GenericNack, pdu.UnbindResp:
+	case pdu.DeliverSMResp:
+		c.srv.mu.Lock()
+		c.srv.deliverResps = append(c.srv.deliverResps, p.Status)
+		c.srv.notifyLocked()
+		c.srv.mu.Unlock()
+	case pdu.EnquireLinkResp, pdu.GenericNack, pdu.UnbindResp:
 	default:
 		c.write(pdu.PDU{ID: pdu.GenericNack, Status: pdu.StatusInvCmdID, Seq: p.Seq})
 	}

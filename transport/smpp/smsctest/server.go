@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,6 +79,7 @@ type Server struct {
 	nextRef       uint16
 	bindAttempts  int
 	undelivered   []queued // receipts waiting for a receiver bind
+	deliverResps  []uint32 // the command_status of each deliver_sm_resp
 	closed        bool
 }
 
@@ -152,6 +154,14 @@ func (s *Server) DropConnections() {
 	for c := range s.conns {
 		c.nc.Close()
 	}
+}
+
+// DeliverStatuses returns the command_status of every deliver_sm_resp the
+// client sent, in order.
+func (s *Server) DeliverStatuses() []uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.deliverResps)
 }
 
 // Submits returns a copy of every submit_sm received, in order.

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -374,16 +375,17 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 	return d + jitter
 }
 
-func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) {
+func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {
 	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
 	if err != nil {
 		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "err", err)
-		return
+		return fmt.Errorf("recording final state: %w", err)
 	}
 	d.g.obs.PartFinal(state)
 	if done {
 		d.g.reports.kick()
 	}
+	return nil
 }
 
 // expireOverdue ends parts whose receipt never came within validity plus grace.

@@ -60,7 +60,7 @@ func (f *fakeTransport) receipt(id string, state transport.ReceiptState) {
 	f.mu.Lock()
 	h := f.handler
 	f.mu.Unlock()
-	h.HandleReceipt(transport.Receipt{Transport: "fake", MessageID: id, State: state, ErrorCode: "000", Done: time.Now()})
+	h.HandleReceipt(transport.Receipt{Transport: "fake", MessageID: id, State: state, ErrorCode: "000", Done: time.Now()}, func(error) {})
 }
 
 func (f *fakeTransport) sentCount() int {
@@ -432,16 +432,9 @@ func TestInboundDoneOnceKept(t *testing.T) {
 	tr.mu.Unlock()
 	inbound := func(text string) error {
 		t.Helper()
-		res := make(chan error, 1)
-		h.HandleInbound(transport.Inbound{Transport: "fake", From: "+14155550100", To: "12345", Text: text, Received: time.Now()},
-			func(err error) { res <- err })
-		select {
-		case err := <-res:
-			return err
-		case <-time.After(5 * time.Second):
-			t.Fatal("done never called")
-			return nil
-		}
+		return handled(t, func(done func(error)) {
+			h.HandleInbound(transport.Inbound{Transport: "fake", From: "+14155550100", To: "12345", Text: text, Received: time.Now()}, done)
+		})
 	}
 	if err := inbound("on my way"); err != nil {
 		t.Fatalf("done(%v) for an SMS mailed on", err)
@@ -452,5 +445,59 @@ func TestInboundDoneOnceKept(t *testing.T) {
 	st.Close() // every write fails from now on
 	if err := inbound("nobody will see this"); err == nil {
 		t.Error("done(nil) for an SMS whose mail could not be queued")
+	}
+}
+
+// TestReceiptDoneOnceApplied: a receipt is reported done once its part's
+// final state is stored, and not done when it cannot be, so that the
+// transport leaves it unacknowledged and the network sends it again.
+func TestReceiptDoneOnceApplied(t *testing.T) {
+	tr := newFakeTransport(func(n int, p *transport.Part) (string, error) { return fmt.Sprintf("id-%d", n), nil })
+	g, st := startTestGateway(t, testConfig(), tr, newFakeMailer())
+	if _, err := submit(t, g, "ops@example.com", []string{"oncall@sms.test"}, "Subject: x\r\n\r\nshort\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"id-1", "id-2"} {
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if _, ok, _ := st.Lookup("fake", id); ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never recorded as submitted", id)
+			}
+		}
+	}
+	tr.mu.Lock()
+	h := tr.handler
+	tr.mu.Unlock()
+	receipt := func(id string) error {
+		t.Helper()
+		return handled(t, func(done func(error)) {
+			h.HandleReceipt(transport.Receipt{Transport: "fake", MessageID: id, State: transport.StateDelivered, Done: time.Now()}, done)
+		})
+	}
+	if err := receipt("id-1"); err != nil {
+		t.Fatalf("done(%v) for a receipt applied", err)
+	}
+	if _, ok, _ := st.Lookup("fake", "id-1"); ok {
+		t.Error("part still waiting for its receipt after done(nil)")
+	}
+	st.Close() // every read and write fails from now on
+	if err := receipt("id-2"); err == nil {
+		t.Error("done(nil) for a receipt that could not be applied")
+	}
+}
+
+// handled runs call and returns what it reports through done.
+func handled(t *testing.T, call func(done func(error))) error {
+	t.Helper()
+	res := make(chan error, 1)
+	call(func(err error) { res <- err })
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("done never called")
+		return nil
 	}
 }

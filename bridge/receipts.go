@@ -21,30 +21,41 @@ const (
 // submit and delivered at once), so unmatched receipts wait a while.
 type receiptMatcher struct {
 	g    *Gateway
-	ch   chan transport.Receipt
+	ch   chan receipt
 	in   chan inboundSMS
 	done chan struct{} // closed when matching stops
 
-	mu        sync.Mutex // held across Lookup-or-park, and by submitted
+	mu sync.Mutex // held across Lookup-or-park, and by submitted
+	// early holds receipts that came before their submit was recorded;
+	// they have been acknowledged to the network already.
 	early     map[string]transport.Receipt
 	earlyAt   map[string]time.Time
 	unmatched int
 }
 
 func newReceiptMatcher(g *Gateway) *receiptMatcher {
-	return &receiptMatcher{g: g, ch: make(chan transport.Receipt, receiptQueue), in: make(chan inboundSMS, receiptQueue), done: make(chan struct{}),
+	return &receiptMatcher{g: g, ch: make(chan receipt, receiptQueue), in: make(chan inboundSMS, receiptQueue), done: make(chan struct{}),
 		early: map[string]transport.Receipt{}, earlyAt: map[string]time.Time{}}
 }
 
 func receiptKey(transportName, id string) string { return transportName + "\x00" + id }
 
+// receipt is a delivery receipt and whom to tell once it is applied.
+type receipt struct {
+	r    transport.Receipt
+	done func(error)
+}
+
 // HandleReceipt implements transport.Handler. It blocks when the queue is
-// full: back-pressure on the transport rather than unbounded memory. After
-// shutdown receipts are dropped; their parts expire if none is sent again.
-func (m *receiptMatcher) HandleReceipt(r transport.Receipt) {
+// full: back-pressure on the transport rather than unbounded memory. A
+// receipt is done once its part's final state is stored, or once it waits
+// in memory for its submit to be recorded. One still queued when the
+// gateway stops is never done, so the network sends it again.
+func (m *receiptMatcher) HandleReceipt(r transport.Receipt, done func(error)) {
 	select {
-	case m.ch <- r:
+	case m.ch <- receipt{r, done}:
 	case <-m.done:
+		done(errStopping)
 	}
 }
 
@@ -83,8 +94,8 @@ func (m *receiptMatcher) run(ctx context.Context) {
 				select {
 				case <-ctx.Done():
 					return
-				case r := <-m.ch:
-					m.match(ctx, r)
+				case rc := <-m.ch:
+					rc.done(m.match(ctx, rc.r))
 				}
 			}
 		})
@@ -105,7 +116,7 @@ func (m *receiptMatcher) run(ctx context.Context) {
 	}
 }
 
-func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) {
+func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) error {
 	m.mu.Lock()
 	k, ok, err := m.g.st.Lookup(r.Transport, r.MessageID)
 	if err == nil && !ok {
@@ -114,15 +125,15 @@ func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) {
 		m.earlyAt[key] = m.g.now()
 	}
 	m.mu.Unlock()
-	if err == nil {
-		m.g.obs.Receipt(r.Transport, r.State, ok)
-	}
-	switch {
-	case err != nil:
+	if err != nil {
 		m.g.log.Error("looking up receipt", "transport", r.Transport, "id", r.MessageID, "err", err)
-	case ok:
-		m.apply(ctx, k, r)
+		return fmt.Errorf("looking up receipt: %w", err)
 	}
+	m.g.obs.Receipt(r.Transport, r.State, ok)
+	if ok {
+		return m.apply(ctx, k, r)
+	}
+	return nil
 }
 
 // submitted is called once a part's network id is stored: a receipt that
@@ -135,7 +146,11 @@ func (m *receiptMatcher) submitted(ctx context.Context, transportName, id string
 	delete(m.earlyAt, key)
 	m.mu.Unlock()
 	if ok {
-		m.HandleReceipt(r)
+		m.HandleReceipt(r, func(err error) {
+			if err != nil {
+				m.g.log.Error("receipt that came before its submit not applied", "transport", transportName, "id", id, "err", err)
+			}
+		})
 	}
 }
 
@@ -155,14 +170,14 @@ func (m *receiptMatcher) dropStale() {
 	}
 }
 
-func (m *receiptMatcher) apply(ctx context.Context, k store.PartKey, r transport.Receipt) {
+func (m *receiptMatcher) apply(ctx context.Context, k store.PartKey, r transport.Receipt) error {
 	if !r.State.Final() {
 		m.g.log.Debug("intermediate receipt", "part", k.String(), "state", r.State.String())
-		return
+		return nil
 	}
 	state, reason := partOutcome(r)
 	m.g.log.Info("receipt", "part", k.String(), "transport", r.Transport, "id", r.MessageID, "state", r.State.String(), "err", r.ErrorCode)
-	m.g.dispatch.finish(ctx, k, state, reason)
+	return m.g.dispatch.finish(ctx, k, state, reason)
 }
 
 // partOutcome maps a final receipt to the part's final state and the reason

@@ -50,14 +50,14 @@ type Transport interface {
 
 // Handler receives what a transport hears from the network. Calls may come
 // from the transport's read loop: implementations must not block for long.
+//
+// Each call comes with done, which the handler calls once what it was given
+// is safely recorded (nil) or could not be (an error). A transport whose
+// network sends again what it was not acknowledged for (SMPP's deliver_sm)
+// acknowledges only then, so that nothing is lost when the gateway stops or
+// fails in between. done may be called from another goroutine, later.
 type Handler interface {
-	HandleReceipt(Receipt)
-	// HandleInbound takes an SMS from a phone and calls done once it is
-	// safely handed on (nil) or could not be (an error). A transport whose
-	// network sends again what it was not acknowledged for (SMPP's
-	// deliver_sm) acknowledges only then, so that an SMS is not lost when
-	// the gateway stops or fails in between. done may be called from
-	// another goroutine, later.
+	HandleReceipt(r Receipt, done func(error))
 	HandleInbound(in Inbound, done func(error))
 }
 

@@ -229,9 +229,15 @@ func (m *modem) statusReport(t *tpdu.TPDU) {
 		m.log.Info("status report for a send not known (sent before a restart?)", "ref", t.MR, "to", t.RA.Number(), "status", t.ST)
 		return
 	}
+	// The modem has been acknowledged already: a report the gateway cannot
+	// apply now is lost, and its part expires by the overdue sweep.
 	m.t.handler().HandleReceipt(transport.Receipt{
 		Transport: m.t.cfg.Name, MessageID: id, State: state,
 		ErrorCode: fmt.Sprintf("%03d", t.ST), Done: t.DT.Time,
+	}, func(err error) {
+		if err != nil {
+			m.log.Error("status report not applied", "id", id, "err", err)
+		}
 	})
 }
 

@@ -53,12 +53,13 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
 
-func (r *recorder) HandleReceipt(rc transport.Receipt) {
+func (r *recorder) HandleReceipt(rc transport.Receipt, done func(error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.receipts = append(r.receipts, rc)
 	close(r.changed)
 	r.changed = make(chan struct{})
+	done(nil)
 }
 
 func (r *recorder) HandleInbound(in transport.Inbound, done func(error)) {

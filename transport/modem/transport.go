@@ -207,7 +207,7 @@ func (t *Transport) done(m *modem, p *transport.Part, ok bool) {
 
 type discard struct{}
 
-func (discard) HandleReceipt(transport.Receipt)                     {}
+func (discard) HandleReceipt(_ transport.Receipt, done func(error)) { done(nil) }
 func (discard) HandleInbound(_ transport.Inbound, done func(error)) { done(nil) }
 
 // Status reports the modems and the SIM limits for the API and metrics.

@@ -32,7 +32,12 @@ func (s *Simulator) Run(ctx context.Context, h transport.Handler) error {
 		due, wait := s.takeDue(time.Now())
 		for _, r := range due {
 			r.Done = time.Now()
-			h.HandleReceipt(r)
+			// A simulated network does not send a receipt again.
+			h.HandleReceipt(r, func(err error) {
+				if err != nil {
+					s.log.Warn("simulated receipt not applied", "id", r.MessageID, "err", err)
+				}
+			})
 		}
 		var fire <-chan time.Time
 		if wait > 0 {

@@ -18,7 +18,10 @@ type recorder struct{ receipts chan transport.Receipt }
 
 func newRecorder() *recorder { return &recorder{receipts: make(chan transport.Receipt, 1024)} }
 
-func (r *recorder) HandleReceipt(rc transport.Receipt)                  { r.receipts <- rc }
+func (r *recorder) HandleReceipt(rc transport.Receipt, done func(error)) {
+	r.receipts <- rc
+	done(nil)
+}
 func (r *recorder) HandleInbound(_ transport.Inbound, done func(error)) { done(nil) }
 
 // next waits for one receipt.
@@ -355,5 +358,5 @@ func BenchmarkSend(b *testing.B) {
 
 type discardHandler struct{}
 
-func (discardHandler) HandleReceipt(transport.Receipt)                     {}
+func (discardHandler) HandleReceipt(_ transport.Receipt, done func(error)) { done(nil) }
 func (discardHandler) HandleInbound(_ transport.Inbound, done func(error)) { done(nil) }

@@ -19,19 +19,20 @@ func (t *Transport) onDeliver(ctx context.Context, s *session, p pdu.PDU) {
 		s.reply(p, pdu.GenericNack, pdu.StatusInvCmdLen, nil)
 		return
 	}
-	if sm.ESMClass&esmReceiptMask == esmReceipt {
-		t.onReceipt(ctx, s, sm)
-		s.reply(p, pdu.DeliverSMResp, pdu.StatusOK, pdu.EncodeCString(""))
-		return
-	}
-	t.onInbound(ctx, s, sm, func(err error) {
+	// The answer waits until the handler has recorded what came; a
+	// temporary error makes the SMSC keep it and send it again.
+	ack := func(err error) {
 		status := pdu.StatusOK
 		if err != nil {
-			// A temporary error: the SMSC keeps the SMS and sends it again.
 			status = pdu.StatusXPAppn
 		}
 		s.reply(p, pdu.DeliverSMResp, status, pdu.EncodeCString(""))
-	})
+	}
+	if sm.ESMClass&esmReceiptMask == esmReceipt {
+		t.onReceipt(ctx, s, sm, ack)
+		return
+	}
+	t.onInbound(ctx, s, sm, ack)
 }
 
 // receiptOf builds a receipt from a deliver_sm, preferring the TLVs to the
@@ -61,48 +62,59 @@ func receiptOf(sm *pdu.SM) (transport.Receipt, string, error) {
 	return r, id, err
 }
 
-func (t *Transport) onReceipt(ctx context.Context, s *session, sm *pdu.SM) {
+// onReceipt takes a deliver_sm that is a delivery receipt; ack answers it
+// once the handler has applied it. One that cannot be read is acknowledged
+// at once: sending it again would not mend it.
+func (t *Transport) onReceipt(ctx context.Context, s *session, sm *pdu.SM, ack func(error)) {
 	r, rid, err := receiptOf(sm)
 	if err != nil {
 		s.log.Warn("smpp: unreadable delivery receipt", "err", err, "bytes", len(sm.ShortMessage)) // its text may be a message: never logged
+		ack(nil)
 		return
 	}
 	r.Transport = t.cfg.Name
 	if id, ok := t.ids.resolve(rid); ok {
 		r.MessageID = id
-		t.emitReceipt(ctx, r)
+		t.emitReceipt(ctx, r, ack)
 		return
 	}
 	// The receipt may have overtaken its submit_sm_resp: wait a little for
 	// the id to be issued before falling back to a conversion.
-	go t.parkReceipt(ctx, r, rid)
+	go t.parkReceipt(ctx, r, rid, ack)
 }
 
-func (t *Transport) parkReceipt(ctx context.Context, r transport.Receipt, rid string) {
+func (t *Transport) parkReceipt(ctx context.Context, r transport.Receipt, rid string, ack func(error)) {
 	timer := time.NewTimer(t.cfg.ResponseTimeout)
 	defer timer.Stop()
 	for {
 		ch := t.ids.wait()
 		if id, ok := t.ids.resolve(rid); ok {
 			r.MessageID = id
-			t.emitReceipt(ctx, r)
+			t.emitReceipt(ctx, r, ack)
 			return
 		}
 		select {
 		case <-ch:
 		case <-timer.C:
 			r.MessageID = t.ids.fallback(rid)
-			t.emitReceipt(ctx, r)
+			t.emitReceipt(ctx, r, ack)
 			return
 		case <-ctx.Done():
+			ack(errStopping)
 			return
 		}
 	}
 }
 
-func (t *Transport) emitReceipt(ctx context.Context, r transport.Receipt) {
-	if !t.emit(ctx, func(h transport.Handler) { h.HandleReceipt(r) }) {
-		t.log.Warn("smpp: receipt dropped at shutdown", "smsc_id", r.MessageID, "state", r.State.String())
+func (t *Transport) emitReceipt(ctx context.Context, r transport.Receipt, ack func(error)) {
+	done := func(err error) {
+		if err != nil {
+			t.log.Warn("smpp: receipt not applied; refused for now so that the SMSC sends it again", "smsc_id", r.MessageID, "state", r.State.String(), "err", err)
+		}
+		ack(err)
+	}
+	if !t.emit(ctx, func(h transport.Handler) { h.HandleReceipt(r, done) }) {
+		done(errStopping)
 	}
 }
 

@@ -17,26 +17,31 @@ type recorder struct {
 	receipts []transport.Receipt
 	inbound  []transport.Inbound
 	changed  chan struct{}
-	// refuseInbound, when set, is HandleInbound's answer.
-	refuseInbound error
+	// refuse, when set, is the answer to every receipt and inbound SMS.
+	refuse error
 }
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
 
-func (r *recorder) HandleReceipt(x transport.Receipt) {
+func (r *recorder) HandleReceipt(x transport.Receipt, done func(error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.refuse != nil {
+		done(r.refuse)
+		return
+	}
 	r.receipts = append(r.receipts, x)
 	close(r.changed)
 	r.changed = make(chan struct{})
+	done(nil)
 }
 
-// HandleInbound records x, or refuses it with refuseInbound when set.
+// HandleInbound records x, or refuses it with refuse when set.
 func (r *recorder) HandleInbound(x transport.Inbound, done func(error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.refuseInbound != nil {
-		done(r.refuseInbound)
+	if r.refuse != nil {
+		done(r.refuse)
 		return
 	}
 	r.inbound = append(r.inbound, x)
@@ -127,4 +132,14 @@ func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// waitDeliverStatuses waits up to 5 s for the client to have answered n
+// deliver_sm, and returns the answers' statuses.
+func waitDeliverStatuses(srv *smsctest.Server, n int) []uint32 {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if got := srv.DeliverStatuses(); len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+	}
 }

@@ -304,36 +304,58 @@ func TestInboundAcknowledgedOnceKept(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, smsctest.Options{})
 	rec := newRecorder()
-	rec.refuseInbound = errors.New("store full")
+	rec.refuse = errors.New("store full")
 	tr := startTransport(t, testConfig(srv.Addr()), rec)
 	waitUp(t, tr)
 
-	waitStatuses := func(n int) []uint32 {
-		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			if got := srv.DeliverStatuses(); len(got) >= n || time.Now().After(deadline) {
-				return got
-			}
-		}
-	}
 	if err := srv.SendMO("+14155550100", "12345", "kept later"); err != nil {
 		t.Fatal(err)
 	}
-	if got := waitStatuses(1); len(got) != 1 || got[0] != pdu.StatusXPAppn {
+	if got := waitDeliverStatuses(srv, 1); len(got) != 1 || got[0] != pdu.StatusXPAppn {
 		t.Fatalf("deliver_sm_resp statuses %#x, want [0x64] while the SMS cannot be kept", got)
 	}
 	rec.mu.Lock()
-	rec.refuseInbound = nil
+	rec.refuse = nil
 	rec.mu.Unlock()
 	if err := srv.SendMO("+14155550100", "12345", "kept later"); err != nil {
 		t.Fatal(err)
 	}
-	if got := waitStatuses(2); len(got) != 2 || got[1] != pdu.StatusOK {
+	if got := waitDeliverStatuses(srv, 2); len(got) != 2 || got[1] != pdu.StatusOK {
 		t.Fatalf("deliver_sm_resp statuses %#x, want [0x64 0x0]", got)
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if len(rec.inbound) != 1 || rec.inbound[0].Text != "kept later" {
 		t.Errorf("handler kept %+v, want the SMS once", rec.inbound)
+	}
+}
+
+// TestReceiptAcknowledgedOnceApplied: a receipt's deliver_sm is answered
+// ESME_RX_T_APPN while the handler cannot apply it, ESME_ROK once it can.
+func TestReceiptAcknowledgedOnceApplied(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, smsctest.Options{ReceiptDelay: 10 * time.Millisecond})
+	rec := newRecorder()
+	rec.refuse = errors.New("store full")
+	tr := startTransport(t, testConfig(srv.Addr()), rec)
+	waitUp(t, tr)
+	send := func() {
+		t.Helper()
+		p := gsmPart(t, "+14155550100", "receipt please")
+		p.Receipt = true
+		if _, err := tr.Send(ctxTimeout(t, 5*time.Second), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send()
+	if got := waitDeliverStatuses(srv, 1); len(got) != 1 || got[0] != pdu.StatusXPAppn {
+		t.Fatalf("deliver_sm_resp statuses %#x, want [0x64] while the receipt cannot be applied", got)
+	}
+	rec.mu.Lock()
+	rec.refuse = nil
+	rec.mu.Unlock()
+	send()
+	if got := waitDeliverStatuses(srv, 2); len(got) != 2 || got[1] != pdu.StatusOK {
+		t.Fatalf("deliver_sm_resp statuses %#x, want [0x64 0x0]", got)
 	}
 }

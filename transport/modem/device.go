@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -35,12 +34,11 @@ type modem struct {
 	lastPick time.Time
 	status   Status
 
-	reports   *pending
 	collector *sms.Collector
 }
 
 func newModem(t *Transport, dev string) *modem {
-	m := &modem{t: t, dev: dev, log: t.log.With("device", dev), reports: newPending()}
+	m := &modem{t: t, dev: dev, log: t.log.With("device", dev)}
 	m.use.dayMax, m.use.monMax = t.cfg.DailyLimit, t.cfg.MonthlyLimit
 	m.status = Status{Device: dev}
 	m.collector = sms.NewCollector(sms.WithReassemblyTimeout(reassembleFor, m.incomplete))
@@ -166,6 +164,13 @@ func (m *modem) session() *session {
 	return m.sess
 }
 
+// simID is the SIM in the modem, as it was identified when the modem came up.
+func (m *modem) simID() string {
+	m.t.mu.Lock()
+	defer m.t.mu.Unlock()
+	return m.sim
+}
+
 // send puts one part through this modem, keeping send_interval between
 // sends.
 func (m *modem) send(ctx context.Context, p *transport.Part) (string, error) {
@@ -196,11 +201,11 @@ func (m *modem) send(ctx context.Context, p *transport.Part) (string, error) {
 		return "", err
 	}
 	m.count(1)
-	id := m.sim + ":" + strconv.Itoa(mr) + ":" + m.t.nextID()
-	if mr >= 0 {
-		m.reports.add(mr, p.To, id, time.Now())
+	if mr < 0 {
+		// No reference, so no report can name this send.
+		return m.simID() + ":-:" + m.t.nextID(), nil
 	}
-	return id, nil
+	return reportID(m.simID(), mr, p.To), nil
 }
 
 // count adds sends to the SIM's counts in the store.
@@ -224,11 +229,7 @@ func (m *modem) count(n int) {
 
 func (m *modem) statusReport(t *tpdu.TPDU) {
 	state := reportState(t.ST)
-	id, ok := m.reports.match(int(t.MR), t.RA.Number(), state.Final())
-	if !ok {
-		m.log.Info("status report for a send not known (sent before a restart?)", "ref", t.MR, "to", t.RA.Number(), "status", t.ST)
-		return
-	}
+	id := reportID(m.simID(), int(t.MR), t.RA.Number())
 	// The modem has been acknowledged already: a report the gateway cannot
 	// apply now is lost, and its part expires by the overdue sweep.
 	m.t.handler().HandleReceipt(transport.Receipt{

@@ -1,32 +1,25 @@
 package modem
 
 import (
+	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/smsbridge/smsbridge/transport"
 )
 
-// maxPending bounds the sends awaiting a report per modem; the oldest go
-// first (their reports are long overdue by then).
-const maxPending = 4096
-
-// pending maps a +CMGS reference and recipient to the id Send returned.
-// References wrap at 256, so the number tells apart sends that share one.
-type pending struct {
-	mu    sync.Mutex
-	byRef map[int][]pendingSend
-	n     int
+// reportID is the id of a send that status reports can name: the SIM, the
+// message reference and the last eight digits of the recipient, which a
+// report carries back (in national or international form, as the network
+// writes it). Built the same from a report after a restart, it lets the
+// store match reports for sends made before it. A reference comes round
+// again after 256 sends; the store then maps the id to the newer part.
+func reportID(sim string, mr int, to string) string {
+	d := digits(to)
+	if len(d) > 8 {
+		d = d[len(d)-8:]
+	}
+	return sim + ":" + strconv.Itoa(mr) + ":" + d
 }
-
-type pendingSend struct {
-	to string // digits only
-	id string
-	at time.Time
-}
-
-func newPending() *pending { return &pending{byRef: map[int][]pendingSend{}} }
 
 func digits(s string) string {
 	return strings.Map(func(r rune) rune {
@@ -35,76 +28,6 @@ func digits(s string) string {
 		}
 		return -1
 	}, s)
-}
-
-// sameNumber compares numbers as networks write them back: the report may
-// give a national form of the international number we sent to.
-func sameNumber(a, b string) bool {
-	if a == b {
-		return true
-	}
-	const tail = 8
-	return len(a) >= tail && len(b) >= tail && a[len(a)-tail:] == b[len(b)-tail:]
-}
-
-func (p *pending) add(mr int, to, id string, now time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	to = digits(to)
-	list := p.byRef[mr]
-	for i, e := range list {
-		if e.to == to { // the reference came round again to the same number
-			list[i] = pendingSend{to: to, id: id, at: now}
-			return
-		}
-	}
-	p.byRef[mr] = append(list, pendingSend{to: to, id: id, at: now})
-	p.n++
-	if p.n > maxPending {
-		p.dropOldest()
-	}
-}
-
-func (p *pending) dropOldest() {
-	var oldRef, oldIdx = -1, -1
-	var oldAt time.Time
-	for ref, list := range p.byRef {
-		for i, e := range list {
-			if oldRef < 0 || e.at.Before(oldAt) {
-				oldRef, oldIdx, oldAt = ref, i, e.at
-			}
-		}
-	}
-	if oldRef >= 0 {
-		p.removeAt(oldRef, oldIdx)
-	}
-}
-
-func (p *pending) removeAt(mr, i int) {
-	list := p.byRef[mr]
-	list = append(list[:i], list[i+1:]...)
-	if len(list) == 0 {
-		delete(p.byRef, mr)
-	} else {
-		p.byRef[mr] = list
-	}
-	p.n--
-}
-
-// match finds the send a report is for; a final report forgets it.
-func (p *pending) match(mr int, to string, final bool) (string, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	to = digits(to)
-	for i, e := range p.byRef[mr] {
-		if sameNumber(e.to, to) {
-			if final {
-				p.removeAt(mr, i)
-			}
-			return e.id, true
-		}
-	}
-	return "", false
 }
 
 // reportState maps TP-ST (3GPP TS 23.040 §9.2.3.15) to a receipt state.

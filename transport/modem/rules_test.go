@@ -3,7 +3,6 @@ package modem
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/warthog618/modem/at"
 
@@ -57,29 +56,25 @@ func TestReportState(t *testing.T) {
 	}
 }
 
-func TestPendingMatch(t *testing.T) {
-	p := newPending()
-	now := time.Now()
-	p.add(5, "+447700900123", "a", now)
-	p.add(5, "+447700900456", "b", now)
-	p.add(5, "+447700900123", "c", now) // the reference came round again
-	if id, ok := p.match(5, "07700900456", false); !ok || id != "b" {
-		t.Fatalf("national form: %q %v", id, ok)
+func TestReportID(t *testing.T) {
+	// A report gives the recipient back in any form; the id must not change.
+	sent := reportID("001010000000001", 5, "+447700900123")
+	for _, back := range []string{"447700900123", "07700900123", "+44 7700 900123"} {
+		if got := reportID("001010000000001", 5, back); got != sent {
+			t.Errorf("report to %q: id %q, sent as %q", back, got, sent)
+		}
 	}
-	if id, ok := p.match(5, "+447700900123", true); !ok || id != "c" {
-		t.Fatalf("after wrap: %q %v", id, ok)
+	for _, other := range []string{
+		reportID("001010000000001", 6, "+447700900123"), // another reference
+		reportID("001010000000001", 5, "+447700900456"), // another number
+		reportID("001010000000002", 5, "+447700900123"), // another SIM
+	} {
+		if other == sent {
+			t.Errorf("%q names two sends", sent)
+		}
 	}
-	if _, ok := p.match(5, "+447700900123", true); ok {
-		t.Fatal("a final report did not forget the send")
-	}
-	if _, ok := p.match(6, "+447700900456", false); ok {
-		t.Fatal("matched another reference")
-	}
-	for i := range maxPending + 10 {
-		p.add(i%256, "+4477009"+string(rune('0'+i%10))+"0000", "x", now.Add(time.Duration(i)))
-	}
-	if p.n > maxPending {
-		t.Fatalf("%d pending, bound %d", p.n, maxPending)
+	if got := reportID("sim", 7, "12345"); got != "sim:7:12345" {
+		t.Errorf("short code: %q", got)
 	}
 }
 

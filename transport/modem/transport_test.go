@@ -185,3 +185,23 @@ func TestWrongPINTriedOnce(t *testing.T) {
 		t.Fatalf("PIN sent %d times; up %v", st.PINAsks, tr.Up())
 	}
 }
+
+// TestReportAfterRestart: a status report that arrives after the gateway
+// restarted names the send it is for, so its part is matched and not left
+// to expire.
+func TestReportAfterRestart(t *testing.T) {
+	t.Parallel()
+	m := sim(t, modemtest.Config{ReportDelay: 1500 * time.Millisecond})
+	tr, _, stop := startStoppable(t, Config{Devices: []string{m.Path()}})
+	p := parts(t, "+447700900123", "sent before the restart", sms.ModeGSM7, 7)[0]
+	id, err := tr.Send(ctxT(t), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	_, rec := startTransport(t, Config{Devices: []string{m.Path()}})
+	rec.wait(t, "the status report", func() bool { return len(rec.receipts) == 1 })
+	if r := rec.receipts[0]; r.MessageID != id || r.State != transport.StateDelivered {
+		t.Fatalf("receipt %+v after the restart, want id %q delivered", r, id)
+	}
+}

@@ -9,9 +9,10 @@ import (
 	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
 )
 
-// onDeliver handles a deliver_sm on the read loop: it decodes it, queues the
-// receipt or inbound SMS and only then acknowledges it, so nothing is acked
-// that was not handed on.
+// onDeliver handles a deliver_sm on the read loop: it decodes it and hands
+// on the receipt or inbound SMS. The answer is sent once the handler has
+// recorded it (from another goroutine, later), so nothing is acknowledged
+// that could still be lost; the read loop goes on meanwhile.
 func (t *Transport) onDeliver(ctx context.Context, s *session, p pdu.PDU) {
 	sm, err := pdu.ReadSM(p)
 	if err != nil {

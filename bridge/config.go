@@ -17,7 +17,7 @@ func ConfigFrom(c *configs.Config) (Config, error) {
 	cfg := Config{
 		Hostname:             c.SMTP.Hostname,
 		AcceptCarrierDomains: c.SMTP.AcceptCarrierDomains,
-		Numbers:              c.NumberPolicy(),
+		Numbers:              c.NumberPolicy().Cached(), // a reload starts a new cache
 		Validity:             c.SMS.Validity.Duration,
 		ReceiptMode:          c.Receipts.Mode,
 		ReportFrom:           c.Receipts.From,

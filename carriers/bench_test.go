@@ -28,3 +28,16 @@ func BenchmarkNormalize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNormalizeCached is alert traffic: a few numbers, again and again.
+func BenchmarkNormalizeCached(b *testing.B) {
+	p := NumberPolicy{DefaultRegion: "US"}.Cached()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := p.Normalize("1-650-555-" + strconv.Itoa(1000+i%10)); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

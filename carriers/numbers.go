@@ -24,6 +24,8 @@ type NumberPolicy struct {
 	// AllowPremium permits premium-rate, shared-cost, UAN, voicemail and pager
 	// numbers. Only valid numbers have a known type, so only they are refused.
 	AllowPremium bool
+
+	cache *NumberCache // set by Cached
 }
 
 // NumberError says why a local part is not an acceptable number. Reason is
@@ -39,9 +41,19 @@ func (e *NumberError) Error() string { return e.Input + ": " + e.Reason }
 // "+14151234567", "1-415-123-4567", "(415)123-4567", "0044 20 7946 0958"),
 // and returns it in E.164 form ("+14151234567") or a *NumberError.
 func (p NumberPolicy) Normalize(local string) (string, error) {
-	fail := func(reason string) (string, error) {
-		return "", &NumberError{Input: local, Reason: reason}
+	n, ok := p.cache.get(p, local)
+	if !ok {
+		n = p.normalize(local)
+		p.cache.put(p, local, n)
 	}
+	if n.reason != "" {
+		return "", &NumberError{Input: local, Reason: n.reason}
+	}
+	return n.e164, nil
+}
+
+func (p NumberPolicy) normalize(local string) normalized {
+	fail := func(reason string) normalized { return normalized{reason: reason} }
 	digits, plus, reason := cleanNumber(local)
 	if reason != "" {
 		return fail(reason)
@@ -58,7 +70,7 @@ func (p NumberPolicy) Normalize(local string) (string, error) {
 	if !stable(num, out) {
 		return fail("not a possible number")
 	}
-	return out, nil
+	return normalized{e164: out}
 }
 
 // stable reports whether an E.164 result parses back to itself. The parser

@@ -152,3 +152,29 @@ func TestKnownRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestCachedAnswersAsUncached: a cached policy answers as the plain one, the
+// second time too, errors included; a copy with other fields does not use
+// the answers of the first.
+func TestCachedAnswersAsUncached(t *testing.T) {
+	plain := NumberPolicy{DefaultRegion: "US"}
+	cached := plain.Cached()
+	inputs := []string{"4155550100", "+14155550100", "1-415-555-0100", "(415)555-0100", "19005550123", "12", "+999123", "abc", "0044 20 7946 0958"}
+	for range 2 {
+		for _, in := range inputs {
+			want, wantErr := plain.Normalize(in)
+			got, err := cached.Normalize(in)
+			if got != want || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+				t.Errorf("Normalize(%q): cached %q, %v; plain %q, %v", in, got, err, want, wantErr)
+			}
+		}
+	}
+	premium := cached
+	premium.AllowPremium = true
+	if _, err := premium.Normalize("19005550123"); err != nil {
+		t.Errorf("a copy allowing premium numbers used the cached refusal: %v", err)
+	}
+	if _, err := cached.Normalize("19005550123"); err == nil {
+		t.Error("the cached policy lost its refusal of a premium number")
+	}
+}

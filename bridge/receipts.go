@@ -65,7 +65,8 @@ type inboundSMS struct {
 	done func(error)
 }
 
-// errStopping refuses an SMS from a phone that arrives as the gateway stops.
+// errStopping refuses a receipt or an SMS from a phone that arrives as the
+// gateway stops: the network keeps it and sends it again.
 var errStopping = errors.New("the gateway is stopping")
 
 // HandleInbound implements transport.Handler: SMS from phones are handled

@@ -14,7 +14,8 @@ import (
 )
 
 // healthyAfter is how long a session must have lasted for its loss to
-// reconnect at once rather than continue the backoff.
+// reconnect at once rather than continue the backoff, when it carried no
+// traffic (a receiver bind the SMSC sent nothing on, say).
 const healthyAfter = 10 * time.Second
 
 // maxDialBackoff caps the pause between attempts to reach an SMSC that does
@@ -57,7 +58,11 @@ func (t *Transport) bindLoop(ctx context.Context, idx int, k bindKind) {
 		if ctx.Err() != nil {
 			return
 		}
-		if time.Since(started) >= healthyAfter {
+		// A session that worked (the SMSC accepted a submit or sent a
+		// deliver_sm on it) ends the backoff however short it was: an SMSC
+		// that drops links every few hundred PDUs must not push the
+		// reconnect delay up to maxBackoff.
+		if s.worked.Load() || time.Since(started) >= healthyAfter {
 			failures = 0
 		}
 		delay := time.Duration(0)

@@ -46,6 +46,9 @@ type session struct {
 	// suspect is set while a probe checks whether the SMSC still answers,
 	// after a request went unanswered: no new submits go into a black hole.
 	suspect atomic.Bool
+	// worked is set once the SMSC accepted a submit or sent a deliver_sm
+	// on this session: its loss is a fresh fault, not a failing bind.
+	worked atomic.Bool
 
 	// Writes: a writer that finds another writing adds its PDU to the next
 	// batch and waits for it, so submits released together (a window of
@@ -196,6 +199,7 @@ func (s *session) readLoop() {
 		case p.ID == pdu.AlertNotification:
 			// No response is defined for alert_notification.
 		case p.ID == pdu.DeliverSM && s.onRequest != nil:
+			s.worked.Store(true)
 			s.onRequest(s, p)
 		default:
 			s.reply(p, pdu.GenericNack, pdu.StatusInvCmdID, nil)

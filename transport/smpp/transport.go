@@ -187,6 +187,7 @@ func (t *Transport) submitResult(s *session, p *transport.Part, resp pdu.PDU) (s
 		return "", &transport.Error{Temporary: true, InDoubt: true, Err: fmt.Errorf("smpp: submit_sm_resp: %w", err)}
 	}
 	t.ids.issued(id)
+	s.worked.Store(true)
 	s.log.Debug("smpp: submitted", "msg_id", p.Key, "smsc_id", id, "to", p.To)
 	return id, nil
 }

@@ -63,8 +63,13 @@ type session struct {
 	werr    error  // the write that failed; every later write fails too
 	wfailed uint64 // the batch whose write failed
 
+	// onLate handles the response to a submit given up on (see giveUp),
+	// with the part's key; it runs on the read loop.
+	onLate func(key string, p pdu.PDU)
+
 	mu      sync.Mutex
 	pending map[uint32]chan pdu.PDU
+	late    map[uint32]string // submits given up on: sequence number → part key
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -79,6 +84,7 @@ func newSession(conn net.Conn, kind bindKind, window int, timeout time.Duration,
 		timeout: timeout,
 		slots:   make(chan struct{}, window),
 		pending: make(map[uint32]chan pdu.PDU),
+		late:    make(map[uint32]string),
 		done:    make(chan struct{}),
 	}
 	s.wcond = sync.NewCond(&s.wmu)
@@ -151,19 +157,11 @@ func (s *session) flushBatches() {
 // request sends a request and waits for its response. After the write
 // succeeded, any error but a response means the outcome is unknown.
 func (s *session) request(ctx context.Context, id uint32, body []byte) (pdu.PDU, error) {
-	seq := s.nextSeq()
-	ch := make(chan pdu.PDU, 1)
-	s.mu.Lock()
-	s.pending[seq] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.pending, seq)
-		s.mu.Unlock()
-	}()
-	if err := s.write(pdu.PDU{ID: id, Seq: seq, Body: body}); err != nil {
+	seq, ch, err := s.start(id, body)
+	if err != nil {
 		return pdu.PDU{}, err
 	}
+	defer s.forget(seq)
 	timer := time.NewTimer(s.timeout)
 	defer timer.Stop()
 	select {
@@ -176,6 +174,28 @@ func (s *session) request(ctx context.Context, id uint32, body []byte) (pdu.PDU,
 	case <-ctx.Done():
 		return pdu.PDU{}, ctx.Err()
 	}
+}
+
+// start writes a request whose response will come on ch. The caller
+// forgets seq once it stops waiting.
+func (s *session) start(id uint32, body []byte) (seq uint32, ch chan pdu.PDU, err error) {
+	seq = s.nextSeq()
+	ch = make(chan pdu.PDU, 1)
+	s.mu.Lock()
+	s.pending[seq] = ch
+	s.mu.Unlock()
+	if err := s.write(pdu.PDU{ID: id, Seq: seq, Body: body}); err != nil {
+		s.forget(seq)
+		return 0, nil, err
+	}
+	return seq, ch, nil
+}
+
+// forget stops waiting for the response to seq.
+func (s *session) forget(seq uint32) {
+	s.mu.Lock()
+	delete(s.pending, seq)
+	s.mu.Unlock()
 }
 
 // readLoop reads PDUs until the connection fails.
@@ -218,7 +238,13 @@ func (s *session) resolve(p pdu.PDU) {
 	s.mu.Lock()
 	ch, ok := s.pending[p.Seq]
 	delete(s.pending, p.Seq)
+	key, late := s.late[p.Seq]
+	delete(s.late, p.Seq)
 	s.mu.Unlock()
+	if late && s.onLate != nil {
+		s.onLate(key, p)
+		return
+	}
 	if !ok {
 		s.log.Debug("smpp: response to no pending request", "command_id", fmt.Sprintf("0x%08X", p.ID), "seq", p.Seq)
 		return

@@ -138,15 +138,12 @@ func (t *Transport) submit(ctx context.Context, p *transport.Part, body []byte) 
 	}
 	defer t.release(s)
 	sent := time.Now()
-	resp, err := s.request(ctx, pdu.SubmitSM, body)
+	resp, err := t.submitAwait(ctx, s, p, body)
 	if err != nil {
 		var we *writeError
 		if errors.As(err, &we) {
 			t.removeSession(s)
 			return "", transport.Temporary("", err)
-		}
-		if errors.Is(err, errNoResponse) {
-			s.suspectDead(t.notify)
 		}
 		return "", &transport.Error{Temporary: true, InDoubt: true, Err: fmt.Errorf("smpp: submit_sm: %w", err)}
 	}

@@ -16,6 +16,10 @@ import (
 // bytes, so corrupt input is an error, never a panic or a huge allocation.
 const recordV1 = 1
 
+// recordV2 is a part record with its in-doubt fields after the others;
+// parts without them are still written as recordV1.
+const recordV2 = 2
+
 const zeroTime = math.MinInt64
 
 // rcptRecord is a recipient without its parts, plus its progress.
@@ -172,8 +176,13 @@ func (d *decoder) done(what string) error {
 }
 
 func encodePart(p *Part) []byte {
-	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error))}
-	e.u8(recordV1)
+	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error)+len(p.AlsoTransport)+len(p.AlsoID))}
+	v2 := p.InDoubt != 0 || p.AlsoTransport != "" || p.AlsoID != ""
+	if v2 {
+		e.u8(recordV2)
+	} else {
+		e.u8(recordV1)
+	}
 	e.u8(uint8(p.State))
 	e.u8(uint8(p.Encoding))
 	e.u8(p.Ref)
@@ -187,13 +196,21 @@ func encodePart(p *Part) []byte {
 	e.str(p.Error)
 	e.str(p.Text)
 	e.bytes(p.Payload)
+	if v2 {
+		e.uvar(uint64(p.InDoubt))
+		e.str(p.AlsoTransport)
+		e.str(p.AlsoID)
+	}
 	return e.b
 }
 
 func decodePart(b []byte) (Part, error) {
 	d := decoder{b: b}
 	var p Part
-	d.version("part")
+	v := d.u8("part")
+	if d.err == nil && v != recordV1 && v != recordV2 {
+		d.err = fmt.Errorf("%w: part record version %d", ErrCorrupt, v)
+	}
 	p.State = PartState(d.u8("part state"))
 	if d.err == nil && (p.State < PartQueued || p.State > PartCancelled) {
 		d.fail("part state")
@@ -210,6 +227,11 @@ func decodePart(b []byte) (Part, error) {
 	p.Error = d.str("part error")
 	p.Text = d.str("part text")
 	p.Payload = d.bytes("part payload")
+	if v == recordV2 {
+		p.InDoubt = d.count("part in doubt", math.MaxInt32)
+		p.AlsoTransport = d.str("part also transport")
+		p.AlsoID = d.str("part also id")
+	}
 	return p, d.done("part")
 }
 

@@ -104,6 +104,8 @@ func TestDecodeRejectsBadFields(t *testing.T) {
 func FuzzDecodePart(f *testing.F) {
 	p := samplePart()
 	f.Add(encodePart(&p))
+	p.InDoubt, p.AlsoTransport, p.AlsoID = 1, "smpp", "0A1C"
+	f.Add(encodePart(&p))
 	f.Add([]byte{recordV1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := decodePart(b)

@@ -117,6 +117,12 @@ func checkIndexes(t testing.TB, db *DB) {
 				}
 				idx["tid"]++
 			}
+			if p.State == PartSubmitted && p.AlsoID != "" {
+				if got := tx.Bucket(bktTID).Get(tidKey(p.AlsoTransport, p.AlsoID)); !bytes.Equal(got, kb) {
+					return fmt.Errorf("%s: late tid entry %x", k, got)
+				}
+				idx["tid"]++
+			}
 			idx[p.State.String()]++
 			return nil
 		})

@@ -203,6 +203,7 @@ func (w *wtx) recoverPart(kb []byte, now time.Time) (*PartKey, error) {
 	p.State = PartQueued
 	p.NextAttempt = now
 	p.Error = "attempt in doubt after restart"
+	p.InDoubt++ // it may have reached the network: one send in doubt
 	p.Updated = now
 	return &k, w.move(k, &old, &p)
 }

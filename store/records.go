@@ -85,6 +85,23 @@ type Part struct {
 	TransportID string    // the network's id, once submitted
 	Error       string    // the last error or final status text
 	Updated     time.Time // when State last changed
+	// InDoubt counts the sends of this part whose outcome was never known
+	// (no answer before the link was lost or the in-doubt limit passed, or
+	// a crash between Begin and Submitted): each may have reached the
+	// phone. It bounds the part's resends (max_in_doubt_resends).
+	InDoubt int
+	// AlsoTransport and AlsoID name an earlier send of this part that the
+	// network accepted after all, late, while the part had been or was
+	// being sent again: the phone may get it twice. The id is indexed for
+	// Lookup like TransportID, so receipts for either send match.
+	AlsoTransport, AlsoID string
+}
+
+// MaybeTwice reports whether the phone may have received part p more than
+// once: it was sent again after a send in doubt, or a late answer showed
+// that two sends were accepted.
+func (p *Part) MaybeTwice() bool {
+	return p.AlsoID != "" || (p.InDoubt > 0 && (p.State == PartSubmitted || p.State == PartDelivered))
 }
 
 // PartKey names one part: message id, recipient index, part index (0-based).

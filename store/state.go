@@ -91,6 +91,9 @@ func (w *wtx) leave(kb []byte, p *Part, expires time.Time) error {
 	case PartSubmitting:
 		return w.del(bktSubmitting, kb)
 	case PartSubmitted:
+		if err := w.unindexAlso(kb, p); err != nil {
+			return err
+		}
 		if p.TransportID != "" {
 			tk := tidKey(p.Transport, p.TransportID)
 			// The network may have reused the id for a newer part: only
@@ -117,6 +120,11 @@ func (w *wtx) enter(kb []byte, p *Part, expires time.Time) error {
 	case PartSubmitted:
 		if p.TransportID != "" {
 			if err := w.put(bktTID, tidKey(p.Transport, p.TransportID), kb); err != nil {
+				return err
+			}
+		}
+		if p.AlsoID != "" {
+			if err := w.put(bktTID, tidKey(p.AlsoTransport, p.AlsoID), kb); err != nil {
 				return err
 			}
 		}

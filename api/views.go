@@ -45,6 +45,12 @@ type PartView struct {
 	TransportID string     `json:"transport_id,omitempty"`
 	Receipt     string     `json:"receipt,omitempty"` // the receipt's stat, e.g. DELIVRD
 	Error       string     `json:"error,omitempty"`
+	// InDoubt counts its sends whose outcome was never known; MaybeTwice
+	// says the phone may have received it twice, AlsoID is the id of the
+	// other send the network accepted, when one is known.
+	InDoubt    int    `json:"in_doubt,omitempty"`
+	MaybeTwice bool   `json:"maybe_twice,omitempty"`
+	AlsoID     string `json:"also_id,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -75,7 +81,7 @@ func ViewMessage(m *store.Message) MessageView {
 func viewPart(p store.Part) PartView {
 	pv := PartView{Seq: p.Seq, Total: p.Total, State: p.State.String(), Encoding: p.Encoding.String(), Text: p.Text,
 		Attempts: p.Attempts, Updated: p.Updated, Transport: p.Transport, TransportID: p.TransportID,
-		Receipt: receiptStat(p.Error)}
+		Receipt: receiptStat(p.Error), InDoubt: p.InDoubt, MaybeTwice: p.MaybeTwice(), AlsoID: p.AlsoID}
 	if p.State == store.PartQueued {
 		pv.NextAttempt = optTime(p.NextAttempt)
 	}

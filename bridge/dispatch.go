@@ -36,6 +36,10 @@ type lane struct {
 	limiter *rate.Limiter
 	slots   int
 	jobs    chan store.DuePart
+	// sendTimeout bounds one Send: waiting for a bind, and for the
+	// answer to a submit in doubt up to the transport's in-doubt limit.
+	sendTimeout       time.Duration
+	maxInDoubtResends int
 
 	mu       sync.Mutex
 	inflight int
@@ -43,7 +47,8 @@ type lane struct {
 
 func newLane(l Lane) *lane {
 	slots := max(l.Slots, 1)
-	ln := &lane{t: l.Transport, name: l.Transport.Name(), slots: slots, jobs: make(chan store.DuePart, slots)}
+	ln := &lane{t: l.Transport, name: l.Transport.Name(), slots: slots, jobs: make(chan store.DuePart, slots),
+		sendTimeout: sendTimeout + l.InDoubtLimit, maxInDoubtResends: max(l.MaxInDoubtResends, 0)}
 	if l.Rate > 0 {
 		ln.limiter = rate.NewLimiter(rate.Limit(l.Rate), max(1, int(l.Rate/10)))
 	}
@@ -299,8 +304,11 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 			return
 		}
 	}
+	if d.resendsExhausted(ctx, l, dp) {
+		return
+	}
 	p := d.transportPart(dp)
-	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	sctx, cancel := context.WithTimeout(ctx, l.sendTimeout)
 	start := time.Now()
 	id, err := l.t.Send(sctx, p)
 	cancel()
@@ -320,12 +328,10 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	case transport.IsPermanent(err):
 		g.log.Warn("part failed", "part", dp.Key.String(), "transport", l.name, "err", err)
 		d.finish(ctx, dp.Key, store.PartFailed, err.Error())
+	case transport.IsInDoubt(err):
+		d.inDoubt(ctx, l, dp, err, now)
 	default:
-		if transport.IsInDoubt(err) {
-			g.log.Warn("submit in doubt: the network may have it; sending again risks a duplicate", "part", dp.Key.String(), "transport", l.name, "err", err)
-		} else {
-			g.log.Info("submit failed, will retry", "part", dp.Key.String(), "transport", l.name, "attempt", dp.Part.Attempts, "err", err)
-		}
+		g.log.Info("submit failed, will retry", "part", dp.Key.String(), "transport", l.name, "attempt", dp.Part.Attempts, "err", err)
 		d.retry(ctx, dp, err.Error(), now)
 	}
 }

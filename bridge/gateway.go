@@ -28,6 +28,8 @@ type Store interface {
 	Begin(ctx context.Context, keys []store.PartKey, transport string, now time.Time) ([]store.PartKey, error)
 	Submitted(ctx context.Context, k store.PartKey, transportID string, now time.Time) error
 	Retry(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
+	RetryInDoubt(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
+	LateID(ctx context.Context, k store.PartKey, transport, id string, now time.Time) (store.LateOutcome, error)
 	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
 	Lookup(transport, transportID string) (store.PartKey, bool, error)
 	Recover(now time.Time) ([]store.PartKey, error)
@@ -79,6 +81,15 @@ type Lane struct {
 	Transport transport.Transport
 	Rate      float64 // submits per second; 0 = no limit
 	Slots     int     // submits in flight at most (window × binds)
+	// InDoubtLimit is how long the transport waits for the answer to a
+	// submit in doubt (smpp's in_doubt_limit): a Send may take that much
+	// longer.
+	InDoubtLimit time.Duration
+	// MaxInDoubtResends is how often a part is sent again after sends in
+	// doubt (no answer before the link was lost or the in-doubt limit
+	// passed, or a crash mid-send); 0 never: it fails, its report saying
+	// the phone may have it.
+	MaxInDoubtResends int
 }
 
 // Config is what the bridge does, derived from the configuration file.

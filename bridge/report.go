@@ -199,6 +199,7 @@ func (r *reporter) compose(m *store.Message, rc *store.Recipient) *dsn.Report {
 	if action != dsn.Delivered {
 		rep.Reason, rep.Diagnosis = reason, last.Error
 	}
+	rep.Notes = append(rep.Notes, maybeTwiceNotes(rc)...)
 	if rep.Date.IsZero() {
 		rep.Date = r.g.now()
 	}

@@ -110,6 +110,13 @@ type Transport struct {
 	ResponseTimeout Duration `toml:"response_timeout"`
 	GSM7Coding      string   `toml:"gsm7_coding"`  // unpacked | packed: how data_coding 0 carries GSM-7
 	ASCIICoding     string   `toml:"ascii_coding"` // gsm7 | ia5 | latin1: data_coding for encoding = "ascii"
+	// InDoubtLimit is how long a submit unanswered after response_timeout
+	// is waited for while its bind is up.
+	InDoubtLimit Duration `toml:"in_doubt_limit"`
+
+	// smpp and modem: how often a part is sent again after sends in doubt
+	// (link lost, in_doubt_limit passed, +CMGS timed out, crash); 0 = never.
+	MaxInDoubtResends int `toml:"max_in_doubt_resends"`
 
 	// modem
 	Device       string   `toml:"device"`

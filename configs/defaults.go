@@ -103,9 +103,12 @@ func transportDefaults(t *Transport, set func(key string) bool) {
 		fill("response_timeout", func() { t.ResponseTimeout = dur(10 * time.Second) })
 		fill("gsm7_coding", func() { t.GSM7Coding = "unpacked" })
 		fill("ascii_coding", func() { t.ASCIICoding = "gsm7" })
+		fill("in_doubt_limit", func() { t.InDoubtLimit = dur(5 * time.Minute) })
+		fill("max_in_doubt_resends", func() { t.MaxInDoubtResends = 1 })
 	case "modem":
 		fill("baud", func() { t.Baud = 115200 })
 		fill("daily_limit", func() { t.DailyLimit = 500 })
+		fill("max_in_doubt_resends", func() { t.MaxInDoubtResends = 1 })
 	case "simulator":
 		fill("delivery_delay", func() { t.DeliveryDelay = dur(200 * time.Millisecond) })
 	}

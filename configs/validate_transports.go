@@ -50,6 +50,10 @@ func validateSMPP(c *checker, p string, t *Transport) {
 	c.oneOf(p+".receipt_id_format", t.ReceiptIDFormat, "auto", "hex", "dec")
 	c.positive(p+".enquire_link", t.EnquireLink)
 	c.positive(p+".response_timeout", t.ResponseTimeout)
+	if t.InDoubtLimit.Duration < t.ResponseTimeout.Duration {
+		c.add(p+".in_doubt_limit", "must be at least response_timeout (%s)", t.ResponseTimeout.Duration)
+	}
+	c.atLeast(p+".max_in_doubt_resends", int64(t.MaxInDoubtResends), 0)
 	notFor(c, p, "smpp", t, modemKeys, simulatorKeys)
 }
 
@@ -71,6 +75,7 @@ func validateModem(c *checker, p string, t *Transport) {
 	c.atLeast(p+".daily_limit", int64(t.DailyLimit), 0)
 	c.atLeast(p+".monthly_limit", int64(t.MonthlyLimit), 0)
 	c.notNegative(p+".send_interval", t.SendInterval)
+	c.atLeast(p+".max_in_doubt_resends", int64(t.MaxInDoubtResends), 0)
 	notFor(c, p, "modem", t, smppKeys, simulatorKeys)
 }
 
@@ -80,6 +85,9 @@ func validateSimulator(c *checker, p string, t *Transport) {
 		if !isPrefix(f) || f == "+" {
 			c.add(p+".fail_prefixes", "%q is not a number prefix such as \"+1555\"", f)
 		}
+	}
+	if t.MaxInDoubtResends != 0 {
+		c.add(p+".max_in_doubt_resends", "applies to smpp and modem transports only")
 	}
 	notFor(c, p, "simulator", t, smppKeys, modemKeys)
 }
@@ -106,6 +114,7 @@ var (
 		{"response_timeout", func(t *Transport) bool { return t.ResponseTimeout.Duration != 0 }},
 		{"gsm7_coding", func(t *Transport) bool { return t.GSM7Coding != "" }},
 		{"ascii_coding", func(t *Transport) bool { return t.ASCIICoding != "" }},
+		{"in_doubt_limit", func(t *Transport) bool { return t.InDoubtLimit.Duration != 0 }},
 	}
 	modemKeys = []typeKey{
 		{"device", func(t *Transport) bool { return t.Device != "" }},

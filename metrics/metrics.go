@@ -36,6 +36,7 @@ type Metrics struct {
 	mails                       *prometheus.CounterVec // by result
 	submitSeconds               *prometheus.HistogramVec
 	endToEndSeconds             *prometheus.HistogramVec
+	inDoubt                     inDoubt
 
 	rates *throughput
 	src   atomic.Pointer[Sources]
@@ -68,6 +69,7 @@ func New() *Metrics {
 	m.endToEndSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "end_to_end_seconds",
 		Help: "From acceptance of the mail or text to the network's acceptance of a part, by transport.", Buckets: prometheus.ExponentialBuckets(0.1, 4, 12)},
 		[]string{"transport"})
+	m.registerInDoubt()
 	m.reg.MustRegister(m.submitSeconds, m.endToEndSeconds, &collector{m: m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

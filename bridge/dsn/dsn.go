@@ -45,6 +45,9 @@ type Report struct {
 	Headers    []byte    // the original header block, returned as text/rfc822-headers
 	Original   []byte    // the whole original (RET=FULL), returned as message/rfc822 instead
 	RetryUntil time.Time // for delay notices: when the gateway gives up
+	// Notes are more lines for people after the outcome, e.g. that a part
+	// may have reached the phone twice.
+	Notes []string
 }
 
 // Compose returns the whole report mail with CRLF line ends.
@@ -70,6 +73,9 @@ func Compose(r *Report) []byte {
 	w("Content-Transfer-Encoding: 8bit")
 	w("")
 	w("%s", humanText(r))
+	for _, n := range r.Notes {
+		w("%s", oneLine(n))
+	}
 	w("--%s", boundary)
 	w("Content-Type: message/delivery-status")
 	w("")

@@ -87,8 +87,16 @@ func partExtras(p api.PartView) string {
 	if p.TransportID != "" {
 		fmt.Fprintf(&b, " id %s", p.TransportID)
 	}
+	if p.AlsoID != "" {
+		fmt.Fprintf(&b, " and %s", p.AlsoID)
+	}
 	if p.Receipt != "" {
 		fmt.Fprintf(&b, "  receipt %s", p.Receipt)
+	}
+	if p.MaybeTwice {
+		b.WriteString("  may have been delivered twice")
+	} else if p.InDoubt > 0 {
+		fmt.Fprintf(&b, "  in doubt %d", p.InDoubt)
 	}
 	if p.NextAttempt != nil {
 		fmt.Fprintf(&b, "  next %s", time.Until(*p.NextAttempt).Round(time.Second))

@@ -112,5 +112,6 @@ func needsRestart(old, next *configs.Config) []string {
 func sameTransport(a, b configs.Transport) bool {
 	return a.Name == b.Name && a.Type == b.Type && a.Address == b.Address && a.SystemID == b.SystemID &&
 		a.Password == b.Password && a.Bind == b.Bind && a.Window == b.Window && a.Binds == b.Binds &&
-		a.Device == b.Device && slices.Equal(a.Devices, b.Devices) && a.Rate == b.Rate
+		a.Device == b.Device && slices.Equal(a.Devices, b.Devices) && a.Rate == b.Rate &&
+		a.InDoubtLimit == b.InDoubtLimit && a.MaxInDoubtResends == b.MaxInDoubtResends
 }

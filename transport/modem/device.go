@@ -201,6 +201,11 @@ func (m *modem) send(ctx context.Context, p *transport.Part) (string, error) {
 		err = classify(err)
 		if transport.IsInDoubt(err) {
 			m.count(1) // the SIM may have paid for it
+			// A +CMGS answer cannot come after its timeout: the dispatcher
+			// decides whether the part is sent again (max_in_doubt_resends).
+			if sh, ok := m.t.handler().(transport.SubmitHandler); ok {
+				sh.SubmitInDoubt(m.t.cfg.Name, p.Key)
+			}
 		}
 		return "", err
 	}

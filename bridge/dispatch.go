@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,8 +42,9 @@ type lane struct {
 	sendTimeout       time.Duration
 	maxInDoubtResends int
 
-	mu       sync.Mutex
-	inflight int
+	mu        sync.Mutex
+	inflight  int
+	downSince time.Time // when it was first seen down; zero while up
 }
 
 func newLane(l Lane) *lane {
@@ -87,6 +89,9 @@ type dispatcher struct {
 	g       *Gateway
 	kicker  // wakes run: there may be work
 	workers sync.WaitGroup
+
+	avoidMu  sync.Mutex
+	avoiding map[store.RcptKey]avoidance // see cannotFollow
 }
 
 func newDispatcher(g *Gateway) *dispatcher {
@@ -176,13 +181,14 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 // hands the part over. blocked is true when some part had to wait for a lane.
 func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Time) (leased int, blocked bool) {
 	byLane := map[*lane][]store.DuePart{}
-	var stranded []store.DuePart // every transport of their route is down
+	chosen := map[store.RcptKey]*lane{} // the lane of each concatenated message in this lease
+	var stranded []store.DuePart        // every transport of their route is down
 	for _, dp := range due {
 		if !dp.Expires.IsZero() && now.After(dp.Expires) {
 			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")
 			continue
 		}
-		l, down, err := d.route(dp.Number)
+		l, down, err := d.routeMessage(ctx, dp, chosen, now)
 		if err != nil {
 			d.finish(ctx, dp.Key, store.PartFailed, err.Error())
 			continue
@@ -255,9 +261,10 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 
 var errNoRoute = errors.New("no route for this number")
 
-// route picks the first lane of the number's route that is up and has
-// room: nil when there is none, with down true when every one is down.
-func (d *dispatcher) route(number string) (l *lane, down bool, err error) {
+// route picks the first lane of the number's route, other than those in
+// skip, that is up and has room: nil when there is none, with down true
+// when every one is down.
+func (d *dispatcher) route(number string, skip ...string) (l *lane, down bool, err error) {
 	g := d.g
 	names := g.order
 	if routes := g.conf().Routes; len(routes) > 0 {
@@ -270,7 +277,7 @@ func (d *dispatcher) route(number string) (l *lane, down bool, err error) {
 	down = true
 	for _, name := range names {
 		l := g.lanes[name]
-		if !l.isUp() {
+		if slices.Contains(skip, name) || !l.isUp() {
 			continue
 		}
 		down = false
@@ -308,6 +315,7 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 		return
 	}
 	p := d.transportPart(dp)
+	p.After = d.after(l, dp)
 	sctx, cancel := context.WithTimeout(ctx, l.sendTimeout)
 	start := time.Now()
 	id, err := l.t.Send(sctx, p)
@@ -330,6 +338,8 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 		d.finish(ctx, dp.Key, store.PartFailed, err.Error())
 	case transport.IsInDoubt(err):
 		d.inDoubt(ctx, l, dp, err, now)
+	case transport.CannotFollow(err):
+		d.cannotFollow(ctx, l, dp, err, now)
 	default:
 		g.log.Info("submit failed, will retry", "part", dp.Key.String(), "transport", l.name, "attempt", dp.Part.Attempts, "err", err)
 		d.retry(ctx, dp, err.Error(), now)

@@ -200,6 +200,7 @@ func (r *reporter) compose(m *store.Message, rc *store.Recipient) *dsn.Report {
 		rep.Reason, rep.Diagnosis = reason, last.Error
 	}
 	rep.Notes = append(rep.Notes, maybeTwiceNotes(rc)...)
+	rep.Notes = append(rep.Notes, movedNotes(rc)...)
 	if rep.Date.IsZero() {
 		rep.Date = r.g.now()
 	}

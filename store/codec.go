@@ -176,8 +176,8 @@ func (d *decoder) done(what string) error {
 }
 
 func encodePart(p *Part) []byte {
-	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error)+len(p.AlsoTransport)+len(p.AlsoID))}
-	v2 := p.InDoubt != 0 || p.AlsoTransport != "" || p.AlsoID != ""
+	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error)+len(p.AlsoTransport)+len(p.AlsoID)+len(p.MovedFrom))}
+	v2 := p.InDoubt != 0 || p.AlsoTransport != "" || p.AlsoID != "" || p.MovedFrom != ""
 	if v2 {
 		e.u8(recordV2)
 	} else {
@@ -200,6 +200,7 @@ func encodePart(p *Part) []byte {
 		e.uvar(uint64(p.InDoubt))
 		e.str(p.AlsoTransport)
 		e.str(p.AlsoID)
+		e.str(p.MovedFrom)
 	}
 	return e.b
 }
@@ -231,6 +232,7 @@ func decodePart(b []byte) (Part, error) {
 		p.InDoubt = d.count("part in doubt", math.MaxInt32)
 		p.AlsoTransport = d.str("part also transport")
 		p.AlsoID = d.str("part also id")
+		p.MovedFrom = d.str("part moved from")
 	}
 	return p, d.done("part")
 }

@@ -95,6 +95,10 @@ type Part struct {
 	// being sent again: the phone may get it twice. The id is indexed for
 	// Lookup like TransportID, so receipts for either send match.
 	AlsoTransport, AlsoID string
+	// MovedFrom is the transport this part had gone out through before its
+	// message to this number was sent again as a whole through another
+	// (or another SIM): the phone may show that copy too.
+	MovedFrom string
 }
 
 // MaybeTwice reports whether the phone may have received part p more than

@@ -90,12 +90,13 @@ type dispatcher struct {
 	kicker  // wakes run: there may be work
 	workers sync.WaitGroup
 
-	avoidMu  sync.Mutex
-	avoiding map[store.RcptKey]avoidance // see cannotFollow
+	avoidMu   sync.Mutex
+	avoiding  map[store.RcptKey]avoidance // see cannotFollow
+	moveAfter time.Duration               // see routeMessage; a field so tests can shorten it
 }
 
 func newDispatcher(g *Gateway) *dispatcher {
-	return &dispatcher{g: g, kicker: newKicker()}
+	return &dispatcher{g: g, kicker: newKicker(), moveAfter: moveAfter}
 }
 
 func (d *dispatcher) run(ctx context.Context, drain time.Duration) {

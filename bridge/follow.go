@@ -62,7 +62,7 @@ func (d *dispatcher) routeMessage(ctx context.Context, dp store.DuePart, chosen 
 		switch downFor := sticky.downFor(now); {
 		case downFor == 0:
 			l = sticky // reserve fails while it is full: the part waits
-		case downFor < moveAfter || via.InFlight > 0:
+		case downFor < d.moveAfter || via.InFlight > 0:
 			return nil, false, nil // the part waits for it
 		default:
 			l, down, err = d.route(dp.Number, sticky.name)

@@ -154,9 +154,11 @@ func (t *Transport) pick(p *transport.Part) (*modem, error) {
 			delete(t.pins, k)
 		}
 	}
+	// Without a pin or an After id no part of the message has gone out
+	// through this transport: a SIM must have room for all of it.
 	need := 1
 	if p.Concatenated() {
-		need = max(p.Total-p.Seq+1, 1)
+		need = max(p.Total, 1)
 	}
 	if pn, ok := t.pins[g]; ok && g != "" {
 		if err := t.canFollow(pn.m, now); err != nil {

@@ -26,7 +26,7 @@ type mixedRig struct {
 	mailer *fakeMailer
 }
 
-func startMixedRig(t *testing.T, dailyLimit int, setup func(*mixedRig)) *mixedRig {
+func startMixedRig(t *testing.T, mcfg modem.Config, setup func(*mixedRig)) *mixedRig {
 	t.Helper()
 	m, err := modemtest.Start(modemtest.Config{Dir: t.TempDir()})
 	if err != nil {
@@ -43,8 +43,8 @@ func startMixedRig(t *testing.T, dailyLimit int, setup func(*mixedRig)) *mixedRi
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	gsm, err := modem.New(modem.Config{Name: "gsm", Devices: []string{m.Path()}, SendInterval: 150 * time.Millisecond,
-		DailyLimit: dailyLimit, Logger: log})
+	mcfg.Name, mcfg.Devices, mcfg.SendInterval, mcfg.Logger = "gsm", []string{m.Path()}, 150*time.Millisecond, log
+	gsm, err := modem.New(mcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ const fourParts = "The nightly backup of db1 failed at the verify step; the arch
 // the SMSC, which has room.
 func TestMessageNotSplitByPacing(t *testing.T) {
 	t.Parallel()
-	r := startMixedRig(t, 0, nil)
+	r := startMixedRig(t, modem.Config{}, nil)
 	for i := range 2 {
 		if _, err := submit(t, r.g, "ops@example.com", []string{fmt.Sprintf("41555501%02d@sms.test", i)},
 			"Subject: backup\r\n\r\n"+strings.Repeat(fourParts, 6)+"\r\n"); err != nil {
@@ -126,7 +126,7 @@ func TestMessageNotSplitByPacing(t *testing.T) {
 // the SMSC.
 func TestMessageNotSplitByQuota(t *testing.T) {
 	t.Parallel()
-	r := startMixedRig(t, 3, nil)
+	r := startMixedRig(t, modem.Config{DailyLimit: 3}, nil)
 	if _, err := submit(t, r.g, "ops@example.com", []string{"4155550100@sms.test"}, "Subject: a\r\n\r\nshort one\r\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func (r *mixedRig) reportsOf(t *testing.T, n int) []string {
 // through the SMSC, and the report says so.
 func TestMessageMovedWholeWhenItsTransportStaysDown(t *testing.T) {
 	t.Parallel()
-	r := startMixedRig(t, 0, func(r *mixedRig) {
+	r := startMixedRig(t, modem.Config{}, func(r *mixedRig) {
 		r.g.dispatch.moveAfter = 300 * time.Millisecond
 		r.modem.VanishOnSend(3)
 	})
@@ -174,5 +174,34 @@ func TestMessageMovedWholeWhenItsTransportStaysDown(t *testing.T) {
 	viaModem, viaSMSC := r.partsByNumber()
 	if m, s := len(viaModem["+14155550100"]), len(viaSMSC["+14155550100"]); m != 2 || s != 4 {
 		t.Errorf("%d parts through the modem, %d through the SMSC; want 2 (the third vanished with the modem) and then all 4", m, s)
+	}
+}
+
+// The same rule for a modem: a +CMGS that times out is in doubt; the part
+// is sent again once (max_in_doubt_resends = 1), and when that send times
+// out too it fails with a report saying the phone may have it.
+func TestModemSendInDoubtResentOnce(t *testing.T) {
+	t.Parallel()
+	r := startMixedRig(t, modem.Config{SendTimeout: 300 * time.Millisecond}, func(r *mixedRig) {
+		r.modem.IgnoreSend(1)
+		r.modem.IgnoreSend(3)
+		r.modem.IgnoreSend(4)
+	})
+	for i := range 2 {
+		if _, err := submit(t, r.g, "ops@example.com", []string{fmt.Sprintf("41555501%02d@sms.test", i)},
+			fmt.Sprintf("Subject: s\r\n\r\nshort %d\r\n", i)); err != nil {
+			t.Fatal(err)
+		}
+		r.reportsOf(t, i+1) // one after the other: the modem counts sends
+	}
+	reports := r.reportsOf(t, 2)
+	if !strings.Contains(reports[0], "Subject: Delivered:") || !strings.Contains(reports[0], "may have reached the phone twice") {
+		t.Errorf("first: one send in doubt, then delivered:\n%s", reports[0])
+	}
+	if !strings.Contains(reports[1], "the phone may have received it") {
+		t.Errorf("second: two sends in doubt:\n%s", reports[1])
+	}
+	if n := len(r.srv.Submits()); n != 0 {
+		t.Errorf("%d parts went to the SMSC", n)
 	}
 }

@@ -182,3 +182,36 @@ func TestLateResponseAfterLimitHandedOn(t *testing.T) {
 		t.Errorf("in doubt %v, want [%s]", rec.inDoubt, p.Key)
 	}
 }
+
+// Submits waiting for a late answer keep their window slots: a slow SMSC
+// never has more unanswered submits than the window, however long past the
+// response timeout they are.
+func TestSlowSMSCNotFlooded(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, smsctest.Options{})
+	cfg := lateConfig(srv.Addr())
+	cfg.Window = 2
+	srv.SetRespDelay(10 * cfg.ResponseTimeout)
+	tr := startTransport(t, cfg, newRecorder())
+	waitUp(t, tr)
+	parts := receiptParts(t, 6)
+	done := make(chan []error, 1)
+	go func() {
+		_, errs := sendEach(t, tr, parts)
+		done <- errs
+	}()
+	// Half-way to the first answers, five response timeouts on: still
+	// only the first window is out.
+	time.Sleep(5 * cfg.ResponseTimeout)
+	if n := len(srv.Submits()); n != cfg.Window {
+		t.Errorf("%d submits at the SMSC before any answer, window %d", n, cfg.Window)
+	}
+	for i, err := range <-done {
+		if err != nil {
+			t.Errorf("part %d: %v", i, err)
+		}
+	}
+	if n := len(srv.Submits()); n != len(parts) {
+		t.Errorf("%d submits for %d parts", n, len(parts))
+	}
+}

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -33,11 +32,7 @@ func startMixedRig(t *testing.T, mcfg modem.Config, setup func(*mixedRig)) *mixe
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
-	srv, err := smsctest.Start(smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startSMSC(t, smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
 	st, err := store.Open(filepath.Join(t.TempDir(), "q.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -61,14 +56,7 @@ func startMixedRig(t *testing.T, mcfg modem.Config, setup func(*mixedRig)) *mixe
 	if setup != nil {
 		setup(r)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { r.g.Run(ctx, 5*time.Second); close(done) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-	})
+	runGateway(t, r.g, st)
 	waitFor(t, gsm.Up)
 	waitFor(t, smsc.Up)
 	return r

@@ -37,6 +37,44 @@ func (c *inDoubtCounter) counts() (inDoubt, resends, duplicates int) {
 	return c.inDoubt, c.resends, c.duplicate
 }
 
+// startSMSC runs a fake SMSC until the test ends.
+func startSMSC(t *testing.T, opt smsctest.Options) *smsctest.Server {
+	t.Helper()
+	srv, err := smsctest.Start(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// runGateway runs g until the test ends, then closes st.
+func runGateway(t *testing.T, g *Gateway, st *store.DB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { g.Run(ctx, 5*time.Second); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		st.Close()
+	})
+}
+
+// checkSubmitsPerPart fails unless the SMSC took parts distinct parts,
+// each want times.
+func checkSubmitsPerPart(t *testing.T, srv *smsctest.Server, parts, want int) {
+	t.Helper()
+	per := submitsPerPart(srv)
+	if len(per) != parts {
+		t.Errorf("%d distinct parts at the SMSC, want %d", len(per), parts)
+	}
+	for part, n := range per {
+		if n != want {
+			t.Errorf("%s submitted %d times, want %d", part, n, want)
+		}
+	}
+}
+
 // smscRig is a gateway sending through a real SMPP transport to the fake SMSC.
 type smscRig struct {
 	srv    *smsctest.Server
@@ -68,14 +106,7 @@ func startSMSCRig(t *testing.T, srv *smsctest.Server, st *store.DB, limit time.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { r.g.Run(ctx, 5*time.Second); close(done) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-	})
+	runGateway(t, r.g, st)
 	return r
 }
 
@@ -132,11 +163,7 @@ func TestSlowSMSCSendsEachPartOnce(t *testing.T) {
 	for _, factor := range []int{1, 3, 10} {
 		t.Run(fmt.Sprintf("%dx", factor), func(t *testing.T) {
 			t.Parallel()
-			srv, err := smsctest.Start(smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { srv.Close() })
+			srv := startSMSC(t, smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
 			srv.SetRespDelay(time.Duration(factor)*100*time.Millisecond + 25*time.Millisecond)
 			r := startSMSCRig(t, srv, nil, 2*time.Second, 1)
 			r.mail(t, 5, long)
@@ -144,15 +171,7 @@ func TestSlowSMSCSendsEachPartOnce(t *testing.T) {
 			if n := countContaining(reports, "Subject: Delivered:"); n != 5 {
 				t.Errorf("%d of 5 reports say delivered:\n%s", n, strings.Join(reports, "\n----\n"))
 			}
-			per := submitsPerPart(srv)
-			if len(per) != 10 {
-				t.Errorf("%d distinct parts at the SMSC, want 5 mails × 2 parts", len(per))
-			}
-			for part, n := range per {
-				if n != 1 {
-					t.Errorf("%s submitted %d times, want once", part, n)
-				}
-			}
+			checkSubmitsPerPart(t, srv, 10, 1) // 5 mails × 2 parts, once each
 			if inDoubt, resends, dups := r.obs.counts(); resends != 0 || dups != 0 || (factor > 1 && inDoubt == 0) {
 				t.Errorf("in doubt %d, resends %d, duplicates %d", inDoubt, resends, dups)
 			}
@@ -165,11 +184,7 @@ func TestSlowSMSCSendsEachPartOnce(t *testing.T) {
 // saying it may have reached the phone twice.
 func TestInDoubtLimitResendsOnceAndMatchesLateAnswer(t *testing.T) {
 	t.Parallel()
-	srv, err := smsctest.Start(smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startSMSC(t, smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
 	srv.SetRespDelay(time.Second) // 10× the response timeout, past the limit
 	r := startSMSCRig(t, srv, nil, 300*time.Millisecond, 1)
 	ids := r.mail(t, 3, "disk full")
@@ -184,11 +199,7 @@ func TestInDoubtLimitResendsOnceAndMatchesLateAnswer(t *testing.T) {
 	if n := countContaining(reports, "may have reached the phone twice"); n != 3 {
 		t.Errorf("%d of 3 reports say the SMS may have come twice:\n%s", n, strings.Join(reports, "\n----\n"))
 	}
-	for part, n := range submitsPerPart(srv) {
-		if n != 2 {
-			t.Errorf("%s submitted %d times, want 1 + 1 resend", part, n)
-		}
-	}
+	checkSubmitsPerPart(t, srv, 3, 2) // 1 + 1 resend
 	waitFor(t, func() bool { _, _, dups := r.obs.counts(); return dups == 3 })
 	for _, id := range ids {
 		m, err := r.st.Message(id)
@@ -206,11 +217,7 @@ func TestInDoubtLimitResendsOnceAndMatchesLateAnswer(t *testing.T) {
 // after the rebind, and delivered.
 func TestLinkDropWhileInDoubtResendsOnce(t *testing.T) {
 	t.Parallel()
-	srv, err := smsctest.Start(smsctest.Options{ReceiptDelay: 20 * time.Millisecond, Hold: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startSMSC(t, smsctest.Options{ReceiptDelay: 20 * time.Millisecond, Hold: true})
 	r := startSMSCRig(t, srv, nil, time.Minute, 1)
 	r.mail(t, 4, "db1 down")
 	if _, err := srv.WaitSubmits(ctxT(t, 5*time.Second), 4); err != nil {
@@ -223,15 +230,7 @@ func TestLinkDropWhileInDoubtResendsOnce(t *testing.T) {
 	if n := countContaining(reports, "Subject: Delivered:"); n != 4 {
 		t.Errorf("%d of 4 reports say delivered", n)
 	}
-	per := submitsPerPart(srv)
-	if len(per) != 4 {
-		t.Errorf("%d parts at the SMSC, want 4", len(per))
-	}
-	for part, n := range per {
-		if n != 2 {
-			t.Errorf("%s submitted %d times, want 1 + 1 resend", part, n)
-		}
-	}
+	checkSubmitsPerPart(t, srv, 4, 2) // 1 + 1 resend
 	if inDoubt, resends, _ := r.obs.counts(); inDoubt < 4 || resends != 4 {
 		t.Errorf("in doubt %d, resends %d; want at least 4 and 4", inDoubt, resends)
 	}
@@ -241,11 +240,7 @@ func TestLinkDropWhileInDoubtResendsOnce(t *testing.T) {
 // fails, and its report says the phone may have it.
 func TestNoInDoubtResendFailsWithReport(t *testing.T) {
 	t.Parallel()
-	srv, err := smsctest.Start(smsctest.Options{Hold: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startSMSC(t, smsctest.Options{Hold: true})
 	r := startSMSCRig(t, srv, nil, time.Minute, 0)
 	r.mail(t, 2, "db1 down")
 	if _, err := srv.WaitSubmits(ctxT(t, 5*time.Second), 2); err != nil {
@@ -302,11 +297,7 @@ func TestRecoveredPartCountsTowardResends(t *testing.T) {
 			if st, err = store.Open(path, store.Options{}); err != nil {
 				t.Fatal(err)
 			}
-			srv, err := smsctest.Start(smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { srv.Close() })
+			srv := startSMSC(t, smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
 			r := startSMSCRig(t, srv, st, time.Minute, tc.resends)
 			report := r.reportsOf(t, 1)[0]
 			if n := len(srv.Submits()); n != tc.want {

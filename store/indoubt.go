@@ -12,23 +12,29 @@ import (
 // in Part.InDoubt.
 func (db *DB) RetryInDoubt(ctx context.Context, k PartKey, next time.Time, reason string, now time.Time) error {
 	err := db.do(ctx, "retry in doubt", 64+len(reason), func(w *wtx) error {
-		old, err := w.partIn(k, PartSubmitting)
-		if err != nil {
-			return err
-		}
-		p := old
-		p.State = PartQueued
-		p.NextAttempt = next
-		p.TransportID = ""
-		p.Error = reason
-		p.InDoubt++
-		p.Updated = now
-		return w.move(k, &old, &p)
+		return w.requeue(k, next, reason, now, 1, PartSubmitting)
 	})
 	if err != nil {
 		return fmt.Errorf("store: retry in doubt %s: %w", k, err)
 	}
 	return nil
+}
+
+// requeue puts part k, in one of states, back in the queue due at next,
+// adding inDoubt to its sends in doubt.
+func (w *wtx) requeue(k PartKey, next time.Time, reason string, now time.Time, inDoubt int, states ...PartState) error {
+	old, err := w.partIn(k, states...)
+	if err != nil {
+		return err
+	}
+	p := old
+	p.State = PartQueued
+	p.NextAttempt = next
+	p.TransportID = ""
+	p.Error = reason
+	p.InDoubt += inDoubt
+	p.Updated = now
+	return w.move(k, &old, &p)
 }
 
 // LateOutcome is what LateID made of a late acceptance.

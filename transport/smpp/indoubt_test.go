@@ -40,6 +40,30 @@ func receiptParts(t *testing.T, n int) []*transport.Part {
 	return parts
 }
 
+func checkNoErrors(t *testing.T, errs []error) {
+	t.Helper()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("part %d: %v", i, err)
+		}
+	}
+}
+
+// checkReceiptsMatch waits for a receipt per id and checks each id has one.
+func checkReceiptsMatch(t *testing.T, rec *recorder, ids []string) {
+	t.Helper()
+	rec.waitFor(t, 5*time.Second, func(r *recorder) bool { return len(r.receipts) == len(ids) })
+	matched := map[string]bool{}
+	for _, r := range rec.receipts {
+		matched[r.MessageID] = true
+	}
+	for i, id := range ids {
+		if !matched[id] {
+			t.Errorf("part %d: no receipt for its id %q", i, id)
+		}
+	}
+}
+
 // A submit answered after 1, 3 and 10 times the response timeout, within
 // the in-doubt limit, is waited for on its live bind: one submit per part
 // at the SMSC, its late id returned, its receipt matched.
@@ -56,11 +80,7 @@ func TestLateResponseWaitedFor(t *testing.T) {
 			waitUp(t, tr)
 			parts := receiptParts(t, 5)
 			ids, errs := sendEach(t, tr, parts)
-			for i, err := range errs {
-				if err != nil {
-					t.Errorf("part %d: %v", i, err)
-				}
-			}
+			checkNoErrors(t, errs)
 			perText := map[string]int{}
 			for _, sub := range srv.Submits() {
 				perText[sub.Text()]++
@@ -70,16 +90,7 @@ func TestLateResponseWaitedFor(t *testing.T) {
 					t.Errorf("%q submitted %d times, want once", p.Text, perText[p.Text])
 				}
 			}
-			rec.waitFor(t, 5*time.Second, func(r *recorder) bool { return len(r.receipts) == len(parts) })
-			matched := map[string]bool{}
-			for _, r := range rec.receipts {
-				matched[r.MessageID] = true
-			}
-			for i, id := range ids {
-				if !matched[id] {
-					t.Errorf("part %d: no receipt for its id %q", i, id)
-				}
-			}
+			checkReceiptsMatch(t, rec, ids)
 		})
 	}
 }
@@ -97,27 +108,14 @@ func TestInteropNPMLateResponse(t *testing.T) {
 			waitUp(t, tr)
 			parts := receiptParts(t, 5)
 			ids, errs := sendEach(t, tr, parts)
-			for i, err := range errs {
-				if err != nil {
-					t.Errorf("part %d: %v", i, err)
-				}
-			}
+			checkNoErrors(t, errs)
 			took, _ := n.received()
 			for _, p := range parts {
 				if got := took[hex.EncodeToString(p.Payload)]; got != 1 {
 					t.Errorf("%q taken %d times by the SMSC, want once", p.Text, got)
 				}
 			}
-			rec.waitFor(t, 5*time.Second, func(r *recorder) bool { return len(r.receipts) == len(parts) })
-			matched := map[string]bool{}
-			for _, r := range rec.receipts {
-				matched[r.MessageID] = true
-			}
-			for i, id := range ids {
-				if !matched[id] {
-					t.Errorf("part %d: no receipt for its id %q", i, id)
-				}
-			}
+			checkReceiptsMatch(t, rec, ids)
 		})
 	}
 }
@@ -206,11 +204,7 @@ func TestSlowSMSCNotFlooded(t *testing.T) {
 	if n := len(srv.Submits()); n != cfg.Window {
 		t.Errorf("%d submits at the SMSC before any answer, window %d", n, cfg.Window)
 	}
-	for i, err := range <-done {
-		if err != nil {
-			t.Errorf("part %d: %v", i, err)
-		}
-	}
+	checkNoErrors(t, <-done)
 	if n := len(srv.Submits()); n != len(parts) {
 		t.Errorf("%d submits for %d parts", n, len(parts))
 	}

@@ -1,7 +1,6 @@
 package smpp
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,20 +8,6 @@ import (
 	"github.com/smsbridge/smsbridge/transport"
 	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
 )
-
-// runTransport runs tr until the test ends.
-func runTransport(t *testing.T, tr *Transport, h transport.Handler) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- tr.Run(ctx, h) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-}
 
 // An SMSC that drops the link every few PDUs: each session worked (it
 // accepted submits), so each loss reconnects at once. With the backoff an

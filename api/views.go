@@ -51,6 +51,9 @@ type PartView struct {
 	InDoubt    int    `json:"in_doubt,omitempty"`
 	MaybeTwice bool   `json:"maybe_twice,omitempty"`
 	AlsoID     string `json:"also_id,omitempty"`
+	// MovedFrom is the transport it had gone out through before its
+	// message was sent again as a whole through another.
+	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -81,7 +84,8 @@ func ViewMessage(m *store.Message) MessageView {
 func viewPart(p store.Part) PartView {
 	pv := PartView{Seq: p.Seq, Total: p.Total, State: p.State.String(), Encoding: p.Encoding.String(), Text: p.Text,
 		Attempts: p.Attempts, Updated: p.Updated, Transport: p.Transport, TransportID: p.TransportID,
-		Receipt: receiptStat(p.Error), InDoubt: p.InDoubt, MaybeTwice: p.MaybeTwice(), AlsoID: p.AlsoID}
+		Receipt: receiptStat(p.Error), InDoubt: p.InDoubt, MaybeTwice: p.MaybeTwice(), AlsoID: p.AlsoID,
+		MovedFrom: p.MovedFrom}
 	if p.State == store.PartQueued {
 		pv.NextAttempt = optTime(p.NextAttempt)
 	}

@@ -11,9 +11,10 @@ import (
 	"github.com/smsbridge/smsbridge/transport"
 )
 
-// inDoubtObserver is implemented by observers that count what happens to
-// submits in doubt (metrics does).
-type inDoubtObserver interface {
+// InDoubtObserver is implemented by Observers that also count what
+// happens to submits in doubt (metrics does); it is optional so that
+// existing Observers keep working.
+type InDoubtObserver interface {
 	// SubmitInDoubt: a submit got no answer within the transport's response time.
 	SubmitInDoubt(transport string)
 	// InDoubtResend: a part is sent again after a send in doubt.
@@ -22,8 +23,8 @@ type inDoubtObserver interface {
 	DuplicateDetected(transport string)
 }
 
-func (g *Gateway) inDoubtObs() inDoubtObserver {
-	if o, ok := g.obs.(inDoubtObserver); ok {
+func (g *Gateway) inDoubtObs() InDoubtObserver {
+	if o, ok := g.obs.(InDoubtObserver); ok {
 		return o
 	}
 	return nil

@@ -1,6 +1,12 @@
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smsbridge/smsbridge/bridge"
+)
+
+var _ bridge.InDoubtObserver = (*Metrics)(nil)
 
 // inDoubt counts what happens to submits whose outcome was not known in time.
 type inDoubt struct {
@@ -18,13 +24,13 @@ func (m *Metrics) registerInDoubt() {
 	m.inDoubt.duplicates = counter("duplicates_detected_total", "Parts two of whose sends the network accepted (two ids for one part), by transport.")
 }
 
-// SubmitInDoubt implements the bridge's in-doubt observer.
+// SubmitInDoubt implements bridge.InDoubtObserver.
 func (m *Metrics) SubmitInDoubt(transport string) { m.inDoubt.submits.WithLabelValues(transport).Inc() }
 
-// InDoubtResend implements the bridge's in-doubt observer.
+// InDoubtResend implements bridge.InDoubtObserver.
 func (m *Metrics) InDoubtResend(transport string) { m.inDoubt.resends.WithLabelValues(transport).Inc() }
 
-// DuplicateDetected implements the bridge's in-doubt observer.
+// DuplicateDetected implements bridge.InDoubtObserver.
 func (m *Metrics) DuplicateDetected(transport string) {
 	m.inDoubt.duplicates.WithLabelValues(transport).Inc()
 }

@@ -93,6 +93,9 @@ func partExtras(p api.PartView) string {
 	if p.Receipt != "" {
 		fmt.Fprintf(&b, "  receipt %s", p.Receipt)
 	}
+	if p.MovedFrom != "" {
+		fmt.Fprintf(&b, "  sent again as a whole (first through %s)", p.MovedFrom)
+	}
 	if p.MaybeTwice {
 		b.WriteString("  may have been delivered twice")
 	} else if p.InDoubt > 0 {

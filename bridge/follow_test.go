@@ -193,3 +193,31 @@ func TestModemSendInDoubtResentOnce(t *testing.T) {
 		t.Errorf("%d parts went to the SMSC", n)
 	}
 }
+
+// Two long messages compete for a SIM with room for only one of them:
+// each reaches its phone complete through one transport, whichever the
+// order of their parts; the SIM never goes over its limit.
+func TestMessagesNotSplitWhenTheSIMFillsUp(t *testing.T) {
+	t.Parallel()
+	r := startMixedRig(t, modem.Config{DailyLimit: 6}, nil)
+	for i := range 2 {
+		if _, err := submit(t, r.g, "ops@example.com", []string{fmt.Sprintf("41555501%02d@sms.test", i)},
+			"Subject: backup\r\n\r\n"+strings.Repeat(fourParts, 6)+"\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reports := r.reportsOf(t, 2)
+	if n := countContaining(reports, "Subject: Delivered:"); n != 2 {
+		t.Errorf("%d of 2 delivered", n)
+	}
+	viaModem, viaSMSC := r.partsByNumber()
+	for i := range 2 {
+		number := fmt.Sprintf("+141555501%02d", i)
+		if len(viaModem[number]) != 4 && len(viaSMSC[number]) != 4 {
+			t.Errorf("%s: parts %v through the modem, %v through the SMSC; want all 4 one way", number, viaModem[number], viaSMSC[number])
+		}
+	}
+	if n := len(r.modem.Sent()); n > 6 {
+		t.Errorf("the modem sent %d with a daily limit of 6", n)
+	}
+}

@@ -45,6 +45,20 @@ func (t *Transport) follow(id string, now time.Time) (*modem, error) {
 	return nil, fmt.Errorf("SIM %s is in no modem: %w", sim, transport.ErrCannotFollow)
 }
 
+// promised counts the parts m's pins still expect: room a SIM must keep
+// for messages it has begun, so that a new one does not take it; t.mu is
+// held. Parts in flight count in reserved too: an overcount that only errs
+// on the side of not splitting.
+func (t *Transport) promised(m *modem) int {
+	n := 0
+	for _, pn := range t.pins {
+		if pn.m == m {
+			n += pn.left
+		}
+	}
+	return n
+}
+
 // canFollow reports whether m can send the next part of a message whose
 // other parts it sent; t.mu is held. A modem that is down is waited for.
 func (t *Transport) canFollow(m *modem, now time.Time) error {

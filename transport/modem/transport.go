@@ -188,7 +188,7 @@ func (t *Transport) pick(p *transport.Part) (*modem, error) {
 			continue
 		}
 		anyUp = true
-		if m.use.room(now, need) && (best == nil || m.use.reserved < best.use.reserved ||
+		if m.use.room(now, need+t.promised(m)) && (best == nil || m.use.reserved < best.use.reserved ||
 			(m.use.reserved == best.use.reserved && m.lastPick.Before(best.lastPick))) {
 			best = m
 		}

@@ -73,3 +73,21 @@ func TestSIMWithoutRoomForWholeMessage(t *testing.T) {
 		t.Fatalf("%d parts sent", n)
 	}
 }
+
+// Every id Send writes names its SIM back; any other input is read without
+// a panic, and what it names is a prefix of it.
+func FuzzSIMOfID(f *testing.F) {
+	f.Add("001010000000001", 17, "+447700900123", "001010000000001:17:00900123")
+	f.Add("/dev/ttyUSB0", 0, "", "a:b:c")
+	f.Fuzz(func(t *testing.T, sim string, mr int, to, any string) {
+		if s, ok := simOfID(any); ok && (s == "" || !strings.HasPrefix(any, s)) {
+			t.Fatalf("simOfID(%q) = %q", any, s)
+		}
+		if sim == "" {
+			return
+		}
+		if got, ok := simOfID(reportID(sim, mr, to)); !ok || got != sim {
+			t.Fatalf("simOfID(reportID(%q, %d, %q)) = %q %v", sim, mr, to, got, ok)
+		}
+	})
+}

@@ -42,9 +42,10 @@ type lane struct {
 	sendTimeout       time.Duration
 	maxInDoubtResends int
 
-	mu        sync.Mutex
-	inflight  int
-	downSince time.Time // when it was first seen down; zero while up
+	mu       sync.Mutex
+	inflight int
+
+	downSince time.Time // when it was first seen down, zero while up; under mu
 }
 
 func newLane(l Lane) *lane {
@@ -182,8 +183,9 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 // hands the part over. blocked is true when some part had to wait for a lane.
 func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Time) (leased int, blocked bool) {
 	byLane := map[*lane][]store.DuePart{}
+	var stranded []store.DuePart // every transport of their route is down
+
 	chosen := map[store.RcptKey]*lane{} // the lane of each concatenated message in this lease
-	var stranded []store.DuePart        // every transport of their route is down
 	for _, dp := range due {
 		if !dp.Expires.IsZero() && now.After(dp.Expires) {
 			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")

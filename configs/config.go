@@ -38,9 +38,17 @@ type SMTP struct {
 	TLSKey               string   `toml:"tls_key"`
 	Users                []User   `toml:"users"`
 	// Abuse and hardening limits; 0 means no limit.
-	MaxConnectionsPerIP int    `toml:"max_connections_per_ip"` // per client address (IPv6: per /64)
-	MaxInFlight         int    `toml:"max_in_flight"`          // DATA transactions at once, all clients
-	SenderVerification  string `toml:"sender_verification"`    // off | tag | reject: SPF, DKIM, DMARC without AUTH
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"` // per client address (IPv6: per /64)
+	MaxInFlight         int `toml:"max_in_flight"`          // DATA transactions at once, all clients
+	// Slow clients: a DATA body must arrive within DataTimeout and, after
+	// its first 10 s, at MinDataRate bytes a second on average; a client
+	// (address or user) holds at most MaxInFlightPerClient DATA slots; a
+	// connection lives at most SessionTimeout (0: no bound).
+	MaxInFlightPerClient int      `toml:"max_inflight_per_client"`
+	DataTimeout          Duration `toml:"data_timeout"`
+	MinDataRate          int64    `toml:"min_data_rate"`
+	SessionTimeout       Duration `toml:"session_timeout"`
+	SenderVerification   string   `toml:"sender_verification"` // off | tag | reject: SPF, DKIM, DMARC without AUTH
 }
 
 type User struct {

@@ -28,6 +28,8 @@ const (
 	DefaultAuthFailDelay   = 500 * time.Millisecond
 	DefaultAuthMaxDelay    = 8 * time.Second
 	DefaultInFlightWait    = 5 * time.Second
+	DefaultDataTimeout     = 10 * time.Minute
+	DefaultDataGrace       = 10 * time.Second
 	authFailWindow         = 15 * time.Minute
 )
 
@@ -38,9 +40,9 @@ type Config struct {
 	MaxMessageBytes int64
 	MaxRecipients   int
 	MaxLineLength   int
-	// ReadTimeout bounds the wait for each command line, and for the whole
-	// DATA body counted from the DATA command (go-smtp sets the deadline
-	// only before each command).
+	// ReadTimeout bounds the wait for each command line (go-smtp sets the
+	// deadline before each command); DataTimeout and MinDataRate bound a
+	// body.
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
 	// TrustedNetworks may send without AUTH; everyone else gets 530 at MAIL.
@@ -64,6 +66,21 @@ type Config struct {
 	// 450 4.7.1. 0: no cap.
 	MaxInFlight  int
 	InFlightWait time.Duration
+	// MaxInFlightPerClient caps the DATA transactions in progress per
+	// client address (per /64 for IPv6) and per authenticated user; one
+	// over it gets 450 4.7.1 at once. 0: no cap.
+	MaxInFlightPerClient int
+	// DataTimeout bounds the reading of one DATA body. MinDataRate, in
+	// bytes a second, is the least average rate of a body once DataGrace
+	// has passed (0: none): a slow start is not trickling. A body that
+	// breaks either is answered 421 4.4.2 and its connection closed.
+	DataTimeout time.Duration
+	MinDataRate int64
+	DataGrace   time.Duration
+	// SessionTimeout bounds a connection's life: once it is this old, the
+	// next command, or one still arriving, is answered 421 4.4.2 and the
+	// connection closed; a DATA in progress is finished first. 0: no bound.
+	SessionTimeout time.Duration
 	// Policy, when set, decides MAIL, RCPT and DATA after the server's own
 	// checks.
 	Policy Policy
@@ -109,6 +126,12 @@ func (c Config) withDefaults() Config {
 	if c.InFlightWait <= 0 {
 		c.InFlightWait = DefaultInFlightWait
 	}
+	if c.DataTimeout <= 0 {
+		c.DataTimeout = DefaultDataTimeout
+	}
+	if c.DataGrace <= 0 {
+		c.DataGrace = DefaultDataGrace
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -127,10 +150,11 @@ type Server struct {
 	smtp  *smtp.Server
 	conns *connSet
 	// accounts holds nil when there are no users; SetUsers swaps it.
-	accounts atomic.Pointer[accounts]
-	throttle *authThrottle
-	inFlight chan struct{} // nil: no cap
-	refused  atomic.Int64
+	accounts  atomic.Pointer[accounts]
+	throttle  *authThrottle
+	inFlight  chan struct{} // nil: no cap
+	perClient *clientSlots
+	refused   atomic.Int64
 	// base is the parent of every session's context; cancel ends them all
 	// when a shutdown runs out of time.
 	base   context.Context
@@ -147,6 +171,7 @@ func NewServer(cfg Config, be Backend) *Server {
 	if cfg.MaxInFlight > 0 {
 		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
+	s.perClient = newClientSlots(cfg.MaxInFlightPerClient)
 	s.base, s.cancel = context.WithCancel(context.Background())
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = cfg.Hostname
@@ -185,7 +210,8 @@ func (s *Server) ServeTLS(l net.Listener) error {
 }
 
 func (s *Server) tracking(l net.Listener, implicitTLS bool) net.Listener {
-	return &trackingListener{Listener: l, set: s.conns, limit: s.cfg.MaxConnsPerClient, refuse: s.refuse, tls: implicitTLS}
+	return &trackingListener{Listener: l, set: s.conns, limit: s.cfg.MaxConnsPerClient, refuse: s.refuse, tls: implicitTLS,
+		lifetime: s.cfg.SessionTimeout}
 }
 
 func (s *Server) serve(l net.Listener) error {

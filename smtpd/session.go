@@ -163,12 +163,12 @@ func (s *session) Data(r io.Reader) (err error) {
 		s.tc.busy.Store(true)
 		defer s.tc.busy.Store(false)
 	}
-	release, err := s.srv.acquireInFlight(s.ctx)
+	release, err := s.srv.acquireInFlight(s.ctx, s.ip, s.user)
 	if err != nil {
 		return err
 	}
 	defer release()
-	body, err := readBody(r, s.srv.cfg.MaxMessageBytes)
+	body, err := s.readBody(r)
 	if err != nil {
 		return err
 	}
@@ -188,11 +188,26 @@ func (s *session) Data(r io.Reader) (err error) {
 		Message: "Ok: queued as " + clean(queueID)}
 }
 
-// readBody reads the whole message, at most max bytes of it.
-func readBody(r io.Reader, max int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, max+1))
+// readBody reads the whole message, at most MaxMessageBytes of it, within
+// DataTimeout and at MinDataRate (pacedReader). A body too slow loses its
+// slot at once and its connection after the 421.
+func (s *session) readBody(r io.Reader) ([]byte, error) {
+	cfg := s.srv.cfg
+	start := s.srv.now()
+	pr := &pacedReader{r: r, conn: s.conn.Conn(), start: start, end: start.Add(cfg.DataTimeout), rate: cfg.MinDataRate, grace: cfg.DataGrace}
+	// What go-smtp discards after a refusal is read within what is left of
+	// DataTimeout, not at the pace's last deadline.
+	defer func() { _ = s.conn.Conn().SetReadDeadline(pr.end) }()
+	max := cfg.MaxMessageBytes
+	body, err := io.ReadAll(io.LimitReader(pr, max+1))
 	tooBig := &Error{Code: 552, Enhanced: enhTooBig, Message: "Message too big"}
 	switch {
+	case errors.Is(err, errDataTooSlow):
+		if s.tc != nil {
+			s.tc.closeAfterReply()
+		}
+		return nil, &Error{Code: 421, Enhanced: [3]int{4, 4, 2}, Err: err,
+			Message: fmt.Sprintf("Message data too slow (data_timeout %v, min_data_rate %d bytes/s), closing connection", cfg.DataTimeout, cfg.MinDataRate)}
 	case errors.Is(err, smtp.ErrDataTooLarge):
 		return nil, tooBig
 	case errors.Is(err, smtp.ErrTooLongLine):

@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"crypto/tls"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -88,6 +89,8 @@ type trackingListener struct {
 	limit  int                  // connections per client; 0 = no cap
 	refuse func(net.Conn, bool) // told of each refused connection
 	tls    bool                 // implicit TLS: no plain-text reply possible
+	// lifetime bounds each connection's life outside DATA; 0: no bound.
+	lifetime time.Duration
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
@@ -97,6 +100,9 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		tc := &trackedConn{Conn: c, set: l.set, cid: newID()}
+		if l.lifetime > 0 {
+			tc.end = time.Now().Add(l.lifetime)
+		}
 		if ip, ok := addrIP(c.RemoteAddr()); ok {
 			tc.key, tc.hasKey = clientKey(ip), true
 		}
@@ -123,6 +129,12 @@ type trackedConn struct {
 	hasKey bool
 	busy   atomic.Bool
 	once   sync.Once
+	// end, when set, is where every read deadline outside DATA stops: a
+	// client trickling commands is cut off there.
+	end time.Time
+	// closing makes reads end the connection once the replies held are
+	// out (a DATA too slow).
+	closing atomic.Bool
 
 	wmu  sync.Mutex // Close may come from Shutdown's goroutine
 	held []byte     // replies not yet written
@@ -150,7 +162,23 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
+	if c.closing.Load() {
+		return 0, io.EOF
+	}
 	return c.Conn.Read(p)
+}
+
+// closeAfterReply makes the connection end once the reply now being made
+// is written: go-smtp, reading on, gets end of file.
+func (c *trackedConn) closeAfterReply() { c.closing.Store(true) }
+
+// SetReadDeadline keeps deadlines outside DATA within the connection's
+// life. go-smtp sets one before each command line.
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	if !c.end.IsZero() && !c.busy.Load() && (t.IsZero() || t.After(c.end)) {
+		t = c.end
+	}
+	return c.Conn.SetReadDeadline(t)
 }
 
 // SetWriteDeadline writes what is held before a deadline that has already

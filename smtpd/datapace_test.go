@@ -1,0 +1,190 @@
+package smtpd
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// trickle starts DATA on c and then sends one byte every gap until the
+// server answers or n bytes are out; it returns the reply line and whether
+// the server closed the connection after it.
+func trickle(t *testing.T, c *rawClient, gap time.Duration, n int) (reply string, closed bool) {
+	t.Helper()
+	c.do("DATA", 354, "")
+	_ = c.conn.SetDeadline(time.Now().Add(20 * time.Second))
+	lines := make(chan string, 2)
+	go func() {
+		r := bufio.NewReader(c.conn)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				close(lines)
+				return
+			}
+			lines <- line
+		}
+	}()
+	for range n {
+		select {
+		case line := <-lines:
+			_, more := <-lines
+			return line, !more
+		case <-time.After(gap):
+		}
+		if _, err := c.conn.Write([]byte("x")); err != nil {
+			break
+		}
+	}
+	line := <-lines
+	_, more := <-lines
+	return line, !more
+}
+
+// TestTricklingBodyLosesSlot: two clients holding both DATA slots with a
+// body of one byte every 100 ms are answered 421 4.4.2 and cut off once
+// they fall below MinDataRate, and a client waiting for a slot gets 250.
+func TestTricklingBodyLosesSlot(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{MaxInFlight: 2, InFlightWait: 5 * time.Second,
+		MinDataRate: 100, DataGrace: 300 * time.Millisecond}, nil)
+	var wg sync.WaitGroup
+	for range 2 {
+		c := dialRaw(t, ts.addr)
+		c.begin()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			reply, closed := trickle(t, c, 100*time.Millisecond, 100)
+			if !strings.HasPrefix(reply, "421 4.4.2") || !strings.Contains(reply, "min_data_rate 100") || !closed {
+				t.Errorf("trickling client: %q (closed %v), want 421 4.4.2 naming min_data_rate and a close", reply, closed)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("trickling client held its slot %v", d)
+			}
+		}()
+	}
+	waitFor(t, func() bool { return len(ts.srv.inFlight) == 2 })
+	c := dialRaw(t, ts.addr)
+	c.begin()
+	if code, msg := c.data("Subject: legit\r\n\r\nhello\r\n"); code != 250 {
+		t.Fatalf("legit DATA while two trickle: %d %q", code, msg)
+	}
+	wg.Wait()
+	if n := len(ts.be.submissions()); n != 1 {
+		t.Errorf("%d submissions, want only the legit one", n)
+	}
+}
+
+// TestDataTimeout: a body that stops arriving is cut off at DataTimeout
+// even without a minimum rate.
+func TestDataTimeout(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{DataTimeout: 300 * time.Millisecond}, nil)
+	c := dialRaw(t, ts.addr)
+	c.begin()
+	start := time.Now()
+	reply, closed := trickle(t, c, time.Second, 5)
+	if !strings.HasPrefix(reply, "421 4.4.2") || !strings.Contains(reply, "data_timeout 300ms") || !closed {
+		t.Fatalf("stalled body: %q (closed %v), want 421 4.4.2 naming data_timeout", reply, closed)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("stalled body answered after %v", d)
+	}
+}
+
+// TestInFlightPerClient: with one slot per client, a second DATA from the
+// same address is refused at once while another address is served.
+func TestInFlightPerClient(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var calls atomic.Int32
+	be := &fakeBackend{submit: func(ctx context.Context, _ *Envelope, _ []byte) (string, error) {
+		if calls.Add(1) == 1 {
+			<-release // only the first mail is held
+		}
+		return "", nil
+	}}
+	ts := startServer(t, Config{MaxInFlight: 10, MaxInFlightPerClient: 1}, be)
+	first := make(chan int, 1)
+	go func() {
+		c := dialRaw(t, ts.addr)
+		c.begin()
+		code, _ := c.data("Subject: 1\r\n\r\none\r\n")
+		first <- code
+	}()
+	waitBusy(t, ts.srv)
+	waitFor(t, func() bool { return len(ts.srv.inFlight) == 1 })
+	same := dialRaw(t, ts.addr)
+	same.begin()
+	start := time.Now()
+	code, msg := same.data("Subject: 2\r\n\r\ntwo\r\n")
+	if code != 450 || !strings.HasPrefix(msg, "4.7.1") || !strings.Contains(msg, "max_inflight_per_client 1") {
+		t.Fatalf("second DATA from the same address: %d %q, want 450 4.7.1 naming max_inflight_per_client", code, msg)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("per-client refusal took %v, want at once", d)
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
+	conn, err := d.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Skipf("cannot dial from 127.0.0.2: %v", err)
+	}
+	other := wrapRaw(t, conn)
+	other.begin()
+	if code, msg := other.data("Subject: 3\r\n\r\nthree\r\n"); code != 250 {
+		t.Fatalf("DATA from another address: %d %q", code, msg)
+	}
+	close(release)
+	if code := <-first; code != 250 {
+		t.Fatalf("first DATA: %d", code)
+	}
+}
+
+// TestCommandTrickle: a client sending one command byte every 100 ms never
+// breaks the read timeout, but is cut off at SessionTimeout.
+func TestCommandTrickle(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{ReadTimeout: 5 * time.Second, SessionTimeout: 500 * time.Millisecond}, nil)
+	c := dialRaw(t, ts.addr)
+	start := time.Now()
+	var reply string
+	r := bufio.NewReader(c.conn)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.HasPrefix(line, "421") {
+				reply = line
+			}
+		}
+	}()
+	cmd := strings.Repeat("NOOP\r\n", 20)
+	for i := 0; i < len(cmd); i++ {
+		select {
+		case <-done:
+		case <-time.After(100 * time.Millisecond):
+			if _, err := c.conn.Write([]byte{cmd[i]}); err == nil {
+				continue
+			}
+		}
+		break
+	}
+	<-done
+	if !strings.HasPrefix(reply, "421 4.4.2") {
+		t.Fatalf("command trickle: last 421 reply %q, want 421 4.4.2", reply)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("command trickle held the connection %v", d)
+	}
+}

@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -165,13 +166,19 @@ func (s *session) Data(r io.Reader) (err error) {
 	}
 	release, err := s.srv.acquireInFlight(s.ctx, s.ip, s.user)
 	if err != nil {
+		// The refusal goes out once the body is read (go-smtp reads it to
+		// its end); read it here, within the same bounds as any body.
+		if _, rerr := s.readBody(r, io.Discard); errors.Is(rerr, errDataTooSlow) {
+			return rerr
+		}
 		return err
 	}
 	defer release()
-	body, err := s.readBody(r)
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := s.readBody(r, &buf); err != nil {
 		return err
 	}
+	body := buf.Bytes()
 	if p := s.srv.cfg.Policy; p != nil {
 		if body, err = p.Data(s.ctx, env, body); err != nil {
 			return fmt.Errorf("message policy: %w", err)
@@ -188,10 +195,10 @@ func (s *session) Data(r io.Reader) (err error) {
 		Message: "Ok: queued as " + clean(queueID)}
 }
 
-// readBody reads the whole message, at most MaxMessageBytes of it, within
-// DataTimeout and at MinDataRate (pacedReader). A body too slow loses its
-// slot at once and its connection after the 421.
-func (s *session) readBody(r io.Reader) ([]byte, error) {
+// readBody copies the whole message to w, at most MaxMessageBytes of it,
+// within DataTimeout and at MinDataRate (pacedReader). A body too slow
+// loses its slot at once and its connection after the 421.
+func (s *session) readBody(r io.Reader, w io.Writer) (int64, error) {
 	cfg := s.srv.cfg
 	start := s.srv.now()
 	pr := &pacedReader{r: r, conn: s.conn.Conn(), start: start, end: start.Add(cfg.DataTimeout), rate: cfg.MinDataRate, grace: cfg.DataGrace}
@@ -199,25 +206,25 @@ func (s *session) readBody(r io.Reader) ([]byte, error) {
 	// DataTimeout, not at the pace's last deadline.
 	defer func() { _ = s.conn.Conn().SetReadDeadline(pr.end) }()
 	max := cfg.MaxMessageBytes
-	body, err := io.ReadAll(io.LimitReader(pr, max+1))
+	n, err := io.Copy(w, io.LimitReader(pr, max+1))
 	tooBig := &Error{Code: 552, Enhanced: enhTooBig, Message: "Message too big"}
 	switch {
 	case errors.Is(err, errDataTooSlow):
 		if s.tc != nil {
 			s.tc.closeAfterReply()
 		}
-		return nil, &Error{Code: 421, Enhanced: [3]int{4, 4, 2}, Err: err,
+		return 0, &Error{Code: 421, Enhanced: [3]int{4, 4, 2}, Err: err,
 			Message: fmt.Sprintf("Message data too slow (data_timeout %v, min_data_rate %d bytes/s), closing connection", cfg.DataTimeout, cfg.MinDataRate)}
 	case errors.Is(err, smtp.ErrDataTooLarge):
-		return nil, tooBig
+		return 0, tooBig
 	case errors.Is(err, smtp.ErrTooLongLine):
-		return nil, &Error{Code: 500, Enhanced: enhLineTooLong, Message: "Line too long", Err: err}
+		return 0, &Error{Code: 500, Enhanced: enhLineTooLong, Message: "Line too long", Err: err}
 	case err != nil:
-		return nil, &Error{Code: 451, Enhanced: [3]int{4, 4, 2}, Message: "Error reading message", Err: err}
-	case int64(len(body)) > max:
-		return nil, tooBig
+		return 0, &Error{Code: 451, Enhanced: [3]int{4, 4, 2}, Message: "Error reading message", Err: err}
+	case n > max:
+		return 0, tooBig
 	}
-	return body, nil
+	return n, nil
 }
 
 func (s *session) Reset() {

@@ -163,6 +163,9 @@ type Inbound struct {
 type HTTP struct {
 	Listen string   `toml:"listen"`
 	Tokens []string `toml:"tokens"`
+	// PublicMetrics serves /metrics to anyone who reaches the listener;
+	// otherwise it is guarded as /api/v1 is.
+	PublicMetrics bool `toml:"public_metrics"`
 }
 
 // Duration is a time.Duration written in TOML as a string such as "24h".

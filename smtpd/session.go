@@ -121,7 +121,8 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) (err error) {
 		return &Error{Code: 503, Enhanced: [3]int{5, 5, 1}, Message: "MAIL first"}
 	}
 	if len(env.Recipients) >= s.srv.cfg.MaxRecipients {
-		return &Error{Code: 452, Enhanced: enhTooMany, Message: "Too many recipients"}
+		return &Error{Code: 452, Enhanced: enhTooMany,
+			Message: fmt.Sprintf("Too many recipients: at most %d per mail (max_recipients)", s.srv.cfg.MaxRecipients)}
 	}
 	if e := checkAddress(to); e != nil {
 		return e

@@ -84,11 +84,18 @@ func (g *Gateway) optedIn(numbers []string) (kept []string, since time.Time, err
 // numberReason is the client-facing reason a number was refused.
 func numberReason(err error) string {
 	var ne *carriers.NumberError
-	if errors.As(err, &ne) {
-		return ne.Reason
+	if !errors.As(err, &ne) {
+		return err.Error()
 	}
-	return err.Error()
+	if ne.Reason == notANumber {
+		return ne.Reason + ` (write a number as 4155552501 or +14155552501, quoted when it has spaces or parentheses: "+1 415 555 2501"@domain; or name an alias)`
+	}
+	return ne.Reason
 }
+
+// notANumber is carriers' reason for a local part that is neither digits
+// and separators nor, here, an alias.
+const notANumber = "not a phone number"
 
 func splitAddress(address string) (local, domain string, ok bool) {
 	i := strings.LastIndexByte(address, '@')

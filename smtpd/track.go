@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"crypto/tls"
 	"io"
 	"net"
@@ -143,19 +144,44 @@ type trackedConn struct {
 // maxHeld bounds the replies held back; more is written at once.
 const maxHeld = 4096
 
+// go-smtp answers a RCPT TO whose address it cannot parse (an unquoted
+// local part with spaces or parentheses, such as a phone number written
+// "(415) 555-2501") itself, before the session sees it, in words that do
+// not say what is wrong. On a connection in clear its reply is replaced by
+// one that does; under TLS it cannot be told apart here.
+var (
+	rcptSyntaxReply = []byte("501 5.5.2 Was expecting RCPT arg syntax of TO:<address>\r\n")
+	rcptSyntaxHelp  = []byte("501 5.5.2 Bad recipient address syntax: quote a local part with spaces or parentheses," +
+		" as in <\"+1 415 555 2501\"@domain>, or write the number without them, as in <+14155552501@domain>\r\n")
+)
+
 func (c *trackedConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	out := p
+	if bytes.Equal(p, rcptSyntaxReply) {
+		out = rcptSyntaxHelp
+	}
+	if err := c.holdLocked(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// holdLocked adds p to the replies held, writing them first when p would
+// overflow the buffer, and p at once when it is larger than the buffer.
+func (c *trackedConn) holdLocked(p []byte) error {
 	if len(c.held)+len(p) > maxHeld {
 		if err := c.flushLocked(); err != nil {
-			return 0, err
+			return err
 		}
 		if len(p) > maxHeld {
-			return c.Conn.Write(p)
+			_, err := c.Conn.Write(p)
+			return err
 		}
 	}
 	c.held = append(c.held, p...)
-	return len(p), nil
+	return nil
 }
 
 func (c *trackedConn) Read(p []byte) (int, error) {

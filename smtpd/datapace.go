@@ -15,7 +15,8 @@ import (
 type pacedReader struct {
 	r    io.Reader
 	conn interface{ SetReadDeadline(time.Time) error }
-	// start is when the body began to be read; end when it must be done.
+	// start is when the body began to be read; end, unless zero, when it
+	// must be done.
 	start, end time.Time
 	rate       int64 // bytes a second; 0: no minimum
 	grace      time.Duration
@@ -45,7 +46,7 @@ func (p *pacedReader) deadline() time.Time {
 	d := p.end
 	if p.rate > 0 {
 		due := p.grace + time.Duration(float64(p.n)/float64(p.rate)*float64(time.Second))
-		if t := p.start.Add(due); t.Before(d) {
+		if t := p.start.Add(due); d.IsZero() || t.Before(d) {
 			d = t
 		}
 	}

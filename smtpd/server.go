@@ -18,23 +18,20 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// Defaults for zero Config fields; go-smtp's own defaults are "unlimited".
+// Defaults for zero Config fields that are no configuration keys. The
+// limits that are (sizes, timeouts, caps) have their defaults in one place,
+// package configs: here zero means no limit.
 const (
-	DefaultMaxMessageBytes = 10 << 20
-	DefaultMaxRecipients   = 100
-	DefaultMaxLineLength   = 2000 // RFC 5321's 1000, doubled as go-smtp does
-	DefaultReadTimeout     = 5 * time.Minute
-	DefaultWriteTimeout    = time.Minute
-	DefaultAuthFailDelay   = 500 * time.Millisecond
-	DefaultAuthMaxDelay    = 8 * time.Second
-	DefaultInFlightWait    = 5 * time.Second
-	DefaultDataTimeout     = 10 * time.Minute
-	DefaultDataGrace       = 10 * time.Second
-	authFailWindow         = 15 * time.Minute
+	DefaultAuthFailDelay = 500 * time.Millisecond
+	DefaultAuthMaxDelay  = 8 * time.Second
+	DefaultInFlightWait  = 5 * time.Second
+	DefaultDataGrace     = 10 * time.Second
+	authFailWindow       = 15 * time.Minute
 )
 
-// Config is the server's policy and limits. Zero values take the defaults
-// above; Hostname defaults to the machine's name.
+// Config is the server's policy and limits. Zero limits mean none; the
+// delays and waits take the defaults above; Hostname defaults to the
+// machine's name.
 type Config struct {
 	Hostname        string
 	MaxMessageBytes int64
@@ -99,21 +96,6 @@ func (c Config) withDefaults() Config {
 			c.Hostname = "localhost"
 		}
 	}
-	if c.MaxMessageBytes <= 0 {
-		c.MaxMessageBytes = DefaultMaxMessageBytes
-	}
-	if c.MaxRecipients <= 0 {
-		c.MaxRecipients = DefaultMaxRecipients
-	}
-	if c.MaxLineLength <= 0 {
-		c.MaxLineLength = DefaultMaxLineLength
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = DefaultReadTimeout
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -125,9 +107,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InFlightWait <= 0 {
 		c.InFlightWait = DefaultInFlightWait
-	}
-	if c.DataTimeout <= 0 {
-		c.DataTimeout = DefaultDataTimeout
 	}
 	if c.DataGrace <= 0 {
 		c.DataGrace = DefaultDataGrace

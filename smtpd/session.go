@@ -120,7 +120,7 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) (err error) {
 	if env == nil {
 		return &Error{Code: 503, Enhanced: [3]int{5, 5, 1}, Message: "MAIL first"}
 	}
-	if len(env.Recipients) >= s.srv.cfg.MaxRecipients {
+	if n := s.srv.cfg.MaxRecipients; n > 0 && len(env.Recipients) >= n {
 		return &Error{Code: 452, Enhanced: enhTooMany,
 			Message: fmt.Sprintf("Too many recipients: at most %d per mail (max_recipients)", s.srv.cfg.MaxRecipients)}
 	}
@@ -202,12 +202,19 @@ func (s *session) Data(r io.Reader) (err error) {
 func (s *session) readBody(r io.Reader, w io.Writer) (int64, error) {
 	cfg := s.srv.cfg
 	start := s.srv.now()
-	pr := &pacedReader{r: r, conn: s.conn.Conn(), start: start, end: start.Add(cfg.DataTimeout), rate: cfg.MinDataRate, grace: cfg.DataGrace}
+	pr := &pacedReader{r: r, conn: s.conn.Conn(), start: start, rate: cfg.MinDataRate, grace: cfg.DataGrace}
+	if cfg.DataTimeout > 0 {
+		pr.end = start.Add(cfg.DataTimeout)
+	}
 	// What go-smtp discards after a refusal is read within what is left of
 	// DataTimeout, not at the pace's last deadline.
 	defer func() { _ = s.conn.Conn().SetReadDeadline(pr.end) }()
+	var src io.Reader = pr
 	max := cfg.MaxMessageBytes
-	n, err := io.Copy(w, io.LimitReader(pr, max+1))
+	if max > 0 {
+		src = io.LimitReader(pr, max+1)
+	}
+	n, err := io.Copy(w, src)
 	tooBig := &Error{Code: 552, Enhanced: enhTooBig, Message: "Message too big"}
 	switch {
 	case errors.Is(err, errDataTooSlow):
@@ -222,7 +229,7 @@ func (s *session) readBody(r io.Reader, w io.Writer) (int64, error) {
 		return 0, &Error{Code: 500, Enhanced: enhLineTooLong, Message: "Line too long", Err: err}
 	case err != nil:
 		return 0, &Error{Code: 451, Enhanced: [3]int{4, 4, 2}, Message: "Error reading message", Err: err}
-	case n > max:
+	case max > 0 && n > max:
 		return 0, tooBig
 	}
 	return n, nil

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -129,11 +130,13 @@ type Server struct {
 	smtp  *smtp.Server
 	conns *connSet
 	// accounts holds nil when there are no users; SetUsers swaps it.
-	accounts  atomic.Pointer[accounts]
-	throttle  *authThrottle
-	inFlight  chan struct{} // nil: no cap
-	perClient *clientSlots
-	refused   atomic.Int64
+	accounts atomic.Pointer[accounts]
+	throttle *authThrottle
+	// trustedNets is Config.TrustedNetworks until SetTrustedNetworks.
+	trustedNets atomic.Pointer[[]netip.Prefix]
+	inFlight    chan struct{} // nil: no cap
+	perClient   *clientSlots
+	refused     atomic.Int64
 	// base is the parent of every session's context; cancel ends them all
 	// when a shutdown runs out of time.
 	base   context.Context
@@ -147,6 +150,7 @@ func NewServer(cfg Config, be Backend) *Server {
 	s := &Server{cfg: cfg, be: be, log: cfg.Logger, conns: newConnSet(),
 		throttle: newAuthThrottle(cfg.AuthFailDelay, cfg.AuthMaxDelay, authFailWindow)}
 	s.SetUsers(cfg.Users)
+	s.SetTrustedNetworks(cfg.TrustedNetworks)
 	if cfg.MaxInFlight > 0 {
 		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
@@ -264,6 +268,13 @@ func (l errorLog) Println(v ...any) {
 // sessions already authenticated keep their login.
 func (s *Server) SetUsers(users []User) {
 	s.accounts.Store(newAccounts(users, runtime.GOMAXPROCS(0)))
+}
+
+// SetTrustedNetworks replaces the networks that may send without AUTH (a
+// configuration reload); it applies to connections from then on.
+func (s *Server) SetTrustedNetworks(nets []netip.Prefix) {
+	nets = slices.Clone(nets)
+	s.trustedNets.Store(&nets)
 }
 
 func (s *Server) replied(code int) {

@@ -63,7 +63,7 @@ func (s *Server) trusted(a net.Addr) bool {
 	if !ok {
 		return false
 	}
-	for _, p := range s.cfg.TrustedNetworks {
+	for _, p := range *s.trustedNets.Load() {
 		if p.Contains(ip) {
 			return true
 		}

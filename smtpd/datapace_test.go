@@ -103,14 +103,7 @@ func TestDataTimeout(t *testing.T) {
 // same address is refused at once while another address is served.
 func TestInFlightPerClient(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	var calls atomic.Int32
-	be := &fakeBackend{submit: func(ctx context.Context, _ *Envelope, _ []byte) (string, error) {
-		if calls.Add(1) == 1 {
-			<-release // only the first mail is held
-		}
-		return "", nil
-	}}
+	be, release := holdFirstSubmit()
 	ts := startServer(t, Config{MaxInFlight: 10, MaxInFlightPerClient: 1}, be)
 	first := make(chan int, 1)
 	go func() {
@@ -145,6 +138,20 @@ func TestInFlightPerClient(t *testing.T) {
 	if code := <-first; code != 250 {
 		t.Fatalf("first DATA: %d", code)
 	}
+}
+
+// holdFirstSubmit returns a backend whose first Submit waits until release
+// is closed; later ones return at once.
+func holdFirstSubmit() (be *fakeBackend, release chan struct{}) {
+	release = make(chan struct{})
+	var calls atomic.Int32
+	be = &fakeBackend{submit: func(ctx context.Context, _ *Envelope, _ []byte) (string, error) {
+		if calls.Add(1) == 1 {
+			<-release
+		}
+		return "", nil
+	}}
+	return be, release
 }
 
 // TestCommandTrickle: a client sending one command byte every 100 ms never

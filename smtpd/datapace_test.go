@@ -83,19 +83,26 @@ func TestTricklingBodyLosesSlot(t *testing.T) {
 }
 
 // TestDataTimeout: a body that stops arriving is cut off at DataTimeout
-// even without a minimum rate.
+// even without a minimum rate, in clear and after STARTTLS.
 func TestDataTimeout(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, Config{DataTimeout: 300 * time.Millisecond}, nil)
-	c := dialRaw(t, ts.addr)
-	c.begin()
-	start := time.Now()
-	reply, closed := trickle(t, c, time.Second, 5)
-	if !strings.HasPrefix(reply, "421 4.4.2") || !strings.Contains(reply, "data_timeout 300ms") || !closed {
-		t.Fatalf("stalled body: %q (closed %v), want 421 4.4.2 naming data_timeout", reply, closed)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("stalled body answered after %v", d)
+	srvTLS, cliTLS := tlsSetup(t)
+	ts := startServer(t, Config{DataTimeout: 300 * time.Millisecond, TLS: srvTLS}, nil)
+	for _, starttls := range []bool{false, true} {
+		c := dialRaw(t, ts.addr)
+		if starttls {
+			c.do("EHLO client.test", 250, "")
+			c.startTLS(cliTLS)
+		}
+		c.begin()
+		start := time.Now()
+		reply, closed := trickle(t, c, time.Second, 5)
+		if !strings.HasPrefix(reply, "421 4.4.2") || !strings.Contains(reply, "data_timeout 300ms") || !closed {
+			t.Fatalf("stalled body (STARTTLS %v): %q (closed %v), want 421 4.4.2 naming data_timeout", starttls, reply, closed)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("stalled body (STARTTLS %v) answered after %v", starttls, d)
+		}
 	}
 }
 

@@ -107,11 +107,13 @@ func TestDataTimeout(t *testing.T) {
 }
 
 // TestInFlightPerClient: with one slot per client, a second DATA from the
-// same address is refused at once while another address is served.
+// same address waits InFlightWait and is refused while another address is
+// served; one that is waiting when the slot comes free takes it.
 func TestInFlightPerClient(t *testing.T) {
 	t.Parallel()
 	be, release := holdFirstSubmit()
-	ts := startServer(t, Config{MaxInFlight: 10, MaxInFlightPerClient: 1}, be)
+	const wait = 500 * time.Millisecond
+	ts := startServer(t, Config{MaxInFlight: 10, MaxInFlightPerClient: 1, InFlightWait: wait}, be)
 	first := make(chan int, 1)
 	go func() {
 		c := dialRaw(t, ts.addr)
@@ -128,8 +130,8 @@ func TestInFlightPerClient(t *testing.T) {
 	if code != 450 || !strings.HasPrefix(msg, "4.7.1") || !strings.Contains(msg, "max_inflight_per_client 1") {
 		t.Fatalf("second DATA from the same address: %d %q, want 450 4.7.1 naming max_inflight_per_client", code, msg)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("per-client refusal took %v, want at once", d)
+	if d := time.Since(start); d < wait || d > 5*time.Second {
+		t.Errorf("per-client refusal after %v, want after InFlightWait %v", d, wait)
 	}
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
 	conn, err := d.Dial("tcp", ts.addr)
@@ -141,9 +143,20 @@ func TestInFlightPerClient(t *testing.T) {
 	if code, msg := other.data("Subject: 3\r\n\r\nthree\r\n"); code != 250 {
 		t.Fatalf("DATA from another address: %d %q", code, msg)
 	}
+	same.do("MAIL FROM:<alice@example.com>", 250, "")
+	same.do("RCPT TO:<"+goodRcpt+">", 250, "")
+	waiting := make(chan int, 1)
+	go func() {
+		code, _ := same.data("Subject: 4\r\n\r\nfour\r\n")
+		waiting <- code
+	}()
+	time.Sleep(wait / 5)
 	close(release)
 	if code := <-first; code != 250 {
 		t.Fatalf("first DATA: %d", code)
+	}
+	if code := <-waiting; code != 250 {
+		t.Fatalf("DATA waiting for its client's slot: %d, want 250 once the slot is free", code)
 	}
 }
 

@@ -66,7 +66,7 @@ type Config struct {
 	InFlightWait time.Duration
 	// MaxInFlightPerClient caps the DATA transactions in progress per
 	// client address (per /64 for IPv6) and per authenticated user; one
-	// over it gets 450 4.7.1 at once. 0: no cap.
+	// over it waits, as for MaxInFlight, then gets 450 4.7.1. 0: no cap.
 	MaxInFlightPerClient int
 	// DataTimeout bounds the reading of one DATA body. MinDataRate, in
 	// bytes a second, is the least average rate of a body once DataGrace

@@ -1,7 +1,6 @@
 package smtpd
 
 import (
-	"bytes"
 	"crypto/tls"
 	"io"
 	"net"
@@ -144,23 +143,27 @@ type trackedConn struct {
 // maxHeld bounds the replies held back; more is written at once.
 const maxHeld = 4096
 
-// go-smtp answers a RCPT TO whose address it cannot parse (an unquoted
-// local part with spaces or parentheses, such as a phone number written
-// "(415) 555-2501") itself, before the session sees it, in words that do
-// not say what is wrong. On a connection in clear its reply is replaced by
-// one that does; under TLS it cannot be told apart here.
-var (
-	rcptSyntaxReply = []byte("501 5.5.2 Was expecting RCPT arg syntax of TO:<address>\r\n")
-	rcptSyntaxHelp  = []byte("501 5.5.2 Bad recipient address syntax: quote a local part with spaces or parentheses," +
-		" as in <\"+1 415 555 2501\"@domain>, or write the number without them, as in <+14155552501@domain>\r\n")
-)
+// goSMTPReplies are replies go-smtp writes itself, before a session sees
+// the command, and the ones written instead on a connection in clear
+// (under TLS they cannot be told apart here):
+//   - a RCPT TO whose address it cannot parse (an unquoted local part with
+//     spaces or parentheses, such as a phone number written
+//     "(415) 555-2501") gets words that do not say what is wrong;
+//   - AUTH data that is not base64 gets 454, which tells the client to try
+//     the same again later, where RFC 4954 says 501.
+var goSMTPReplies = map[string][]byte{
+	"501 5.5.2 Was expecting RCPT arg syntax of TO:<address>\r\n": []byte("501 5.5.2 Bad recipient address syntax:" +
+		" quote a local part with spaces or parentheses, as in <\"+1 415 555 2501\"@domain>," +
+		" or write the number without them, as in <+14155552501@domain>\r\n"),
+	"454 4.7.0 Invalid base64 data\r\n": []byte("501 5.5.2 Invalid base64 data\r\n"),
+}
 
 func (c *trackedConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	out := p
-	if bytes.Equal(p, rcptSyntaxReply) {
-		out = rcptSyntaxHelp
+	if r, ok := goSMTPReplies[string(p)]; ok {
+		out = r
 	}
 	if err := c.holdLocked(out); err != nil {
 		return 0, err

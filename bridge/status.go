@@ -4,10 +4,10 @@ import "github.com/smsbridge/smsbridge/transport"
 
 // TransportStatus is how one transport stands, for the API and metrics.
 type TransportStatus struct {
-	Name     string         `json:"name"`
-	Up       bool           `json:"up"`
-	InFlight int            `json:"in_flight"` // submits under way
-	Slots    int            `json:"slots"`     // submits under way at most (window × binds)
+	Name     string            `json:"name"`
+	Up       bool              `json:"up"`
+	InFlight int               `json:"in_flight"` // submits under way
+	Slots    int               `json:"slots"`     // submits under way at most (window × binds)
 	Details  *transport.Status `json:"details,omitempty"`
 }
 

@@ -45,4 +45,9 @@ type ModemStatus struct {
 	Polled       time.Time
 	SentToday    int
 	SentMonth    int
+	// Unacknowledged counts +CNMA the modem did not take (it had given up
+	// waiting), IndicationsOff the times the SIM poll found new-message
+	// indications turned off and turned them on again; both since start.
+	Unacknowledged int
+	IndicationsOff int
 }

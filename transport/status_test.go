@@ -25,7 +25,7 @@ func TestStatusJSON(t *testing.T) {
 		{"modem", Status{ModemsStatus: &ModemsStatus{DailyLimit: 500, Modems: []ModemStatus{{Device: "/dev/ttyUSB0", Up: true,
 			SIM: "001010000000001", Registration: "home", RSSI: 21, Polled: polled, SentToday: 3, SentMonth: 40}}}},
 			`{"modems":[{"Device":"/dev/ttyUSB0","Up":true,"SIM":"001010000000001","Number":"","Registration":"home","RSSI":21,` +
-				`"Polled":"2026-12-03T13:00:00Z","SentToday":3,"SentMonth":40}],"daily_limit":500,"monthly_limit":0}`},
+				`"Polled":"2026-12-03T13:00:00Z","SentToday":3,"SentMonth":40,"Unacknowledged":0,"IndicationsOff":0}],"daily_limit":500,"monthly_limit":0}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := json.Marshal(tc.in)

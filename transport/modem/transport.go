@@ -105,6 +105,7 @@ func (t *Transport) Modems() []Status {
 		m.use.roll(now)
 		out[i] = m.status
 		out[i].SentToday, out[i].SentMonth = m.use.dayN, m.use.monthN
+		m.in.counts(&out[i])
 	}
 	return out
 }

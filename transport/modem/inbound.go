@@ -66,6 +66,13 @@ func (s *session) onCDS(lines []string) { s.onIndication("+CDS", lines) }
 // onIndication takes a +CMT or +CDS. A PDU we cannot read is acknowledged:
 // it would only come again.
 func (s *session) onIndication(what string, lines []string) {
+	if !s.listening.Load() {
+		// Written before this session set its routing, to whoever had the
+		// port before: the modem stores it once its wait for +CNMA ends,
+		// and the SIM poll reads it then.
+		s.log.Info(what+" from before this session; left to the modem", "line", lines[0])
+		return
+	}
 	t, err := decodePDU(lines[len(lines)-1])
 	if err != nil {
 		s.log.Warn("unreadable "+what, "line", lines[0], "err", err)
@@ -96,6 +103,9 @@ func (s *session) answer(what string, kept bool) {
 }
 
 func (s *session) onCMTI(lines []string) {
+	if !s.listening.Load() {
+		return // the listing at start reads it
+	}
 	_, idx, err := parseCMTI(lines[0])
 	if err != nil {
 		s.log.Warn("stored-message notice", "err", err)

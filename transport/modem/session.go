@@ -36,6 +36,9 @@ type session struct {
 	log *slog.Logger
 	ev  events
 	ack atomic.Bool // +CSMS=1 took: every +CMT and +CDS must be acknowledged
+	// listening is set once this session routed new messages to itself;
+	// indications before are stale.
+	listening atomic.Bool
 	// stored serialises reading and deleting stored messages: a +CMTI
 	// handler and the start-up listing must not both read one message
 	// before either deletes it, or it would be handed on twice.
@@ -94,6 +97,7 @@ func (s *session) init(ctx context.Context, pin string) error {
 	if err := s.indicate(); err != nil {
 		return err
 	}
+	s.listening.Store(true)
 	if info, err := s.a.Command("+CIMI"); err == nil {
 		s.sim = imsi(info)
 	}

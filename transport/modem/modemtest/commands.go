@@ -30,7 +30,6 @@ func (l *line) command(cmd string) {
 	case "Z":
 		l.m.resets++
 		l.echo, l.cmee, l.notify, l.mt, l.ds = true, 0, false, 0, 0
-		l.dropUnread()
 		l.final("OK")
 	case "E0", "E1":
 		l.echo = name == "E1"

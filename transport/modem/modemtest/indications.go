@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // awaitedAck is a +CMT or +CDS the gateway has to acknowledge before the
@@ -132,15 +130,6 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// dropUnread discards what the modem wrote that the gateway never read: it
-// was sent while the port was closed, and a serial line does not keep it
-// for whoever opens the port next.
-func (l *line) dropUnread() {
-	if err := withFD(l.p.slave, func(fd int) { _ = unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIFLUSH) }); err != nil {
-		l.m.logf("flushing unread output: %v", err)
-	}
 }
 
 // storeLocked puts a PDU into the first free SIM storage index.

@@ -55,7 +55,7 @@ var (
 	descModemSignal    = desc("modem_signal_rssi", "The modem's signal as +CSQ RSSI (0-31; 99 unknown).", "transport", "device")
 	descSIMSent        = desc("sim_sent", "SMS sent through the SIM this period (day or month).", "transport", "device", "period")
 	descSIMLimit       = desc("sim_limit", "The configured SMS limit per SIM and period (0: none).", "transport", "period")
-	allCollectorDescs  = []*prometheus.Desc{descParts, descStoreUp, descQueueDepth, descQueueOldest, descQueueComplete, descTransportUp, descInFlight, descSlots, descThroughput, descModemUp, descModemSignal, descSIMSent, descSIMLimit}
+	allCollectorDescs  = []*prometheus.Desc{descParts, descStoreUp, descQueueDepth, descQueueOldest, descQueueComplete, descTransportUp, descInFlight, descSlots, descThroughput, descModemUp, descModemSignal, descSIMSent, descSIMLimit, descModemUnacked, descModemIndicationsOff}
 	partStatesInGauges = []store.PartState{store.PartQueued, store.PartSubmitting, store.PartSubmitted, store.PartDelivered, store.PartFailed, store.PartExpired, store.PartCancelled}
 )
 

@@ -278,9 +278,10 @@ func (m *modem) deliver(t *tpdu.TPDU, rel release) {
 	segs, err := m.collector.Collect(*t)
 	if err != nil {
 		m.partsMu.Unlock()
-		// A part held already, or one that joins nothing: this copy goes.
+		// A part held already, or one that joins nothing: this copy goes;
+		// but nothing is let go of by a modem that is stopping.
 		m.log.Warn("incoming part not reassembled", "from", t.OA.Number(), "err", err)
-		rel.done(true)
+		rel.done(!errors.Is(err, sms.ErrClosed))
 		return
 	}
 	if segs == nil {

@@ -3,7 +3,10 @@
 // behaves as real ones do: it echoes until ATE0, answers OK, ERROR or
 // "+CMS ERROR: n", prompts with "> " for +CMGS and takes the PDU up to
 // Ctrl-Z, asks for the SIM PIN, and sends unsolicited +CMT, +CMTI and +CDS
-// lines between commands. It can vanish (the pty is hung up, as on a USB
+// lines between commands as +CNMI routes them: one +CMT or +CDS at a time,
+// waiting for +CNMA, and when that does not come in time it turns
+// indications off and stores messages on the SIM unannounced, as 3GPP TS
+// 27.005 has it. It can vanish (the pty is hung up, as on a USB
 // unplug) and come back on a new pty behind the same path.
 package modemtest
 

@@ -217,5 +217,12 @@ func (s *session) checkIndications() error {
 	n := s.in.indicationsOff.Add(1)
 	s.log.Warn("the modem had turned new-message indications off; turning them on and reading the SIM",
 		"err", errIndicationsOff, "mt", mt, "ds", ds, "times", n)
+	// The acknowledgement mode goes with them: a modem that lost one
+	// (reset behind our back) may have lost the other.
+	if s.ack.Load() {
+		if _, err := s.a.Command("+CSMS=1"); err != nil {
+			return fmt.Errorf("+CSMS=1: %w", err)
+		}
+	}
 	return s.indicate()
 }

@@ -80,8 +80,9 @@ func TestPollReadsUnannounced(t *testing.T) {
 // only what it kept is acknowledged or deleted.
 func TestInboundKeptBeforeLetGo(t *testing.T) {
 	t.Parallel()
-	m := sim(t, modemtest.Config{})
-	tr, rec := startTransport(t, Config{Devices: []string{m.Path()}, PollInterval: 200 * time.Millisecond})
+	// Each of the four is refused once before any comes again.
+	m := sim(t, modemtest.Config{RedeliverDelay: time.Second})
+	tr, rec := startTransport(t, Config{Devices: []string{m.Path()}, PollInterval: time.Second})
 	rec.refuse(4)
 	long := "A long indicated reply in several parts, refused once when its last part came, " +
 		"so the network sends that part again and the earlier ones wait for it in memory."

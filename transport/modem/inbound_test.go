@@ -18,7 +18,8 @@ import (
 // turns them on again, counts it and reads the SIM: nothing stays there.
 func TestIndicationsOffAfterRestart(t *testing.T) {
 	t.Parallel()
-	m := sim(t, modemtest.Config{Number: "+447700900999", AckTimeout: 700 * time.Millisecond, Logf: t.Logf})
+	// The acknowledgement falls due well after the gateway is back.
+	m := sim(t, modemtest.Config{Number: "+447700900999", AckTimeout: 2 * time.Second})
 	_, _, stop := startStoppable(t, Config{Devices: []string{m.Path()}})
 	stop()
 	if err := m.Deliver("+447700900111", "sent while the gateway restarts", false); err != nil {

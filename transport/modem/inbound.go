@@ -1,7 +1,6 @@
 package modem
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -196,9 +195,6 @@ func (s *session) route(t *tpdu.TPDU, rel release) {
 	}
 }
 
-// errIndicationsOff is a modem found not to indicate new messages.
-var errIndicationsOff = errors.New("indications off")
-
 // checkIndications asks how new messages and reports are routed and, when
 // they are no longer indicated (an acknowledgement came too late, the
 // modem was reset), turns indications on again and counts it.
@@ -216,7 +212,7 @@ func (s *session) checkIndications() error {
 	}
 	n := s.in.indicationsOff.Add(1)
 	s.log.Warn("the modem had turned new-message indications off; turning them on and reading the SIM",
-		"err", errIndicationsOff, "mt", mt, "ds", ds, "times", n)
+		"mt", mt, "ds", ds, "times", n)
 	// The acknowledgement mode goes with them: a modem that lost one
 	// (reset behind our back) may have lost the other.
 	if s.ack.Load() {

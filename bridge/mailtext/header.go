@@ -14,9 +14,13 @@ import (
 
 var errLineTooLong = errors.New("line too long")
 
-// readTopHeader reads the mail's own header. An mbox "From " line in front
-// is skipped; no header field at all means the input is not a mail.
+// readTopHeader reads the mail's own header. Blank or white-space-only
+// lines in front (a client's stray padding) and an mbox "From " line are
+// skipped; no header field at all means the input is not a mail.
 func readTopHeader(br *bufio.Reader, w *walker) (textproto.Header, io.Reader, error) {
+	if n := skipBlankLines(br); n > 0 {
+		w.warn("header: %d blank lines before the first field skipped", n)
+	}
 	if b, _ := br.Peek(5); string(b) == "From " {
 		if _, err := readLine(br, maxHeaderBytes); err != nil && err != io.EOF {
 			return textproto.Header{}, nil, fmt.Errorf("%w: %w", ErrNotMail, err)
@@ -30,6 +34,26 @@ func readTopHeader(br *bufio.Reader, w *walker) (textproto.Header, io.Reader, er
 		return h, nil, fmt.Errorf("%w: no header field", ErrNotMail)
 	}
 	return h, body, nil
+}
+
+// maxLeadingBlank bounds the blank lines skipped before the header.
+const maxLeadingBlank = 100
+
+// skipBlankLines consumes the white-space-only lines at the start of br and
+// returns how many there were. A line that has any other character, or one
+// longer than the buffer, is left unread.
+func skipBlankLines(br *bufio.Reader) int {
+	n := 0
+	for n < maxLeadingBlank {
+		b, _ := br.Peek(br.Size())
+		end := bytes.IndexByte(b, '\n')
+		if end < 0 || len(bytes.TrimSpace(b[:end])) > 0 {
+			return n
+		}
+		br.Discard(end + 1)
+		n++
+	}
+	return n
 }
 
 // readHeader reads header fields up to the blank line. Unlike a strict

@@ -48,3 +48,28 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCalendarText checks that no iCalendar input panics and that a line
+// made from one is one line of valid UTF-8.
+func FuzzCalendarText(f *testing.F) {
+	files, _ := filepath.Glob("testdata/golden/calendar_*.eml")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if i := bytes.Index(b, []byte("BEGIN:VCALENDAR")); i >= 0 {
+			f.Add(b[i:])
+		}
+	}
+	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20240101\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := calendarText(data)
+		if err != nil {
+			return
+		}
+		if !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n") {
+			t.Errorf("calendarText = %q: not one valid line", s)
+		}
+	})
+}

@@ -81,7 +81,7 @@ func goldenOptions(t *testing.T, path string) Options {
 }
 
 // formatResult renders a Result for golden comparison: the header fields,
-// one line per warning, a blank line, then the text.
+// one line per warning and per omitted part, a blank line, then the text.
 func formatResult(res *Result, err error) string {
 	if err != nil {
 		return "Error: " + err.Error() + "\n"
@@ -91,6 +91,9 @@ func formatResult(res *Result, err error) string {
 	sb.WriteString("Message-ID: " + res.MessageID + "\n")
 	for _, w := range res.Warnings {
 		sb.WriteString("Warning: " + w + "\n")
+	}
+	for _, o := range res.Omitted {
+		sb.WriteString("Omitted: " + o + "\n")
 	}
 	sb.WriteString("\n" + res.Text + "\n")
 	return sb.String()

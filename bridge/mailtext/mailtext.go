@@ -60,6 +60,10 @@ type Result struct {
 	Subject   string   // decoded Subject header
 	MessageID string   // Message-ID header, with angle brackets as written
 	Warnings  []string // e.g. unknown charset, broken MIME: logged by the caller
+	// Omitted names what the text leaves out, for the sender's report:
+	// attachments and pictures ("\"photo.jpg\" (image/jpeg)"), and the rest
+	// of a mail past the MIME limits.
+	Omitted []string
 }
 
 // ErrNotMail is returned (wrapped) when the input has no parsable header.
@@ -105,27 +109,43 @@ func Extract(r io.Reader, opt Options) (*Result, error) {
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		w.warn("reading mail: %v", err)
 	}
-	text := chooseBody(found, opt.CutAfter)
+	text, used := chooseBody(found, opt.CutAfter)
+	if w.cut && text != "" {
+		text += " " + cutMark
+	}
 	res.Text = joinSubject(res.Subject, text, opt.Subject)
 	res.Warnings = w.warnings
+	for _, f := range w.files {
+		if f != used.file {
+			res.Omitted = append(res.Omitted, f)
+		}
+	}
+	res.Omitted = append(res.Omitted, w.omitted...)
+	if w.cut {
+		res.Omitted = append(res.Omitted, fmt.Sprintf("the parts past the MIME limits (%d parts, %d levels)", maxParts, maxDepth))
+	}
 	return res, nil
 }
 
+// cutMark ends a text that the MIME limits stopped early.
+const cutMark = "[…]"
+
 // chooseBody cleans the main text; a forwarded message stands in when the
 // main text has nothing left, and uncleaned text when cleaning ate it all.
-func chooseBody(f found, cut []*regexp.Regexp) string {
+// It returns the text and the candidate it came from.
+func chooseBody(f found, cut []*regexp.Regexp) (string, text) {
 	mainClean, mainRaw := clean(f.body, cut)
 	if mainClean != "" {
-		return mainClean
+		return mainClean, f.body
 	}
 	fwdClean, fwdRaw := clean(f.forward, cut)
 	switch {
 	case fwdClean != "":
-		return fwdClean
+		return fwdClean, f.forward
 	case mainRaw != "":
-		return mainRaw
+		return mainRaw, f.body
 	}
-	return fwdRaw
+	return fwdRaw, f.forward
 }
 
 // joinSubject puts the subject in front of the body unless told not to or

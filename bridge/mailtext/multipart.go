@@ -103,7 +103,9 @@ func (w *walker) parts(mr *textproto.MultipartReader, alt bool, path string, dep
 		f.append(child.body)
 	}
 	if parts >= maxParts {
-		w.warn("part %s: more than %d parts: rest ignored", path, maxParts)
+		if _, err := mr.NextPart(); err != io.EOF {
+			w.limit("part %s: more than %d parts: rest ignored", path, maxParts)
+		}
 	}
 	return f, parts
 }
@@ -111,11 +113,12 @@ func (w *walker) parts(mr *textproto.MultipartReader, alt bool, path string, dep
 // alternative takes t unless a plain text is already chosen; done says
 // nothing later can replace the choice.
 func (f *found) alternative(t text) (done bool) {
-	if t.blank() || !f.body.blank() && !f.body.html {
-		return !f.body.blank() && !f.body.html
+	plain := !f.body.blank() && !f.body.html && !f.body.named
+	if t.blank() || plain || t.named && !f.body.blank() {
+		return plain
 	}
 	f.body = t
-	return !t.html
+	return !t.html && !t.named
 }
 
 // append adds an inline piece of text to the body of a multipart/mixed or

@@ -48,6 +48,11 @@ func ParseSubjectMode(s string) (SubjectMode, error) {
 type Options struct {
 	Subject  SubjectMode
 	CutAfter []*regexp.Regexp // text from the first match on is dropped
+	// Drop removes each paragraph one matches (the line, in a paragraph
+	// longer than 500 bytes), as the built-in rules remove external-sender
+	// banners and "view in browser" lines.
+	Drop []*regexp.Regexp
+	URLs URLMode // how web addresses are written
 	// ShowLinks writes an HTML link's address after its text, "text <url>",
 	// where the text does not already show it. Off, a link is its text
 	// alone: addresses are long, cost SMS parts and are rarely typed in.
@@ -109,7 +114,7 @@ func Extract(r io.Reader, opt Options) (*Result, error) {
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		w.warn("reading mail: %v", err)
 	}
-	text, used := chooseBody(found, opt.CutAfter)
+	text, used := chooseBody(found, opt)
 	if w.cut && text != "" {
 		text += " " + cutMark
 	}
@@ -133,12 +138,12 @@ const cutMark = "[…]"
 // chooseBody cleans the main text; a forwarded message stands in when the
 // main text has nothing left, and uncleaned text when cleaning ate it all.
 // It returns the text and the candidate it came from.
-func chooseBody(f found, cut []*regexp.Regexp) (string, text) {
-	mainClean, mainRaw := clean(f.body, cut)
+func chooseBody(f found, opt Options) (string, text) {
+	mainClean, mainRaw := clean(f.body, opt)
 	if mainClean != "" {
 		return mainClean, f.body
 	}
-	fwdClean, fwdRaw := clean(f.forward, cut)
+	fwdClean, fwdRaw := clean(f.forward, opt)
 	switch {
 	case fwdClean != "":
 		return fwdClean, f.forward

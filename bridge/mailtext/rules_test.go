@@ -100,7 +100,7 @@ func TestClean(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, _ := chooseBody(found{body: text{s: tt.in, html: tt.html}}, nil)
+			got, _ := chooseBody(found{body: text{s: tt.in, html: tt.html}}, Options{})
 			if got != tt.want {
 				t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -118,7 +118,7 @@ func TestCutAfter(t *testing.T) {
 		{"DISCLAIMER only", ""},
 	}
 	for _, tt := range tests {
-		if got, _ := chooseBody(found{body: text{s: tt.in}}, cut); got != tt.want {
+		if got, _ := chooseBody(found{body: text{s: tt.in}}, Options{CutAfter: cut}); got != tt.want {
 			t.Errorf("cut %q = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -138,7 +138,7 @@ func TestChooseBodyForward(t *testing.T) {
 		{"nothing", "", "", ""},
 	}
 	for _, tt := range tests {
-		got, _ := chooseBody(found{body: text{s: tt.main}, forward: text{s: tt.forward}}, nil)
+		got, _ := chooseBody(found{body: text{s: tt.main}, forward: text{s: tt.forward}}, Options{})
 		if got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}

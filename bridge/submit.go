@@ -118,6 +118,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 		g.log.Info("mail conversion", "conn_id", env.ID, "warning", w)
 	}
 	m := g.newMessage(env.From, res, data)
+	m.Omitted = omitted(res, msg)
 	m.EnvID, m.Ret = env.EnvID, env.Ret
 	if env.Ret == "FULL" {
 		m.Original = data // RFC 3461: reports return the whole mail

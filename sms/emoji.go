@@ -15,19 +15,11 @@ const (
 
 var emojiModeNames = [...]string{"words", "drop"}
 
-func (m EmojiMode) String() string {
-	if int(m) < len(emojiModeNames) {
-		return emojiModeNames[m]
-	}
-	return fmt.Sprintf("EmojiMode(%d)", m)
-}
+func (m EmojiMode) String() string { return enumName(emojiModeNames[:], uint8(m), "EmojiMode") }
 
 // ParseEmojiMode reads "words" or "drop", in any case; "" is words.
 func ParseEmojiMode(s string) (EmojiMode, error) {
-	if s == "" {
-		return EmojiWords, nil
-	}
-	i, err := parseName(s, emojiModeNames[:])
+	i, err := parseOptional(s, emojiModeNames[:])
 	if err != nil {
 		return 0, fmt.Errorf("sms: emoji: %w", err)
 	}

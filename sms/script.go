@@ -22,22 +22,32 @@ const (
 var unreadableNames = [...]string{"ucs2", "reject"}
 
 func (m UnreadableMode) String() string {
-	if int(m) < len(unreadableNames) {
-		return unreadableNames[m]
-	}
-	return fmt.Sprintf("UnreadableMode(%d)", m)
+	return enumName(unreadableNames[:], uint8(m), "UnreadableMode")
 }
 
 // ParseUnreadableMode reads "ucs2" or "reject", in any case; "" is ucs2.
 func ParseUnreadableMode(s string) (UnreadableMode, error) {
-	if s == "" {
-		return UnreadableUCS2, nil
-	}
-	i, err := parseName(s, unreadableNames[:])
+	i, err := parseOptional(s, unreadableNames[:])
 	if err != nil {
 		return 0, fmt.Errorf("sms: unreadable: %w", err)
 	}
 	return UnreadableMode(i), nil
+}
+
+// enumName is names[v], or the type and number for a value out of range.
+func enumName(names []string, v uint8, typ string) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return fmt.Sprintf("%s(%d)", typ, v)
+}
+
+// parseOptional is parseName where "" means the first name, the default.
+func parseOptional(s string, names []string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	return parseName(s, names)
 }
 
 // unreadable reports whether most letters of s are Japanese or Korean.

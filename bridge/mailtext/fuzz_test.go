@@ -28,6 +28,9 @@ func FuzzExtract(f *testing.F) {
 		if mode&2 != 0 {
 			opt.CutAfter = cut
 		}
+		if mode&4 != 0 {
+			opt.Drop, opt.URLs = cut, URLMode(1+mode>>3%2) // short or drop
+		}
 		res, err := Extract(bytes.NewReader(mail), opt)
 		if err != nil {
 			return

@@ -189,6 +189,8 @@ type translit struct {
 	emoji   EmojiMode
 	joined  bool // the last character was a zero-width joiner
 	dropped bool // an emoji was left out: white space may be doubled
+	// lastEmoji is the emoji just written, while nothing else followed.
+	lastEmoji rune
 }
 
 // rune writes r. latinGreek asks for Greek to be spelt in Latin even where
@@ -203,12 +205,15 @@ func (t *translit) rune(r rune, latinGreek bool) {
 	t.joined = r == '\u200D'
 	switch {
 	case isEmoji(r) && !t.keep(r):
-		// One word for a joined sequence (👨‍👩‍👧): its first emoji.
-		if w := emojiText(r, t.emoji); !joined && w != "" {
+		// One word for a joined sequence (👨‍👩‍👧), its first emoji, and
+		// for a run of the same emoji (🔥🔥🔥).
+		if w := emojiText(r, t.emoji); !joined && r != t.lastEmoji && w != "" {
 			t.b.WriteString(w)
 		} else {
 			t.dropped = true
 		}
+		t.lastEmoji = r
+		return
 	case t.keep(r) && !greek:
 		t.b.WriteRune(r)
 	case safeMap[r] != "" || lossyMap[r] != "":
@@ -217,9 +222,11 @@ func (t *translit) rune(r rune, latinGreek bool) {
 		t.b.WriteString(greekLookalike[r])
 	case isInvisible(r):
 		// Combining marks left after NFC, joiners and the like.
+		return
 	default:
 		t.decoded(r)
 	}
+	t.lastEmoji = 0
 }
 
 // decoded writes unidecode's ASCII spelling of r, or '?' when it has none.

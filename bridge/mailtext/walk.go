@@ -50,11 +50,15 @@ func (w *walker) omit(ct, name string) {
 
 // describePart names a part for people: its file name and media type.
 func describePart(ct, name string) string {
+	ct = truncateUTF8(ct, maxNameBytes)
 	if name != "" {
-		return fmt.Sprintf("%q (%s)", name, ct)
+		return fmt.Sprintf("%q (%s)", truncateUTF8(name, maxNameBytes), ct)
 	}
 	return ct
 }
+
+// maxNameBytes bounds a file name or media type quoted in a report.
+const maxNameBytes = 100
 
 // limit notes, with a warning, that a MIME limit hid the rest of the mail.
 func (w *walker) limit(format string, args ...any) {

@@ -39,3 +39,11 @@ func TestReportSaysWhatWasLeftOut(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderBlockSkipsLeadingBlankLines(t *testing.T) {
+	t.Parallel()
+	got := headerBlock([]byte("  \r\n\t\r\n\r\nSubject: x\r\nFrom: a@example.com\r\n\r\nbody\r\n"))
+	if want := "Subject: x\r\nFrom: a@example.com\r\n"; string(got) != want {
+		t.Errorf("headerBlock = %q, want %q", got, want)
+	}
+}

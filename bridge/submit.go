@@ -225,7 +225,9 @@ func (g *Gateway) notify(dsnNotify []string) store.Notify {
 }
 
 // headerBlock returns the mail's header section, for reports (RET=HDRS).
+// Blank lines in front of it, which the conversion skips, are skipped too.
 func headerBlock(data []byte) []byte {
+	data = skipLeadingBlankLines(data)
 	end := len(data)
 	if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 {
 		end = i + 2

@@ -2,6 +2,7 @@ package mailtext
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -24,9 +25,10 @@ var (
 			`im browser (ansehen|anzeigen|öffnen|lesen)|version en ligne|ver (en|no) (el )?navegador)\b.{0,80}$`),
 	}
 
-	// footerRE starts the footers and disclaimers that end a mail: the text
-	// from the first match on is dropped, when it comes after some content.
-	footerStartRE = regexp.MustCompile(`(?im)^\W{0,3}(` +
+	// footerStartRE starts the footers and disclaimers that end a mail:
+	// the text from the first line it matches on is dropped, when that line
+	// comes after some content.
+	footerStartRE = regexp.MustCompile(`(?i)^\W{0,3}(` +
 		`(click )?(here )?to unsubscribe|unsubscribe( here| now| from this list)?\s*([|·•-].*)?$|abbestellen|newsletter abmelden|se désinscrire|se désabonner|darse de baja|` +
 		`manage (your )?(e-?mail )?(preferences|subscriptions?)|update your (e-?mail )?preferences|` +
 		`you('re| are)? receiv(ed|ing) this (e-?mail|message|newsletter|because)|this (e-?mail|message) was sent to \S+@|` +
@@ -40,11 +42,30 @@ var (
 		`(confidentiel|strictement|des informations confidentielles)|` +
 		`este (mensaje|correo)( y sus anexos)? (es|contiene|puede contener) (confidencial|información confidencial)|` +
 		`you received this message because you are subscribed to|` +
-		`_{10,}\s*\n.{1,80} mailing list|` +
 		`-+ ?this is a copy of the (original )?message|-* ?below this line is a copy of the message|` +
 		`(the )?original message (was|is) (included|attached) below|` +
 		`return-path: <|received: from \S+ (\(|by )` +
 		`)`)
+
+	// footerFirstWords are the words footerStartRE's lines begin with: a
+	// line starting otherwise is not run through it (most lines are not).
+	footerFirstWords = map[string]bool{
+		"click": true, "here": true, "to": true, "unsubscribe": true, "abbestellen": true, "newsletter": true,
+		"se": true, "darse": true, "manage": true, "update": true, "you": true, "this": true, "if": true,
+		"confidentiality": true, "disclaimer": true, "legal": true, "privileged": true, "the": true,
+		"diese": true, "ce": true, "le": true, "este": true, "below": true, "original": true,
+		"return": true, "received": true,
+	}
+
+	// listRuleRE and listNameRE are Mailman's footer: a rule, then the
+	// list's name.
+	listRuleRE = regexp.MustCompile(`^_{10,}$`)
+	listNameRE = regexp.MustCompile(`(?i)^.{1,80} mailing list$`)
+
+	// dropHints are words one of builtinDropRE needs: a paragraph without
+	// any is not run through them (they cost most of the cleaning time).
+	dropHints = []string{"outside", "external", "extern", "außerhalb", "browser", "online", "trouble", "can't see",
+		"cant see", "en ligne", "navegador"}
 )
 
 // maxParagraph is the longest paragraph a drop rule removes whole; in a
@@ -55,11 +76,10 @@ const maxParagraph = 500
 // built-in or configured drop rule matches, and a footer or disclaimer
 // after the content.
 func dropBoilerplate(s string, drop []*regexp.Regexp) string {
-	s = placeholderRE.ReplaceAllString(s, "")
-	if loc := footerStartRE.FindStringIndex(s); loc != nil && strings.TrimSpace(s[:loc[0]]) != "" {
-		s = s[:loc[0]]
+	if strings.Contains(s, "[") {
+		s = placeholderRE.ReplaceAllString(s, "")
 	}
-	lines := strings.Split(s, "\n")
+	lines := cutFooter(strings.Split(s, "\n"))
 	kept := make([]string, 0, len(lines))
 	for start := 0; start < len(lines); {
 		end := start
@@ -86,17 +106,56 @@ func dropBoilerplate(s string, drop []*regexp.Regexp) string {
 	return strings.Join(kept, "\n")
 }
 
+// cutFooter drops the lines from the first footer line that follows
+// some content.
+func cutFooter(lines []string) []string {
+	content := false
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		if content && len(t) < maxParagraph && (footerFirstWords[firstWord(t)] && footerStartRE.MatchString(t) ||
+			listRuleRE.MatchString(t) && i+1 < len(lines) && listNameRE.MatchString(strings.TrimSpace(lines[i+1]))) {
+			return lines[:i]
+		}
+		content = true
+	}
+	return lines
+}
+
+// firstWord is the first run of ASCII letters in s, lower-cased, when it
+// starts within the first twelve bytes.
+func firstWord(s string) string {
+	i := 0
+	for i < len(s) && i < 12 && !isLetter(s[i]) {
+		i++
+	}
+	j := i
+	for j < len(s) && isLetter(s[j]) {
+		j++
+	}
+	return asciiLower(s[i:j])
+}
+
 // dropped reports whether a paragraph matches a built-in or configured
 // drop rule.
 func dropped(p string, drop []*regexp.Regexp) bool {
 	if p == "" {
 		return false
 	}
-	for _, rules := range [][]*regexp.Regexp{builtinDropRE, drop} {
-		for _, re := range rules {
-			if re != nil && re.MatchString(p) {
-				return true
-			}
+	for _, re := range drop {
+		if re != nil && re.MatchString(p) {
+			return true
+		}
+	}
+	low := strings.ToLower(p)
+	if !slices.ContainsFunc(dropHints, func(h string) bool { return strings.Contains(low, h) }) {
+		return false
+	}
+	for _, re := range builtinDropRE {
+		if re.MatchString(p) {
+			return true
 		}
 	}
 	return false

@@ -1,6 +1,9 @@
 // Package mailtext turns a raw RFC 5322 mail into the short, clean text a
 // person would have typed: the body a human wrote, without quoting,
-// signatures, attachments or markup, ready to be made into SMS.
+// signatures, attachments, markup or boilerplate (banners, footers,
+// disclaimers, hidden preheaders), ready to be made into SMS. A calendar
+// invite becomes one line; what the text leaves out is listed for the
+// sender's report.
 //
 // It knows nothing of SMS encodings: Result.Text is plain UTF-8.
 package mailtext

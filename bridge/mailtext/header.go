@@ -158,8 +158,11 @@ func mediaType(v, def string) (string, map[string]string) {
 }
 
 // lenientParams parses "; a=b; c="d"" without insisting on RFC 2045 tokens.
+// RFC 2231 continuations (boundary*0="…"; boundary*1="…") are joined in
+// order; a value may then be split over folded lines in any way.
 func lenientParams(s string) map[string]string {
 	params := map[string]string{}
+	pieces := map[string][]string{}
 	for _, kv := range strings.Split(s, ";") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -170,11 +173,47 @@ func lenientParams(s string) map[string]string {
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		}
+		if name, n, ok := continuation(k); ok {
+			if n < maxContinuations {
+				p := pieces[name]
+				for len(p) <= n {
+					p = append(p, "")
+				}
+				p[n] = v
+				pieces[name] = p
+			}
+			continue
+		}
 		if _, dup := params[k]; k != "" && !dup {
 			params[k] = v
 		}
 	}
+	for name, p := range pieces {
+		if _, dup := params[name]; !dup {
+			params[name] = strings.Join(p, "")
+		}
+	}
 	return params
+}
+
+// maxContinuations bounds the pieces of one RFC 2231 parameter.
+const maxContinuations = 64
+
+// continuation splits an RFC 2231 key "name*N" (or "name*N*") into the
+// name and N.
+func continuation(k string) (string, int, bool) {
+	name, num, ok := strings.Cut(strings.TrimSuffix(k, "*"), "*")
+	if !ok || name == "" || num == "" || len(num) > 2 {
+		return "", 0, false
+	}
+	n := 0
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return "", 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return name, n, true
 }
 
 // disposition returns the lower-case disposition ("inline", "attachment" or

@@ -304,3 +304,21 @@ func TestMetaCharset(t *testing.T) {
 		}
 	}
 }
+
+func TestMediaTypeParams(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, boundary string
+	}{
+		{"quoted", `multipart/mixed; boundary="a=b"`, "a=b"},
+		{"unquoted equals sign", `multipart/mixed; boundary=----=_Part_1`, "----=_Part_1"},
+		{"rfc 2231 continuation", `multipart/mixed; boundary*0="----=_Part"; boundary*1="_77"`, "----=_Part_77"},
+		{"rfc 2231 continuation, malformed elsewhere", `multipart/mixed; boundary*1="_77"; boundary*0=----=_Part; x`, "----=_Part_77"},
+		{"folded after the equals sign", "multipart/mixed; boundary= \"abc-def\"", "abc-def"},
+	}
+	for _, tt := range tests {
+		if _, params := mediaType(tt.in, ""); params["boundary"] != tt.boundary {
+			t.Errorf("%s: boundary %q, want %q", tt.name, params["boundary"], tt.boundary)
+		}
+	}
+}

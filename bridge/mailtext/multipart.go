@@ -47,6 +47,11 @@ func (w *walker) multipart(ct string, params map[string]string, body io.Reader, 
 		defType = "message/rfc822"
 	}
 	alt := ct == "multipart/alternative"
+	if alt {
+		// The other forms of one text (an invite beside its HTML) are not
+		// left out of anything.
+		defer func(n int) { w.files = w.files[:n] }(len(w.files))
+	}
 	f, parts := w.parts(textproto.NewMultipartReader(src, boundary), alt, path, depth, defType)
 	if parts == 0 {
 		// The parts may use another boundary than the header names.

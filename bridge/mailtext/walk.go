@@ -48,6 +48,13 @@ func (w *walker) omit(ct, name string) {
 	}
 }
 
+// file records a text document, omitted unless it becomes the body.
+func (w *walker) file(desc string) {
+	if len(w.files) < maxWarnings {
+		w.files = append(w.files, desc)
+	}
+}
+
 // describePart names a part for people: its file name and media type.
 func describePart(ct, name string) string {
 	ct = truncateUTF8(ct, maxNameBytes)
@@ -110,14 +117,14 @@ func (w *walker) entity(h textproto.Header, body io.Reader, path string, depth i
 	case isCalendar(ct, name):
 		f := w.leaf(h, "text/calendar", params, body, path)
 		f.body.named, f.body.file = true, describePart(ct, name)
-		w.files = append(w.files, f.body.file)
+		w.file(f.body.file)
 		return f
 	case isTNEF(ct, name):
 	case disp == "attachment" && (ct == "text/plain" || isTextFile(ct, name)):
 		// Used only when the mail has no other text.
 		f := w.leaf(h, "text/plain", params, body, path)
 		f.body.named, f.body.file = true, describePart(ct, name)
-		w.files = append(w.files, f.body.file)
+		w.file(f.body.file)
 		return f
 	case disp == "attachment":
 	case strings.HasPrefix(ct, "multipart/"):
@@ -126,7 +133,7 @@ func (w *walker) entity(h textproto.Header, body io.Reader, path string, depth i
 		f := w.leaf(h, ct, params, body, path)
 		if f.body.named = name != "" && disp != "inline"; f.body.named {
 			f.body.file = describePart(ct, name)
-			w.files = append(w.files, f.body.file)
+			w.file(f.body.file)
 		}
 		return f
 	case notOmitted[ct]:

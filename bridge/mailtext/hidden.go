@@ -83,6 +83,11 @@ func (z *simplifier) skipHidden(name string, next int) (end int, ok bool) {
 	return next, false
 }
 
+// hasText reports whether the output so far holds any text.
+func (z *simplifier) hasText() bool {
+	return strings.TrimFunc(z.out.String(), func(r rune) bool { return r <= ' ' || r == '\ue000' }) != ""
+}
+
 func isNameByte(c byte) bool {
 	return isLetter(c) || c >= '0' && c <= '9' || c == ':' || c == '-'
 }

@@ -133,7 +133,9 @@ func (z *simplifier) tag(raw string, next int) int {
 		n++
 	}
 	name, attrs := asciiLower(raw[:n]), raw[n:]
-	if !closing && !voidTags[name] && isHidden(attrs) {
+	// Hidden elements, and a <footer> after some text (addresses, legal
+	// lines, links to settings), are skipped with their content.
+	if !closing && !voidTags[name] && (isHidden(attrs) || name == "footer" && z.hasText()) {
 		if end, ok := z.skipHidden(name, next); ok {
 			return end
 		}

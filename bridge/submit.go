@@ -125,6 +125,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 		g.log.Info("mail conversion", "conn_id", env.ID, "warning", w)
 	}
 	m := g.newMessage(env.From, res, data)
+	m.Omitted = omitted(res, msg)
 	m.EnvID, m.Ret = env.EnvID, env.Ret
 	if env.Ret == "FULL" {
 		m.Original = data // RFC 3461: reports return the whole mail
@@ -231,7 +232,9 @@ func (g *Gateway) notify(dsnNotify []string) store.Notify {
 }
 
 // headerBlock returns the mail's header section, for reports (RET=HDRS).
+// Blank lines in front of it, which the conversion skips, are skipped too.
 func headerBlock(data []byte) []byte {
+	data = skipLeadingBlankLines(data)
 	end := len(data)
 	if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 {
 		end = i + 2

@@ -9,6 +9,7 @@ import "time"
 type Config struct {
 	SMTP       SMTP                `toml:"smtp"`
 	SMS        SMS                 `toml:"sms"`
+	Text       Text                `toml:"text"`
 	Store      Store               `toml:"store"`
 	Transports []Transport         `toml:"transports"`
 	Routes     []Route             `toml:"routes"`
@@ -84,10 +85,19 @@ type SMS struct {
 	Validity         Duration `toml:"validity"`
 	StrictNumbers    bool     `toml:"strict_numbers"`
 	AllowedCountries []string `toml:"allowed_countries"` // ISO 3166 region codes
-	CutAfter         []string `toml:"cut_after"`         // regular expressions
+	CutAfter         []string `toml:"cut_after"`         // regular expressions; the old name of [text] cut_after
+	Unreadable       string   `toml:"unreadable"`        // ucs2 | reject: gsm7/ascii text mostly in Japanese or Korean
 	AllowPremium     bool     `toml:"allow_premium"`     // premium-rate, shared-cost and similar numbers
 	LogText          bool     `toml:"log_text"`          // SMS text may appear in logs
 	ShowLinks        bool     `toml:"show_links"`        // HTML links show their address where the text does not
+}
+
+// Text says how a mail is made into the text of its SMS.
+type Text struct {
+	CutAfter []string `toml:"cut_after"` // regular expressions: the text from the first match on is dropped
+	Drop     []string `toml:"drop"`      // regular expressions: a paragraph one matches is removed
+	URLs     string   `toml:"urls"`      // keep | short | drop
+	Emoji    string   `toml:"emoji"`     // words | drop: in GSM-7 and ASCII
 }
 
 type Store struct {

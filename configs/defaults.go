@@ -74,7 +74,9 @@ func defaults() *Config {
 			OnTooLong:     "truncate",
 			Subject:       "prefix",
 			Validity:      dur(24 * time.Hour),
+			Unreadable:    "ucs2",
 		},
+		Text:  Text{URLs: "keep", Emoji: "words"},
 		Store: Store{Path: defaultDataDir + "/smsbridge.db", Retention: dur(7 * 24 * time.Hour)},
 		Receipts: Receipts{
 			Mode:         "failure",

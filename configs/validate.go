@@ -83,6 +83,7 @@ func (cfg *Config) Validate() error {
 	c := &checker{file: cfg.File}
 	cfg.validateSMTP(c)
 	cfg.validateSMS(c)
+	cfg.validateText(c)
 	if cfg.Store.Path == "" {
 		c.add("store.path", "must not be empty")
 	}

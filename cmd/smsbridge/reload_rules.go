@@ -67,6 +67,12 @@ var reloadRules = map[string]reloadRule{
 	"sms.allow_premium":     live,
 	"sms.log_text":          restart, // the simulator's, built at start
 	"sms.show_links":        live,
+	"sms.unreadable":        live,
+
+	"text.cut_after": live,
+	"text.drop":      live,
+	"text.urls":      live,
+	"text.emoji":     live,
 
 	"store.path":      restart,
 	"store.retention": live,

@@ -114,13 +114,7 @@ func TestInFlightPerClient(t *testing.T) {
 	be, release := holdFirstSubmit()
 	const wait = 500 * time.Millisecond
 	ts := startServer(t, Config{MaxInFlight: 10, MaxInFlightPerClient: 1, InFlightWait: wait}, be)
-	first := make(chan int, 1)
-	go func() {
-		c := dialRaw(t, ts.addr)
-		c.begin()
-		code, _ := c.data("Subject: 1\r\n\r\none\r\n")
-		first <- code
-	}()
+	first := sendInBackground(t, ts)
 	waitBusy(t, ts.srv)
 	waitFor(t, func() bool { return len(ts.srv.inFlight) == 1 })
 	same := dialRaw(t, ts.addr)
@@ -172,6 +166,19 @@ func holdFirstSubmit() (be *fakeBackend, release chan struct{}) {
 		return "", nil
 	}}
 	return be, release
+}
+
+// sendInBackground sends one mail on a new connection and yields the code
+// of the DATA reply.
+func sendInBackground(t *testing.T, ts *testServer) <-chan int {
+	code := make(chan int, 1)
+	go func() {
+		c := dialRaw(t, ts.addr)
+		c.begin()
+		n, _ := c.data("Subject: 1\r\n\r\none\r\n")
+		code <- n
+	}()
+	return code
 }
 
 // TestCommandTrickle: a client sending one command byte every 100 ms never

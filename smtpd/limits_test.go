@@ -83,13 +83,7 @@ func TestInFlightCap(t *testing.T) {
 	t.Parallel()
 	be, release := holdFirstSubmit()
 	ts := startServer(t, Config{MaxInFlight: 1, InFlightWait: 100 * time.Millisecond}, be)
-	first := make(chan int, 1)
-	go func() {
-		c := dialRaw(t, ts.addr)
-		c.begin()
-		code, _ := c.data("Subject: 1\r\n\r\none\r\n")
-		first <- code
-	}()
+	first := sendInBackground(t, ts)
 	waitBusy(t, ts.srv)
 	c := dialRaw(t, ts.addr)
 	c.begin()

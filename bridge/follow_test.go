@@ -81,6 +81,21 @@ func (r *mixedRig) partsByNumber() (viaModem, viaSMSC map[string]map[string]int)
 	return viaModem, viaSMSC
 }
 
+// mailLongAndWait mails a four-part SMS to each of n numbers and waits for
+// their reports, which must say delivered.
+func (r *mixedRig) mailLongAndWait(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		if _, err := submit(t, r.g, "ops@example.com", []string{fmt.Sprintf("41555501%02d@sms.test", i)},
+			"Subject: backup\r\n\r\n"+strings.Repeat(fourParts, 6)+"\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := countContaining(r.reportsOf(t, n), "Subject: Delivered:"); got != n {
+		t.Errorf("%d of %d delivered", got, n)
+	}
+}
+
 const fourParts = "The nightly backup of db1 failed at the verify step; the archive is incomplete. " // ×6: 4 parts
 
 // With the modem paced (one send at a time, 150 ms apart) and only two
@@ -89,16 +104,7 @@ const fourParts = "The nightly backup of db1 failed at the verify step; the arch
 func TestMessageNotSplitByPacing(t *testing.T) {
 	t.Parallel()
 	r := startMixedRig(t, modem.Config{}, nil)
-	for i := range 2 {
-		if _, err := submit(t, r.g, "ops@example.com", []string{fmt.Sprintf("41555501%02d@sms.test", i)},
-			"Subject: backup\r\n\r\n"+strings.Repeat(fourParts, 6)+"\r\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	reports := r.reportsOf(t, 2)
-	if n := countContaining(reports, "Subject: Delivered:"); n != 2 {
-		t.Errorf("%d of 2 delivered", n)
-	}
+	r.mailLongAndWait(t, 2)
 	viaModem, viaSMSC := r.partsByNumber()
 	for i := range 2 {
 		number := fmt.Sprintf("+141555501%02d", i)
@@ -200,16 +206,7 @@ func TestModemSendInDoubtResentOnce(t *testing.T) {
 func TestMessagesNotSplitWhenTheSIMFillsUp(t *testing.T) {
 	t.Parallel()
 	r := startMixedRig(t, modem.Config{DailyLimit: 6}, nil)
-	for i := range 2 {
-		if _, err := submit(t, r.g, "ops@example.com", []string{fmt.Sprintf("41555501%02d@sms.test", i)},
-			"Subject: backup\r\n\r\n"+strings.Repeat(fourParts, 6)+"\r\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	reports := r.reportsOf(t, 2)
-	if n := countContaining(reports, "Subject: Delivered:"); n != 2 {
-		t.Errorf("%d of 2 delivered", n)
-	}
+	r.mailLongAndWait(t, 2)
 	viaModem, viaSMSC := r.partsByNumber()
 	for i := range 2 {
 		number := fmt.Sprintf("+141555501%02d", i)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/store"
@@ -17,21 +18,62 @@ var ErrTextRefused = errors.New("text refused")
 // and logs). from is who is told about delivery ("" for nobody). The same
 // conversion rules as for mail apply.
 func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error) {
+	return g.send(ctx, source, from, numbers, text, 0, nil)
+}
+
+// Followed says how an integration follows a text it hands to SendFollowed.
+type Followed struct {
+	// Owner and Data become the message's store.Watch, stored with it.
+	Owner string
+	Data  []byte
+	// Validity, when positive, ends the message's life sooner than the
+	// configured validity.
+	Validity time.Duration
+}
+
+// watchStore is what SendFollowed needs beyond Store.
+type watchStore interface {
+	EnqueueWatched(ctx context.Context, m *store.Message, w store.Watch) error
+}
+
+// SendFollowed is SendText for an integration that tells its own client of
+// progress (Kannel's dlr-url, an SMPP ESME's receipts): nobody is mailed,
+// and f's watch, when it names an Owner, is stored in the same commit as
+// the message.
+func (g *Gateway) SendFollowed(ctx context.Context, source string, numbers []string, text string, f Followed) (string, error) {
+	if f.Owner == "" {
+		return g.send(ctx, source, "", numbers, text, f.Validity, nil)
+	}
+	if _, ok := g.st.(watchStore); !ok {
+		return "", ErrUnsupported
+	}
+	return g.send(ctx, source, "", numbers, text, f.Validity, &store.Watch{Owner: f.Owner, Data: f.Data})
+}
+
+func (g *Gateway) send(ctx context.Context, source, from string, numbers []string, text string, validity time.Duration, w *store.Watch) (string, error) {
 	msg, err := sms.Build(text, g.conf().SMS)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
 	}
 	now := g.now()
 	m := &store.Message{ID: store.NewID(), Received: now, Sender: from}
-	if g.conf().Validity > 0 {
-		m.Expires = now.Add(g.conf().Validity)
+	if v := g.conf().Validity; v > 0 && (validity <= 0 || v < validity) {
+		validity = v
+	}
+	if validity > 0 {
+		m.Expires = now.Add(validity)
 	}
 	for _, n := range numbers {
 		m.Recipients = append(m.Recipients, store.Recipient{
 			Address: n, Number: n, Notify: g.notify(nil), Reported: from == "", Parts: g.parts(msg),
 		})
 	}
-	if err := g.st.Enqueue(ctx, m); err != nil {
+	if w != nil {
+		err = g.st.(watchStore).EnqueueWatched(ctx, m, *w)
+	} else {
+		err = g.st.Enqueue(ctx, m)
+	}
+	if err != nil {
 		return "", err
 	}
 	g.obs.MessageQueued(source, len(m.Recipients), len(m.Recipients)*len(msg.Parts))

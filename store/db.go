@@ -52,11 +52,15 @@ var (
 	bktOutDue     = []byte("outdue")     // NextAttempt + mail id
 	bktConv       = []byte("conv")       // E.164 number → Conversation
 	bktOptOut     = []byte("optout")     // E.164 number → time it opted out
+	bktWatch      = []byte("watch")      // msgKey → Watch, messages an integration follows
+	bktCallback   = []byte("callback")   // callback id → Callback
+	bktCallDue    = []byte("calldue")    // NextAttempt + callback id
 )
 
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
 	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
-	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut}
+	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut,
+	bktWatch, bktCallback, bktCallDue}
 
 // Options tune Open.
 type Options struct {

@@ -1,0 +1,73 @@
+package kannel
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// accounts checks sendsms credentials. Kannel's clients send the password
+// with every request, and bcrypt costs tens of milliseconds: a password
+// once verified is remembered as an HMAC under a key of this process, so
+// later requests cost a hash. Unknown names are checked against a decoy
+// hash so that the answer's time does not tell which names exist.
+type accounts struct {
+	hashes map[string][]byte
+	decoy  []byte
+	key    []byte
+
+	mu       sync.Mutex
+	verified map[string][]byte // name → HMAC of the password last verified
+}
+
+func newAccounts(users []User) *accounts {
+	if len(users) == 0 {
+		return nil
+	}
+	a := &accounts{hashes: make(map[string][]byte, len(users)), key: make([]byte, 32), verified: map[string][]byte{}}
+	_, _ = rand.Read(a.key)
+	cost := bcrypt.DefaultCost
+	for _, u := range users {
+		a.hashes[u.Name] = []byte(u.PasswordHash)
+		if c, err := bcrypt.Cost([]byte(u.PasswordHash)); err == nil {
+			cost = c
+		}
+	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	a.decoy, _ = bcrypt.GenerateFromPassword(secret, cost)
+	return a
+}
+
+// verify reports whether password is name's.
+func (a *accounts) verify(name, password string) bool {
+	mac := hmac.New(sha256.New, a.key)
+	mac.Write([]byte(password))
+	sum := mac.Sum(nil)
+	a.mu.Lock()
+	known := a.verified[name]
+	a.mu.Unlock()
+	if known != nil && hmac.Equal(known, sum) {
+		return true
+	}
+	hash, ok := a.hashes[name]
+	if !ok {
+		hash = a.decoy
+	}
+	// bcrypt refuses passwords over 72 bytes; compare them anyway, so that
+	// long guesses take as long as short ones.
+	p := []byte(password)
+	if len(p) > 72 {
+		p = p[:72]
+	}
+	if bcrypt.CompareHashAndPassword(hash, p) != nil || !ok || len(password) > 72 {
+		return false
+	}
+	a.mu.Lock()
+	a.verified[name] = sum
+	a.mu.Unlock()
+	return true
+}

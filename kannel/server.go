@@ -1,0 +1,225 @@
+// Package kannel serves Kannel's HTTP sendsms interface, so applications
+// written for Kannel's smsbox send through smsbridge unchanged: GET or POST
+// /cgi-bin/sendsms with smsbox's fields, answered with smsbox's status codes
+// and words ("0: Accepted for delivery", 202) once the message is on disk.
+// A dlr-url asked for with a dlr-mask is called back for each delivery
+// report, durably (see Notifier).
+package kannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/smsbridge/smsbridge/bridge"
+)
+
+// Server timeouts: generous for a slow client, bounded for a stuck one.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 5 * time.Second
+	maxBodyBytes      = 64 << 10
+	// DefaultMaxRecipients bounds the receivers of one request when
+	// Options leaves it zero.
+	DefaultMaxRecipients = 100
+	// numberChars are the characters smsbox allows in a receiver
+	// (sendsms-chars' default); a receiver with others is denied.
+	numberChars = "0123456789+-"
+	source      = "kannel" // names the requests in metrics and logs
+)
+
+// Gateway is what the endpoint needs of the bridge (*bridge.Gateway).
+type Gateway interface {
+	ResolveNumbers(to []string) ([]string, error)
+	SendFollowed(ctx context.Context, source string, numbers []string, text string, f bridge.Followed) (string, error)
+}
+
+// User is one sendsms account.
+type User struct {
+	Name         string
+	PasswordHash string // bcrypt
+}
+
+// Options configure a Server. Gateway is required.
+type Options struct {
+	Gateway Gateway
+	Users   []User
+	// Allow, when not nil, says whether user may send to numbers (the
+	// user's allowed_recipients); a receiver it refuses is denied.
+	Allow         func(user string, numbers []string) error
+	MaxRecipients int // 0 means DefaultMaxRecipients
+	Logger        *slog.Logger
+}
+
+// Server answers /cgi-bin/sendsms. It is safe for concurrent use; SetUsers
+// may be called while it serves.
+type Server struct {
+	opt      Options
+	accounts atomic.Pointer[accounts]
+	log      *slog.Logger
+}
+
+// New returns a Server for opt.
+func New(opt Options) *Server {
+	if opt.MaxRecipients <= 0 {
+		opt.MaxRecipients = DefaultMaxRecipients
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Server{opt: opt, log: opt.Logger.With("component", "kannel")}
+	s.SetUsers(opt.Users)
+	return s
+}
+
+// SetUsers replaces the accounts.
+func (s *Server) SetUsers(users []User) { s.accounts.Store(newAccounts(users)) }
+
+// Serve answers on l until ctx is done, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// ServeHTTP implements http.Handler: /cgi-bin/sendsms, and smsbox's
+// answer to anything else.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/cgi-bin/sendsms" {
+		answer(w, http.StatusNotFound, "Unknown request.")
+		return
+	}
+	status, text := s.sendsms(r)
+	answer(w, status, text)
+}
+
+func answer(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	fmt.Fprint(w, text)
+}
+
+func (s *Server) sendsms(r *http.Request) (int, string) {
+	f, err := readFields(r, maxBodyBytes)
+	if err != nil {
+		return refusalOf(err)
+	}
+	user, password := f.credentials()
+	if a := s.accounts.Load(); a == nil || !a.verify(user, password) {
+		s.log.Info("sendsms refused", "user", user, "reason", "bad user name or password", "client", r.RemoteAddr)
+		return http.StatusForbidden, "Authorization failed for sendsms"
+	}
+	req, ref := readRequest(f)
+	if ref != nil {
+		return ref.Status, ref.Text
+	}
+	if len(req.To) > s.opt.MaxRecipients {
+		return http.StatusBadRequest, fmt.Sprintf("Too many receivers (%d, at most %d), rejected", len(req.To), s.opt.MaxRecipients)
+	}
+	numbers, denied := s.receivers(user, req.To)
+	if len(numbers) == 0 {
+		return http.StatusBadRequest, "Number(s) has/have been denied by white- and/or black-lists."
+	}
+	if _, err := s.send(r.Context(), user, req, numbers); err != nil {
+		return s.sendError(err, req)
+	}
+	text := "0: Accepted for delivery"
+	if len(denied) > 0 {
+		text += " Denied receivers are: " + strings.Join(denied, " ")
+	}
+	return http.StatusAccepted, text
+}
+
+func refusalOf(err error) (int, string) {
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return ref.Status, ref.Text
+	}
+	return http.StatusBadRequest, err.Error()
+}
+
+// receivers resolves each receiver alone, as smsbox checks each against
+// its lists: the E.164 numbers to send to, and the receivers denied (bad
+// characters or number, opted out, not allowed to this user).
+func (s *Server) receivers(user string, to []string) (numbers, denied []string) {
+	seen := map[string]bool{}
+	for _, rcv := range to {
+		var got []string
+		var err error
+		if strings.Trim(rcv, numberChars) != "" {
+			err = fmt.Errorf("characters outside %q", numberChars)
+		} else {
+			got, err = s.opt.Gateway.ResolveNumbers([]string{rcv})
+		}
+		if err == nil && s.opt.Allow != nil {
+			err = s.opt.Allow(user, got)
+		}
+		if err != nil {
+			s.log.Info("sendsms receiver denied", "user", user, "to", rcv, "reason", err.Error())
+			denied = append(denied, rcv)
+			continue
+		}
+		for _, n := range got {
+			if !seen[n] {
+				seen[n] = true
+				numbers = append(numbers, n)
+			}
+		}
+	}
+	return numbers, denied
+}
+
+// send queues the text, followed for delivery reports when the request
+// asks for them (a dlr-url and a dlr-mask with a bit set).
+func (s *Server) send(ctx context.Context, user string, req *request, numbers []string) (string, error) {
+	var validity time.Duration
+	if req.Validity > 0 {
+		validity = time.Duration(req.Validity) * time.Minute
+	}
+	f := bridge.Followed{Validity: validity}
+	if req.DLRURL != "" && req.DLRMask > 0 {
+		f.Owner = watchOwner
+		f.Data = follow{URL: req.DLRURL, Mask: req.DLRMask, From: req.From, User: user}.encode()
+	}
+	return s.opt.Gateway.SendFollowed(ctx, source, numbers, req.Text, f)
+}
+
+func (s *Server) sendError(err error, req *request) (int, string) {
+	if errors.Is(err, bridge.ErrTextRefused) {
+		return http.StatusBadRequest, "Text field misformed (" + strings.TrimPrefix(err.Error(), bridge.ErrTextRefused.Error()+": ") + "), rejected"
+	}
+	s.log.Error("sendsms failed", "err", err)
+	text := "Sending failed."
+	if len(req.To) > 1 {
+		text += " Failed receivers are: " + strings.Join(req.To, " ")
+	}
+	return http.StatusInternalServerError, text
+}

@@ -18,6 +18,7 @@ type Config struct {
 	Aliases    map[string][]string `toml:"aliases"`
 	HTTP       HTTP                `toml:"http"`
 	Limits     Limits              `toml:"limits"`
+	Kannel     Kannel              `toml:"kannel"`
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`

@@ -94,6 +94,7 @@ func (cfg *Config) Validate() error {
 	cfg.validateInbound(c)
 	cfg.validateAliases(c)
 	cfg.validateHTTP(c)
+	cfg.validateKannel(c)
 	validateLimits(c, "limits", cfg.Limits)
 	return errors.Join(c.errs...)
 }

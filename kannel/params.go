@@ -21,14 +21,14 @@ const maxUDH = 140
 
 // request is one sendsms request, read as smsbox reads it.
 type request struct {
-	To             []string // the space-separated receivers, in order
-	Text           string   // decoded to UTF-8
-	From           string
-	Coding         int
-	DLRMask        int
-	DLRURL         string
-	Validity       int // minutes
-	Priority       int
+	To       []string // the space-separated receivers, in order
+	Text     string   // decoded to UTF-8
+	From     string
+	Coding   int
+	DLRMask  int
+	DLRURL   string
+	Validity int // minutes
+	Priority int
 }
 
 // refusal is an answer smsbox would give instead of sending.

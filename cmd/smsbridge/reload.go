@@ -15,11 +15,12 @@ import (
 
 // reloadTargets are the running pieces whose settings SIGHUP may change.
 type reloadTargets struct {
-	gw   *bridge.Gateway
-	smtp *smtpd.Server
-	pol  *policy.Policy
-	http *httpService
-	cert *certReloader // nil without TLS
+	gw     *bridge.Gateway
+	smtp   *smtpd.Server
+	pol    *policy.Policy
+	http   *httpService
+	kannel *kannelService
+	cert   *certReloader // nil without TLS
 }
 
 // reloadOnHUP reads the configuration file again on every SIGHUP and puts
@@ -82,5 +83,6 @@ func (t *reloadTargets) apply(cfg *configs.Config, log *slog.Logger) error {
 	t.smtp.SetUsers(users)
 	t.smtp.SetTrustedNetworks(trustedNetworks(cfg))
 	t.http.reload(cfg)
+	t.kannel.reload(cfg)
 	return nil
 }

@@ -134,6 +134,10 @@ var reloadRules = map[string]reloadRule{
 	"http.tokens":         live,
 	"http.public_metrics": restart, // the routes are built at start
 
+	// The sendsms accounts are [[smtp.users]], reloaded with them.
+	"kannel.listen":        restart,
+	"kannel.dlr_retry_for": restart,
+
 	"limits.mails_per_minute":    live,
 	"limits.parts_per_day":       live,
 	"limits.recipients_per_mail": live,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
+	"github.com/smsbridge/smsbridge/kannel"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/policy"
@@ -117,7 +118,8 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		closeAll(listeners)
 		return usageError{err}
 	}
-	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol, Observer: m})
+	dlr := kannel.NewNotifier(st, nil, cfg.Kannel.DLRRetryFor.Duration, log)
+	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol, Observer: dlr.Observe(m)})
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
@@ -130,8 +132,15 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		closeAll(listeners)
 		return err
 	}
+	kannelSvc, err := startKannel(hctx, cfg, gw, pol, log)
+	if err != nil {
+		closeAll(listeners)
+		return err
+	}
+	dlrDone := make(chan struct{})
+	go func() { dlr.Run(hctx); close(dlrDone) }()
 	srv := smtpd.NewServer(scfg, gw)
-	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc, cert: cert})
+	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc, kannel: kannelSvc, cert: cert})
 
 	gctx, stopGateway := context.WithCancel(context.Background())
 	gwDone := make(chan error, 1)
@@ -165,6 +174,10 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	if err := <-httpSvc.Done; err != nil {
 		log.Warn("HTTP shutdown", "err", err)
 	}
+	if err := <-kannelSvc.Done; err != nil {
+		log.Warn("Kannel sendsms shutdown", "err", err)
+	}
+	<-dlrDone
 	stopGateway()
 	if runErr == nil {
 		runErr = <-gwDone

@@ -18,7 +18,7 @@ var ErrTextRefused = errors.New("text refused")
 // and logs). from is who is told about delivery ("" for nobody). The same
 // conversion rules as for mail apply.
 func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error) {
-	return g.send(ctx, source, from, numbers, text, 0, nil)
+	return g.send(ctx, source, from, numbers, text, Followed{}, nil)
 }
 
 // Followed says how an integration follows a text it hands to SendFollowed.
@@ -29,6 +29,9 @@ type Followed struct {
 	// Validity, when positive, ends the message's life sooner than the
 	// configured validity.
 	Validity time.Duration
+	// UCS2 sends the text in UCS-2, kept as written, whatever the
+	// configured encoding (the client asked for it).
+	UCS2 bool
 }
 
 // watchStore is what SendFollowed needs beyond Store.
@@ -42,21 +45,26 @@ type watchStore interface {
 // the message.
 func (g *Gateway) SendFollowed(ctx context.Context, source string, numbers []string, text string, f Followed) (string, error) {
 	if f.Owner == "" {
-		return g.send(ctx, source, "", numbers, text, f.Validity, nil)
+		return g.send(ctx, source, "", numbers, text, f, nil)
 	}
 	if _, ok := g.st.(watchStore); !ok {
 		return "", ErrUnsupported
 	}
-	return g.send(ctx, source, "", numbers, text, f.Validity, &store.Watch{Owner: f.Owner, Data: f.Data})
+	return g.send(ctx, source, "", numbers, text, f, &store.Watch{Owner: f.Owner, Data: f.Data})
 }
 
-func (g *Gateway) send(ctx context.Context, source, from string, numbers []string, text string, validity time.Duration, w *store.Watch) (string, error) {
-	msg, err := sms.Build(text, g.conf().SMS)
+func (g *Gateway) send(ctx context.Context, source, from string, numbers []string, text string, f Followed, w *store.Watch) (string, error) {
+	opt := g.conf().SMS
+	if f.UCS2 {
+		opt.Mode = sms.ModeUCS2
+	}
+	msg, err := sms.Build(text, opt)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
 	}
 	now := g.now()
 	m := &store.Message{ID: store.NewID(), Received: now, Sender: from}
+	validity := f.Validity
 	if v := g.conf().Validity; v > 0 && (validity <= 0 || v < validity) {
 		validity = v
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +58,9 @@ type Notifier struct {
 	follow chan struct{}
 	call   chan struct{}
 	now    func() time.Time
+	// retryBase is the first wait after a failed call (retryBase; tests
+	// shorten it).
+	retryBase time.Duration
 }
 
 // NewNotifier returns a Notifier on st; client nil means a client with
@@ -71,7 +76,7 @@ func NewNotifier(st Store, client *http.Client, giveUp time.Duration, log *slog.
 		log = slog.Default()
 	}
 	return &Notifier{st: st, client: client, log: log.With("component", "kannel-dlr"), giveUp: giveUp,
-		follow: make(chan struct{}, 1), call: make(chan struct{}, 1), now: time.Now}
+		follow: make(chan struct{}, 1), call: make(chan struct{}, 1), now: time.Now, retryBase: retryBase}
 }
 
 // Kick tells the Notifier a part has changed: there may be reports.
@@ -172,7 +177,7 @@ func (n *Notifier) followOne(ctx context.Context, w store.Watch) error {
 				continue
 			}
 			rep.Number, rep.ID = rc.Number, m.ID
-			calls = append(calls, store.Callback{ID: store.NewID(), Owner: watchOwner, Data: []byte(expand(f, rep)), Created: n.now()})
+			calls = append(calls, store.Callback{ID: callID(m.ID, i, rep.Value), Owner: watchOwner, Data: []byte(expand(f, rep)), Created: n.now()})
 		}
 		if final {
 			told[i] |= toldFinal
@@ -230,20 +235,21 @@ func (n *Notifier) callRound(ctx context.Context) error {
 		if err != nil || len(due) == 0 {
 			return err
 		}
-		jobs := make(chan store.Callback)
+		// One receiver's calls go to one worker, so they are made in order.
+		var jobs [callWorkers][]store.Callback
+		for _, c := range due {
+			w := crc32.ChecksumIEEE([]byte(receiverOf(c.ID))) % callWorkers
+			jobs[w] = append(jobs[w], c)
+		}
 		errs := make(chan error, len(due))
 		var wg sync.WaitGroup
-		for range min(callWorkers, len(due)) {
+		for _, list := range jobs {
 			wg.Go(func() {
-				for c := range jobs {
+				for _, c := range list {
 					errs <- n.callOne(ctx, c)
 				}
 			})
 		}
-		for _, c := range due {
-			jobs <- c
-		}
-		close(jobs)
 		wg.Wait()
 		close(errs)
 		for err := range errs {
@@ -256,6 +262,28 @@ func (n *Notifier) callRound(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// callID names the report of value for recipient rcpt of msg: unique, as
+// each value is told once, and sorting in Kannel's order of reports
+// (buffered, then accepted by the network, then final).
+func callID(msg string, rcpt, value int) string {
+	rank := 2
+	switch value {
+	case dlrBuffered:
+		rank = 0
+	case dlrSMSCAccepted:
+		rank = 1
+	}
+	return fmt.Sprintf("%s.%05d.%d%02d", msg, rcpt, rank, value)
+}
+
+// receiverOf is the message and recipient part of a callID.
+func receiverOf(id string) string {
+	if i := strings.LastIndexByte(id, '.'); i >= 0 {
+		return id[:i]
+	}
+	return id
 }
 
 // callOne calls one dlr-url; only a store error is returned.
@@ -273,7 +301,7 @@ func (n *Notifier) callOne(ctx context.Context, c store.Callback) error {
 		n.log.Warn("dlr-url given up on", "url", target, "attempts", c.Attempts+1, "err", err)
 		return n.st.CallbackDone(sctx, c.ID)
 	}
-	wait := min(retryBase<<min(c.Attempts, 16), retryMax)
+	wait := min(n.retryBase<<min(c.Attempts, 16), retryMax)
 	n.log.Info("dlr-url call failed; will retry", "url", target, "in", wait.String(), "err", err)
 	return n.st.CallbackRetry(sctx, c.ID, n.now().Add(wait), err.Error())
 }
@@ -295,7 +323,8 @@ func (n *Notifier) get(ctx context.Context, target string) error {
 	return nil
 }
 
-// Observe returns next, also kicking n whenever a part changes state.
+// Observe returns next (not nil), also kicking n whenever a part changes
+// state.
 func (n *Notifier) Observe(next bridge.Observer) bridge.Observer {
 	return kickingObserver{Observer: next, kick: n.Kick}
 }

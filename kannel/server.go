@@ -204,7 +204,7 @@ func (s *Server) send(ctx context.Context, user string, req *request, numbers []
 	if req.Validity > 0 {
 		validity = time.Duration(req.Validity) * time.Minute
 	}
-	f := bridge.Followed{Validity: validity}
+	f := bridge.Followed{Validity: validity, UCS2: req.Coding == 2}
 	if req.DLRURL != "" && req.DLRMask > 0 {
 		f.Owner = watchOwner
 		f.Data = follow{URL: req.DLRURL, Mask: req.DLRMask, From: req.From, User: user}.encode()

@@ -80,7 +80,10 @@ func (db *DB) Watches(owner, after string, limit int) ([]Watch, error) {
 			if w.Owner != owner {
 				continue
 			}
-			w.Msg = string(k)
+			if len(k) < 1 || int(k[0]) != len(k)-1 {
+				return fmt.Errorf("%w: watch key %x", ErrCorrupt, k)
+			}
+			w.Msg = string(k[1:])
 			out = append(out, w)
 		}
 		return nil

@@ -148,10 +148,11 @@ func FuzzAddress(f *testing.F) {
 		}
 
 		name = Text(name)
-		var h gomail.Header
-		h.SetAddressList("To", []*gomail.Address{a.Mail(name)})
+		var fields Fields
+		fields.AddAddress("To", name, a)
+		h := fields.Header()
 		var b bytes.Buffer
-		if err := textproto.WriteHeader(&b, h.Header.Header); err != nil {
+		if err := textproto.WriteHeader(&b, h.Header); err != nil {
 			t.Fatalf("writing To for %q: %v", s, err)
 		}
 		read, err := textproto.ReadHeader(bufio.NewReader(&b))

@@ -84,6 +84,7 @@ func New(t testing.TB) *Instance {
 	if err := os.Chown(filepath.Join(root, "data"), uid, -1); err != nil {
 		t.Fatalf("Postfix needs root to run its daemons as the postfix user: %v", err)
 	}
+	p.writeMainCF(nil) // postmap reads it too
 	return p
 }
 
@@ -113,15 +114,7 @@ func (p *Instance) Start(main map[string]string) {
 	}
 	p.Addr = ln.Addr().String()
 	ln.Close() // Postfix's master binds it next
-	settings := p.base()
-	maps.Copy(settings, main)
-	var cf strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(settings)) {
-		fmt.Fprintf(&cf, "%s = %s\n", k, settings[k])
-	}
-	if err := os.WriteFile(filepath.Join(p.Dir, "main.cf"), []byte(cf.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p.writeMainCF(main)
 	if err := os.WriteFile(filepath.Join(p.Dir, "master.cf"), []byte(p.Addr+masterCF), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +138,20 @@ func (p *Instance) Start(main map[string]string) {
 			t.Fatalf("postfix does not listen on %s: %v\nlog:\n%s", p.Addr, err, p.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// writeMainCF writes the base settings with main added and overriding.
+func (p *Instance) writeMainCF(main map[string]string) {
+	p.t.Helper()
+	settings := p.base()
+	maps.Copy(settings, main)
+	var cf strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		fmt.Fprintf(&cf, "%s = %s\n", k, settings[k])
+	}
+	if err := os.WriteFile(filepath.Join(p.Dir, "main.cf"), []byte(cf.String()), 0o644); err != nil {
+		p.t.Fatal(err)
 	}
 }
 

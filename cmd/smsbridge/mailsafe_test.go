@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/internal/postfixtest"
-	"github.com/smsbridge/smsbridge/internal/smtpsink"
-	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
 )
 
 // startTwoWayVia is startTwoWay with the gateway's smarthost a real
@@ -18,20 +16,9 @@ import (
 // exact RCPT TO Postfix used for each of the gateway's mails.
 func startTwoWayVia(t *testing.T, config string) *twoWay {
 	t.Helper()
-	smsc, err := smsctest.Start(smsctest.Options{ReceiptDelay: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { smsc.Close() })
-	sink, err := smtpsink.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sink.Close() })
-	pf := postfixtest.Start(t, map[string]string{"relayhost": "[127.0.0.1]:" + portOf(sink.Addr())})
-	tw := &twoWay{smsc: smsc, sink: sink}
-	tw.cfg = writeConfig(t, t.TempDir(), strings.NewReplacer("%SMSC%", smsc.Addr(), "%SINK%", pf.Addr).Replace(config))
-	tw.restart(t)
+	tw := newTwoWay(t)
+	pf := postfixtest.Start(t, map[string]string{"relayhost": "[127.0.0.1]:" + portOf(tw.sink.Addr())})
+	tw.start(t, config, pf.Addr)
 	return tw
 }
 

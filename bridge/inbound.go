@@ -182,7 +182,7 @@ func (g *Gateway) inboundMail(from string, to mailfmt.Address, conv store.Conver
 		h.AddMsgID("In-Reply-To", id)
 		h.AddMsgID("References", id)
 	}
-	h.Add("X-SMS-Transport", in.Transport)
+	h.Add("X-SMS-Transport", mailfmt.Text(in.Transport))
 	h.Add("MIME-Version", "1.0")
 	h.Add("Content-Type", "text/plain; charset=utf-8")
 	h.Add("Content-Transfer-Encoding", "quoted-printable")

@@ -158,29 +158,29 @@ func orUnknown(s string) string {
 
 // status writes the message/delivery-status body: the per-message fields,
 // then the recipient's. Everything echoed from the sender's session (ENVID,
-// ORCPT, the recipient) or from the network (the diagnosis) goes through
-// mailfmt.Fields, so it stays on its line.
+// ORCPT, the recipient) or from the network (the diagnosis) is made one
+// line of text.
 func status(r *Report) []byte {
 	var msg mailfmt.Fields
 	msg.Add("Reporting-MTA", "dns; "+r.Hostname)
 	if r.EnvID != "" {
-		msg.Add("Original-Envelope-Id", r.EnvID)
+		msg.Add("Original-Envelope-Id", mailfmt.Text(r.EnvID))
 	}
 	if !r.Arrival.IsZero() {
 		msg.Add("Arrival-Date", r.Arrival.Format(time.RFC1123Z))
 	}
 	var rcpt mailfmt.Fields
 	if r.ORCPT != "" {
-		rcpt.Add("Original-Recipient", addrType(r.ORCPT))
+		rcpt.Add("Original-Recipient", addrType(mailfmt.Text(r.ORCPT)))
 	}
 	rcpt.Add("Final-Recipient", "rfc822; "+recipient(r.Recipient))
 	rcpt.Add("Action", string(r.Action))
-	rcpt.Add("Status", r.Status)
+	rcpt.Add("Status", mailfmt.Text(r.Status))
 	if r.Transport != "" {
-		rcpt.Add("Remote-MTA", "x-sms; "+r.Transport)
+		rcpt.Add("Remote-MTA", "x-sms; "+mailfmt.Text(r.Transport))
 	}
 	if r.Diagnosis != "" {
-		rcpt.Add("Diagnostic-Code", "x-sms; "+r.Diagnosis)
+		rcpt.Add("Diagnostic-Code", "x-sms; "+mailfmt.Text(r.Diagnosis))
 	}
 	rcpt.Add("Last-Attempt-Date", r.Date.Format(time.RFC1123Z))
 	if !r.RetryUntil.IsZero() {
@@ -200,7 +200,7 @@ func recipient(addr string) string {
 	if a, err := mailfmt.ParseUnquoted(addr); err == nil {
 		return a.String()
 	}
-	return addr
+	return mailfmt.Text(addr)
 }
 
 func randomToken() string {

@@ -9,6 +9,7 @@ package mailfmt
 import (
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -71,8 +72,7 @@ func ParseUnquoted(s string) (Address, error) {
 
 // checkDomain returns why d cannot be written as a domain or address
 // literal, or "". It checks writability, not existence: labels of letters,
-// digits, '-' and UTF-8 (SMTPUTF8), or a bracketed literal of printable
-// ASCII.
+// digits, '-' and UTF-8 (SMTPUTF8), or an IPv4 or IPv6 address literal.
 func checkDomain(d string) string {
 	switch {
 	case d == "":
@@ -83,7 +83,12 @@ func checkDomain(d string) string {
 		return "domain is not valid UTF-8"
 	case strings.HasPrefix(d, "["):
 		inner, ok := strings.CutSuffix(d[1:], "]")
-		if !ok || inner == "" || strings.ContainsFunc(inner, func(r rune) bool { return r <= ' ' || r > '~' || r == '[' || r == ']' || r == '\\' }) {
+		ip := inner
+		if len(inner) > 5 && strings.EqualFold(inner[:5], "IPv6:") {
+			ip = inner[5:]
+		}
+		a, err := netip.ParseAddr(ip)
+		if !ok || err != nil || a.Zone() != "" || a.Is6() != (ip != inner) || a.Is4In6() {
 			return "bad address literal"
 		}
 		return ""

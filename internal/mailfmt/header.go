@@ -3,18 +3,29 @@ package mailfmt
 import (
 	"mime"
 	"strings"
+	"unicode"
 
 	"github.com/emersion/go-message"
 )
 
-// Fields collects a header's fields in the order they are written. Every
-// value goes through Text, so none can hold a line break or a control
-// character, and the header is written by go-message's header writer
-// (which refuses line breaks in values too).
+// Fields collects a header's fields in the order they are written. No
+// value can hold a line break or a control character, and the header is
+// written by go-message's header writer (which refuses line breaks in
+// values too).
 type Fields struct{ kv [][2]string }
 
-// Add adds a field whose value is already in its header form.
-func (f *Fields) Add(key, value string) { f.kv = append(f.kv, [2]string{key, Text(value)}) }
+// Add adds a field whose value is already in its header form. A control
+// character or line break in it becomes a space; other spaces are kept,
+// since they can be part of a quoted address.
+func (f *Fields) Add(key, value string) {
+	value = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(value, "\uFFFD"))
+	f.kv = append(f.kv, [2]string{key, value})
+}
 
 // AddText adds free text, encoded (RFC 2047) from the first word that is
 // not printable ASCII, so that a prefix such as "Delivered: " stays

@@ -30,8 +30,8 @@ const (
 // Report describes the outcome for one recipient number of one mail.
 type Report struct {
 	Hostname  string    // Reporting-MTA
-	From      string    // header From address of the report
-	To        string    // the original envelope sender
+	From      string    // header From address of the report, unquoted (mailfmt.ParseUnquoted)
+	To        string    // the original envelope sender, unquoted
 	Subject   string    // the original subject
 	MessageID string    // the original Message-ID, with angle brackets
 	EnvID     string    // RFC 3461 ENVID, echoed

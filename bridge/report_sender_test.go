@@ -14,14 +14,8 @@ import (
 // sender after it gets its report.
 func TestNoReportToUnwritableSender(t *testing.T) {
 	t.Parallel()
-	var tr *fakeTransport
-	tr = newFakeTransport(func(n int, p *transport.Part) (string, error) {
-		id := fmt.Sprintf("id-%d", n)
-		tr.receipt(id, transport.StateDelivered)
-		return id, nil
-	})
 	mailer := newFakeMailer()
-	g, st := startTestGateway(t, testConfig(), tr, mailer)
+	g, st := startTestGateway(t, testConfig(), deliveringTransport(), mailer)
 	bad, err := submit(t, g, "victim@example.net> ORCPT=rfc822;z@attacker.example", []string{"4151234567@sms.test"}, "Subject: x\r\n\r\nhello\r\n")
 	if err != nil {
 		t.Fatal(err)
@@ -47,4 +41,16 @@ func TestNoReportToUnwritableSender(t *testing.T) {
 	if len(mails) != 1 || mails[0].To[0] != "ops@example.com" {
 		t.Errorf("reports %v, want one to ops@example.com", mails)
 	}
+}
+
+// deliveringTransport accepts every part, and its receipt says delivered
+// before the submit's answer, as fast SMSCs do.
+func deliveringTransport() *fakeTransport {
+	var tr *fakeTransport
+	tr = newFakeTransport(func(n int, p *transport.Part) (string, error) {
+		id := fmt.Sprintf("id-%d", n)
+		tr.receipt(id, transport.StateDelivered)
+		return id, nil
+	})
+	return tr
 }

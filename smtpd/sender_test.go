@@ -1,8 +1,11 @@
 package smtpd
 
 import (
+	"net/mail"
 	"strings"
 	"testing"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // TestMailFromRefusesUnwritableSenders: a sender the gateway could not
@@ -35,4 +38,33 @@ func TestMailFromRefusesUnwritableSenders(t *testing.T) {
 			t.Errorf("MAIL FROM:%s: %q does not say why", tc.from, msg)
 		}
 	}
+}
+
+// FuzzCheckSender: a sender MAIL FROM accepts is written back (as reports
+// write it) so that it reads back as the same address; a refusal is a
+// 553 5.1.7 that says why.
+func FuzzCheckSender(f *testing.F) {
+	for _, s := range []string{"alice@example.com", "john doe@example.com", "victim@example.net> ORCPT=rfc822;z@attacker.example", "a\x01b@example.com", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, from string) {
+		e := checkSender(from)
+		if e != nil {
+			if e.Code != 553 || e.Enhanced != enhBadSender || hasControl(e.Message) || !strings.HasPrefix(e.Message, "Sender address rejected: ") {
+				t.Fatalf("bad refusal for %q: %v", from, e)
+			}
+			return
+		}
+		if from == "" {
+			return
+		}
+		a, err := mailfmt.ParseUnquoted(from)
+		if err != nil {
+			t.Fatalf("accepted %q that cannot be written: %v", from, err)
+		}
+		back, err := mail.ParseAddress("<" + a.String() + ">")
+		if err != nil || back.Address != from {
+			t.Fatalf("accepted %q, written as %q, reads back as %v (%v)", from, a.String(), back, err)
+		}
+	})
 }

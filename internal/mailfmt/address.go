@@ -97,13 +97,23 @@ func checkDomain(d string) string {
 		if label == "" {
 			return "empty label in the domain"
 		}
-		if strings.ContainsFunc(label, func(r rune) bool {
-			return r != '-' && !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') && (r < utf8.RuneSelf || !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r))
-		}) {
+		if strings.ContainsFunc(label, func(r rune) bool { return !isDomainRune(r) }) {
 			return "character in the domain that no domain has"
 		}
 	}
 	return ""
+}
+
+// isDomainRune reports whether r can be in a domain label: LDH, or a
+// letter, digit or mark of an internationalised domain.
+func isDomainRune(r rune) bool {
+	switch {
+	case r == '-', r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		return true
+	case r >= utf8.RuneSelf:
+		return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+	}
+	return false
 }
 
 // String is the address as RFC 5321 writes it in MAIL FROM and RCPT TO

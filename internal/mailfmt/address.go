@@ -43,8 +43,9 @@ func (e *AddressError) Error() string {
 // what follows the last '@'. A local part that itself holds an '@' is
 // refused: that form cannot tell `"a@b"@c` from a malformed `a@b@c`, and
 // smarthosts that look inside quotes would route on it. So is anything that
-// cannot be written back exactly: control characters, invalid UTF-8, parts
-// over RFC 5321's lengths, a domain with characters no domain has.
+// cannot be written back exactly: control characters, consecutive spaces,
+// invalid UTF-8, parts over RFC 5321's lengths, a domain with characters no
+// domain has.
 func ParseUnquoted(s string) (Address, error) {
 	bad := func(why string) (Address, error) { return Address{}, &AddressError{Address: s, Reason: why} }
 	at := strings.LastIndexByte(s, '@')
@@ -63,6 +64,9 @@ func ParseUnquoted(s string) (Address, error) {
 		return bad("local part is not valid UTF-8")
 	case strings.ContainsFunc(a.Local, unicode.IsControl):
 		return bad("control character in the local part")
+	case strings.Contains(a.Local, "  "):
+		// A header folded there reads back with one space.
+		return bad("consecutive spaces in the local part")
 	}
 	if why := checkDomain(a.Domain); why != "" {
 		return bad(why)

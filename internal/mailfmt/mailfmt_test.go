@@ -38,6 +38,7 @@ func TestParseUnquoted(t *testing.T) {
 		{"ops\r\nRCPT TO:<v@x.y>@example.com", ""},
 		{"ops\x00@example.com", ""},
 		{"ops\x7f@example.com", ""},
+		{"two  spaces@example.com", ""},
 		{"ops@exa mple.com", ""},
 		{"ops@example.com>", ""},
 		{"ops@example..com", ""},

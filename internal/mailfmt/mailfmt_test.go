@@ -66,13 +66,14 @@ func TestParseUnquoted(t *testing.T) {
 func TestText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"Disk alert":          "Disk alert",
-		"1415\r\nBcc: v@x.y":  "1415 Bcc: v@x.y",
-		"a\x00b\x1bc\x7f":     "a b c",
-		"  spaced \t out  ":   "spaced out",
-		"bad \xff utf-8":      "bad \uFFFD utf-8",
-		"line\u2028separator": "line separator",
-		"Grüße\u0085aus Köln": "Grüße aus Köln",
+		"Disk alert":             "Disk alert",
+		"1415\r\nBcc: v@x.y":     "1415 Bcc: v@x.y",
+		"a\x00b\x1bc\x7f":        "a b c",
+		"  spaced \t out  ":      "spaced out",
+		"bad \xff utf-8":         "bad \uFFFD utf-8",
+		"line\u2028separator":    "line separator",
+		"Grüße\u0085aus Köln":    "Grüße aus Köln",
+		strings.Repeat("ü", 600): strings.Repeat("ü", 450),
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
@@ -83,18 +84,19 @@ func TestText(t *testing.T) {
 func TestMsgID(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"<alert-1@monitor.example.com>": "alert-1@monitor.example.com",
-		" <a.b@[192.0.2.1]> ":           "a.b@[192.0.2.1]",
-		"<a@b>\r\nBcc: v@x.y":           "",
-		"<a@b\r\nBcc: v@x.y>":           "",
-		"<a b@c>":                       "",
-		"<no-at>":                       "",
-		"a@b":                           "",
-		"<a@b> <c@d>":                   "",
-		"<\x00@b>":                      "",
-		"<" + "x@y" + ">" + "\x00":      "",
-		"<@b>":                          "",
-		"<a@>":                          "",
+		"<alert-1@monitor.example.com>":        "alert-1@monitor.example.com",
+		" <a.b@[192.0.2.1]> ":                  "a.b@[192.0.2.1]",
+		"<a@b>\r\nBcc: v@x.y":                  "",
+		"<a@b\r\nBcc: v@x.y>":                  "",
+		"<a b@c>":                              "",
+		"<no-at>":                              "",
+		"a@b":                                  "",
+		"<a@b> <c@d>":                          "",
+		"<\x00@b>":                             "",
+		"<" + "x@y" + ">" + "\x00":             "",
+		"<@b>":                                 "",
+		"<a@>":                                 "",
+		"<" + strings.Repeat("a", 900) + "@b>": "",
 	} {
 		got, ok := MsgID(in)
 		if got != want || ok != (want != "") {

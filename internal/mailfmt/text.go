@@ -4,20 +4,35 @@ import (
 	"bytes"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
+
+// maxText bounds a header value from the network. RFC 5322 lines end at
+// 998 octets, and a word longer than a line can only be written by
+// breaking it; a value this long still fits on one line with its name.
+const maxText = 900
 
 // Text makes s one line of header text: invalid UTF-8 becomes U+FFFD, and
 // every run of spaces, line breaks and control characters (CR, LF, NUL
 // among them) one space, so a value from the network can never start a
-// header field of its own.
+// header field of its own. It is cut to maxText octets.
 func Text(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText
+	for !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimSpace(s[:cut])
 }
 
 // MsgID returns the identifier inside a Message-ID ("<left@right>"),
 // without its brackets, or false when it is not one that can be echoed
-// safely: printable ASCII without spaces or brackets, with an '@'.
+// safely: printable ASCII without spaces or brackets, with an '@', at most
+// maxText octets.
 func MsgID(s string) (string, bool) {
 	id, ok := strings.CutPrefix(strings.TrimSpace(s), "<")
 	if !ok {
@@ -27,7 +42,7 @@ func MsgID(s string) (string, bool) {
 		return "", false
 	}
 	left, right, ok := strings.Cut(id, "@")
-	if !ok || left == "" || right == "" || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' || r == '<' || r == '>' }) {
+	if !ok || len(id) > maxText || left == "" || right == "" || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' || r == '<' || r == '>' }) {
 		return "", false
 	}
 	return id, true

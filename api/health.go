@@ -1,6 +1,12 @@
 package api
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/smsbridge/smsbridge/transport"
+)
 
 // HealthView answers /healthz and /readyz.
 type HealthView struct {
@@ -21,8 +27,15 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		v.Status, v.Checks["store"] = "unready", err.Error()
 	}
 	up := false
+	var missed []string
 	for _, t := range s.opt.Gateway.Transports() {
 		up = up || t.Up
+		missed = append(missed, missedIndications(t.Name, t.Details)...)
+	}
+	// A modem that missed indications still sends, and its SIM poll has
+	// read what they were for: said here, it does not make us unready.
+	if len(missed) > 0 {
+		v.Checks["modem_indications"] = strings.Join(missed, "; ")
 	}
 	if !up {
 		v.Status, v.Checks["transports"] = "unready", "no transport is up"
@@ -32,4 +45,20 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, v)
+}
+
+// missedIndications says, per modem, what acknowledgements it did not take
+// and how often its indications were found off (and turned on again).
+func missedIndications(name string, st *transport.Status) []string {
+	if st == nil || st.ModemsStatus == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range st.Modems {
+		if m.Unacknowledged > 0 || m.IndicationsOff > 0 {
+			out = append(out, fmt.Sprintf("%s %s: %d unacknowledged, found off %d times and turned on again",
+				name, m.Device, m.Unacknowledged, m.IndicationsOff))
+		}
+	}
+	return out
 }

@@ -23,7 +23,7 @@ func hostileReport() Report {
 		Subject: "Backup\r\nBcc: v@x.y", MessageID: "<a@b>\r\nBcc: v@x.y", EnvID: "Q\r\nBcc: v@x.y",
 		Date: at, Arrival: at, Recipient: "4151234567@sms.test", ORCPT: "utf-8;a\r\nBcc: v@x.y\x00", Number: "+1 415\r\nBcc: v@x.y",
 		Action: Failed, Status: "5.0.0", Reason: "no\r\n--boundary", Diagnosis: "stat:UNDELIV\r\nBcc: v@x.y\x00",
-		Transport: "smsc\r\nBcc: v@x.y", Original: []byte("Subject: x\r\n\r\nbody\r.\r\nmore\n.\nend")}
+		Transport: "smsc\r\nBcc: v@x.y", Omitted: "2 pictures\r\nBcc: v@x.y", Original: []byte("Subject: x\r\n\r\nbody\r.\r\nmore\n.\nend")}
 }
 
 // TestComposeHostileValues: nothing echoed from the mail or the network
@@ -58,8 +58,8 @@ func TestComposeHostileValues(t *testing.T) {
 	if len(parts) != 3 {
 		t.Fatalf("%d parts", len(parts))
 	}
-	if strings.Count(parts[0].body, "\r\n") != 1 {
-		t.Errorf("human part is not one line: %q", parts[0].body)
+	if strings.Count(parts[0].body, "\r\n") != 2 {
+		t.Errorf("human part is not two lines (outcome, what was left out): %q", parts[0].body)
 	}
 	br := bufio.NewReader(strings.NewReader(parts[1].body))
 	perMsg, err := textproto.ReadHeader(br)

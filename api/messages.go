@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -62,6 +63,9 @@ func (s *Server) checkSend(req *sendRequest) string {
 		a, err := mail.ParseAddress(req.From)
 		if err != nil || a.Name != "" || strings.ContainsAny(req.From, "\r\n") {
 			return `"from" must be a plain mail address such as ops@example.com`
+		}
+		if _, err := mailfmt.ParseUnquoted(a.Address); err != nil {
+			return `"from": ` + err.Error() // reports could not be sent to it
 		}
 		req.From = a.Address
 	}

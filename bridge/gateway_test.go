@@ -214,13 +214,7 @@ func (nopStore) OptedOut(string) (bool, time.Time, error) { return false, time.T
 
 func TestDeliveredReport(t *testing.T) {
 	t.Parallel()
-	var tr *fakeTransport
-	tr = newFakeTransport(func(n int, p *transport.Part) (string, error) {
-		id := fmt.Sprintf("id-%d", n)
-		// The receipt overtakes the submit's answer, as fast SMSCs do.
-		tr.receipt(id, transport.StateDelivered)
-		return id, nil
-	})
+	tr := deliveringTransport()
 	mailer := newFakeMailer()
 	g, _ := startTestGateway(t, testConfig(), tr, mailer)
 	body := "Subject: Backup\r\nMessage-ID: <m1@example.com>\r\n\r\n" + strings.Repeat("The nightly backup completed. ", 9) + "\r\n"

@@ -96,6 +96,10 @@ func (m *receiptMatcher) run(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case rc := <-m.ch:
+					// While the store cannot write, receipts wait
+					// here and the transport's queue fills: the
+					// network holds them meanwhile.
+					m.g.dispatch.storeFail.sleep(ctx)
 					rc.done(m.match(ctx, rc.r))
 				}
 			}

@@ -75,6 +75,8 @@ type DB struct {
 
 	mu     sync.RWMutex // held for reading while sending to ops
 	closed bool
+
+	health writeHealth // set by the committer
 }
 
 // Open opens or creates the queue file at path, creating its directory

@@ -17,6 +17,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
+	"github.com/smsbridge/smsbridge/internal/quietlog"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/policy"
@@ -68,18 +69,30 @@ func tuneGC() {
 	}
 }
 
+// Warnings and errors of one message are written at most logRepeatBurst
+// times per logRepeatEvery.
+const (
+	logRepeatEvery = 10 * time.Second
+	logRepeatBurst = 5
+)
+
 func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if verbose {
 		opts.Level = slog.LevelDebug
 	}
+	var h slog.Handler
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		h = slog.NewTextHandler(w, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, usageError{fmt.Errorf("-log must be text or json, not %q", format)}
 	}
-	return nil, usageError{fmt.Errorf("-log must be text or json, not %q", format)}
+	// A failure that repeats (a full disk, a peer down) is written a few
+	// times per interval, not thousands of times a second.
+	return slog.New(quietlog.New(h, logRepeatEvery, logRepeatBurst)), nil
 }
 
 // runGateway wires the pieces together and runs until ctx is done, then

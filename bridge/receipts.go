@@ -28,14 +28,13 @@ type receiptMatcher struct {
 	mu sync.Mutex // held across Lookup-or-park, and by submitted
 	// early holds receipts that came before their submit was recorded;
 	// they have been acknowledged to the network already.
-	early     map[string]transport.Receipt
-	earlyAt   map[string]time.Time
+	early     *earlyReceipts
 	unmatched int
 }
 
 func newReceiptMatcher(g *Gateway) *receiptMatcher {
 	return &receiptMatcher{g: g, ch: make(chan receipt, receiptQueue), in: make(chan inboundSMS, receiptQueue), done: make(chan struct{}),
-		early: map[string]transport.Receipt{}, earlyAt: map[string]time.Time{}}
+		early: newEarlyReceipts(earlyMaxCount, earlyMaxBytes)}
 }
 
 func receiptKey(transportName, id string) string { return transportName + "\x00" + id }
@@ -124,31 +123,54 @@ func (m *receiptMatcher) run(ctx context.Context) {
 func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) error {
 	m.mu.Lock()
 	k, ok, err := m.g.st.Lookup(r.Transport, r.MessageID)
+	var dropped []transport.Receipt
 	if err == nil && !ok {
-		key := receiptKey(r.Transport, r.MessageID)
-		m.early[key] = r
-		m.earlyAt[key] = m.g.now()
+		dropped = m.early.park(receiptKey(r.Transport, r.MessageID), r, m.g.now())
 	}
 	m.mu.Unlock()
 	if err != nil {
 		m.g.log.Error("looking up receipt", "transport", r.Transport, "id", r.MessageID, "err", err)
 		return fmt.Errorf("looking up receipt: %w", err)
 	}
-	m.g.obs.Receipt(r.Transport, r.State, ok)
-	if ok {
-		return m.apply(ctx, k, r)
+	m.unmatchedGone(dropped, "too many receipts wait for their submit; the oldest is dropped")
+	if !ok {
+		// Counted once it matches (when its submit is recorded) or once
+		// it is given up.
+		return nil
 	}
-	return nil
+	m.g.obs.Receipt(r.Transport, r.State, true)
+	return m.apply(ctx, k, r)
+}
+
+// unmatchedGone counts and logs parked receipts given up: dropped for
+// room (why says so) or waited too long.
+func (m *receiptMatcher) unmatchedGone(rs []transport.Receipt, why string) {
+	for _, r := range rs {
+		m.g.obs.Receipt(r.Transport, r.State, false)
+		if why != "" {
+			m.g.obs.ReceiptDropped(r.Transport)
+		}
+	}
+	if len(rs) == 0 {
+		return
+	}
+	m.mu.Lock()
+	m.unmatched += len(rs)
+	total, parked := m.unmatched, m.early.len()
+	m.mu.Unlock()
+	if why == "" {
+		why = "receipt matches no part"
+	}
+	last := rs[len(rs)-1]
+	m.g.log.Warn(why, "transport", last.Transport, "id", last.MessageID, "state", last.State.String(),
+		"receipts", len(rs), "unmatched_total", total, "parked", parked)
 }
 
 // submitted is called once a part's network id is stored: a receipt that
 // came first can now be applied.
 func (m *receiptMatcher) submitted(ctx context.Context, transportName, id string) {
-	key := receiptKey(transportName, id)
 	m.mu.Lock()
-	r, ok := m.early[key]
-	delete(m.early, key)
-	delete(m.earlyAt, key)
+	r, ok := m.early.take(receiptKey(transportName, id))
 	m.mu.Unlock()
 	if ok {
 		m.HandleReceipt(r, func(err error) {
@@ -160,19 +182,10 @@ func (m *receiptMatcher) submitted(ctx context.Context, transportName, id string
 }
 
 func (m *receiptMatcher) dropStale() {
-	cut := m.g.now().Add(-earlyTTL)
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	for key, at := range m.earlyAt {
-		if at.Before(cut) {
-			r := m.early[key]
-			m.unmatched++
-			m.g.obs.Receipt(r.Transport, r.State, false)
-			m.g.log.Warn("receipt matches no part", "transport", r.Transport, "id", r.MessageID, "state", r.State.String(), "unmatched_total", m.unmatched)
-			delete(m.early, key)
-			delete(m.earlyAt, key)
-		}
-	}
+	old := m.early.stale(m.g.now().Add(-earlyTTL))
+	m.mu.Unlock()
+	m.unmatchedGone(old, "")
 }
 
 func (m *receiptMatcher) apply(ctx context.Context, k store.PartKey, r transport.Receipt) error {

@@ -52,11 +52,12 @@ var (
 	bktOutDue     = []byte("outdue")     // NextAttempt + mail id
 	bktConv       = []byte("conv")       // E.164 number → Conversation
 	bktOptOut     = []byte("optout")     // E.164 number → time it opted out
+	bktPolicy     = []byte("policy")     // "daily" → the sender policy's counters
 )
 
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
 	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
-	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut}
+	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut, bktPolicy}
 
 // Options tune Open.
 type Options struct {

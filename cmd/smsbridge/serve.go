@@ -108,7 +108,18 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return err
 	}
 	m := metrics.New()
-	scfg, pol, err := smtpConfig(cfg, log)
+	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
+	if err != nil {
+		closeAll(listeners)
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	defer st.Close()
+	counters := storeCounters{st} // before the policy loads them
+	if err := migrateCounters(counters, cfg.Store.Path, log); err != nil {
+		closeAll(listeners)
+		return fmt.Errorf("moving the daily counters into the store: %w", err)
+	}
+	scfg, pol, err := smtpConfig(cfg, log, counters)
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
@@ -119,12 +130,6 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return usageError{err}
 	}
 	scfg.Replies = m.SMTPReply
-	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
-	if err != nil {
-		closeAll(listeners)
-		return fmt.Errorf("opening the store: %w", err)
-	}
-	defer st.Close()
 	lanes, err := buildLanes(cfg, log, st) // after the store: modem SIM counts live there
 	if err != nil {
 		closeAll(listeners)
@@ -252,7 +257,7 @@ func closeAll(ls []net.Listener) {
 // smtpConfig builds the SMTP server's configuration: limits, TLS (its
 // certificate reloaded on SIGHUP until ctx ends), users and the policy,
 // which the bridge shares.
-func smtpConfig(cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Policy, error) {
+func smtpConfig(cfg *configs.Config, log *slog.Logger, counters policy.CounterStore) (smtpd.Config, *policy.Policy, error) {
 	c := smtpd.Config{
 		Hostname:          cfg.SMTP.Hostname,
 		MaxMessageBytes:   cfg.SMTP.MaxMessageBytes,
@@ -268,7 +273,7 @@ func smtpConfig(cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Po
 	for _, u := range cfg.SMTP.Users {
 		c.Users = append(c.Users, smtpd.User{Name: u.Name, PasswordHash: u.PasswordHash})
 	}
-	pol, err := newPolicy(cfg, log)
+	pol, err := newPolicy(cfg, log, counters)
 	if err != nil {
 		return c, nil, err
 	}
@@ -276,11 +281,13 @@ func smtpConfig(cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Po
 	return c, pol, nil
 }
 
-func newPolicy(cfg *configs.Config, log *slog.Logger) (*policy.Policy, error) {
+// newPolicy builds the sender policy; its daily counters live in counters.
+func newPolicy(cfg *configs.Config, log *slog.Logger, counters policy.CounterStore) (*policy.Policy, error) {
 	pc, err := newPolicyConfig(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	pc.Counters = counters
 	return policy.New(pc)
 }
 
@@ -295,7 +302,6 @@ func newPolicyConfig(cfg *configs.Config, log *slog.Logger) (policy.Config, erro
 		Limits:       policy.Limits(cfg.Limits),
 		Verification: mode,
 		AuthServID:   cfg.SMTP.Hostname,
-		Counters:     policy.FileStore{Path: filepath.Join(filepath.Dir(cfg.Store.Path), "limits.json")},
 		Logger:       log,
 	}
 	for _, u := range cfg.SMTP.Users {

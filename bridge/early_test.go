@@ -1,12 +1,16 @@
 package bridge
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
 
@@ -138,5 +142,59 @@ func TestUnknownReceiptsBounded(t *testing.T) {
 	t.Logf("%d receipts: %d parked (%d bytes), %d dropped", sent, parked, bytes, dropped)
 	if parked != earlyMaxCount || dropped != sent-earlyMaxCount || unmatched != dropped {
 		t.Errorf("%d parked, %d dropped, %d unmatched; want %d, %d, %d", parked, dropped, unmatched, earlyMaxCount, sent-earlyMaxCount, sent-earlyMaxCount)
+	}
+}
+
+// TestEarlyReceiptSurvivesRestart: a receipt acknowledged before its
+// submit was recorded is kept in the store; after a restart it is applied
+// once that submit is recorded.
+func TestEarlyReceiptSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	run := func(tr *fakeTransport, mailer *fakeMailer) (*Gateway, *store.DB, func()) {
+		st, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := New(testConfig(), Options{Store: st, Lanes: []Lane{{Transport: tr, Slots: 1}}, Mailer: mailer,
+			Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { g.Run(ctx, time.Second); close(done) }()
+		return g, st, func() { cancel(); <-done; st.Close() }
+	}
+
+	tr := newFakeTransport(func(int, *transport.Part) (string, error) { return "unused", nil })
+	_, st, stop := run(tr, newFakeMailer())
+	<-tr.ready
+	if err := handled(t, func(done func(error)) {
+		tr.handler.HandleReceipt(transport.Receipt{Transport: "fake", MessageID: "net-7", State: transport.StateDelivered, ErrorCode: "000"}, done)
+	}); err != nil {
+		t.Fatalf("done(%v) for an early receipt", err)
+	}
+	if p, err := st.ParkedReceipts(); err != nil || len(p) != 1 || p[0].ID != "net-7" {
+		t.Fatalf("parked in the store: %+v %v", p, err)
+	}
+	stop() // as a crash would, before any submit names net-7
+
+	tr = newFakeTransport(func(int, *transport.Part) (string, error) { return "net-7", nil })
+	mailer := newFakeMailer()
+	g, st, stop := run(tr, mailer)
+	defer stop()
+	if _, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, "Subject: x\r\n\r\nhello\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if m := mailer.wait(t, 1); !strings.Contains(string(m[0].Data), "Action: delivered") {
+		t.Errorf("report:\n%s", m[0].Data)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if p, err := st.ParkedReceipts(); err == nil && len(p) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the applied receipt is still parked in the store")
+		}
 	}
 }

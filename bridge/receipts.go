@@ -27,7 +27,8 @@ type receiptMatcher struct {
 
 	mu sync.Mutex // held across Lookup-or-park, and by submitted
 	// early holds receipts that came before their submit was recorded;
-	// they have been acknowledged to the network already.
+	// they have been acknowledged to the network already, once kept in
+	// the store too (see parking.go).
 	early     *earlyReceipts
 	unmatched int
 }
@@ -47,8 +48,8 @@ type receipt struct {
 
 // HandleReceipt implements transport.Handler. It blocks when the queue is
 // full: back-pressure on the transport rather than unbounded memory. A
-// receipt is done once its part's final state is stored, or once it waits
-// in memory for its submit to be recorded. One still queued when the
+// receipt is done once its part's final state is stored, or once it is
+// kept in the store to wait for its submit to be recorded. One still queued when the
 // gateway stops is never done, so the network sends it again.
 func (m *receiptMatcher) HandleReceipt(r transport.Receipt, done func(error)) {
 	select {
@@ -105,6 +106,7 @@ func (m *receiptMatcher) run(ctx context.Context) {
 		})
 	}
 	defer wg.Wait()
+	m.restore(ctx) // once workers take what it hands them
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
 	for {
@@ -115,7 +117,7 @@ func (m *receiptMatcher) run(ctx context.Context) {
 			m.g.obs.Inbound(mo.in.Transport)
 			mo.done(m.inbound(ctx, mo.in))
 		case <-sweep.C:
-			m.dropStale()
+			m.dropStale(ctx)
 		}
 	}
 }
@@ -124,19 +126,22 @@ func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) error {
 	m.mu.Lock()
 	k, ok, err := m.g.st.Lookup(r.Transport, r.MessageID)
 	var dropped []transport.Receipt
+	at := m.g.now()
 	if err == nil && !ok {
-		dropped = m.early.park(receiptKey(r.Transport, r.MessageID), r, m.g.now())
+		dropped = m.early.park(receiptKey(r.Transport, r.MessageID), r, at)
 	}
 	m.mu.Unlock()
 	if err != nil {
 		m.g.log.Error("looking up receipt", "transport", r.Transport, "id", r.MessageID, "err", err)
 		return fmt.Errorf("looking up receipt: %w", err)
 	}
-	m.unmatchedGone(dropped, "too many receipts wait for their submit; the oldest is dropped")
 	if !ok {
-		// Counted once it matches (when its submit is recorded) or once
-		// it is given up.
-		return nil
+		// Stored outside the lock: submitted, which takes it, runs on
+		// the send path. Counted once it matches (when its submit is
+		// recorded) or once it is given up.
+		err := m.persist(ctx, r, at, dropped)
+		m.unmatchedGone(dropped, "too many receipts wait for their submit; the oldest is dropped")
+		return err
 	}
 	m.g.obs.Receipt(r.Transport, r.State, true)
 	return m.apply(ctx, k, r)
@@ -173,18 +178,15 @@ func (m *receiptMatcher) submitted(ctx context.Context, transportName, id string
 	r, ok := m.early.take(receiptKey(transportName, id))
 	m.mu.Unlock()
 	if ok {
-		m.HandleReceipt(r, func(err error) {
-			if err != nil {
-				m.g.log.Error("receipt that came before its submit not applied", "transport", transportName, "id", id, "err", err)
-			}
-		})
+		m.HandleReceipt(r, m.appliedLater(ctx, r))
 	}
 }
 
-func (m *receiptMatcher) dropStale() {
+func (m *receiptMatcher) dropStale(ctx context.Context) {
 	m.mu.Lock()
 	old := m.early.stale(m.g.now().Add(-earlyTTL))
 	m.mu.Unlock()
+	m.forget(ctx, old)
 	m.unmatchedGone(old, "")
 }
 

@@ -53,11 +53,14 @@ var (
 	bktConv       = []byte("conv")       // E.164 number → Conversation
 	bktOptOut     = []byte("optout")     // E.164 number → time it opted out
 	bktPolicy     = []byte("policy")     // "daily" → the sender policy's counters
+	bktEarly      = []byte("early")      // transport 0x00 transport id → ParkedReceipt
+	bktEarlyAt    = []byte("earlyat")    // Parked + transport 0x00 transport id
 )
 
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
 	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
-	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut, bktPolicy}
+	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut, bktPolicy,
+	bktEarly, bktEarlyAt}
 
 // Options tune Open.
 type Options struct {

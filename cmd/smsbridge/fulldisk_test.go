@@ -3,19 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/smtp"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/smsbridge/smsbridge/internal/tmpfs"
 	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
 )
 
@@ -46,17 +44,7 @@ maildir = "%DIR%/mail"
 func TestFullDisk(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	if err := os.Mkdir(data, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs for a full disk (needs root): %v %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", data).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", data, err, out)
-		}
-	})
+	tmpfs.Mount(t, data, "2m")
 	smsc, err := smsctest.Start(smsctest.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +86,7 @@ func TestFullDisk(t *testing.T) {
 	if _, err := smsc.WaitSubmits(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	filler := fillDisk(t, data)
+	filler := tmpfs.Fill(t, data)
 	// Mail that comes meanwhile is kept while freed pages hold it, then
 	// refused for now; what was kept is sent later.
 	var later []string
@@ -155,26 +143,6 @@ func TestFullDisk(t *testing.T) {
 	waitFor("ready once space is back", func() bool { return ready() == http.StatusOK })
 	if code := d.stop(30 * time.Second); code != 0 {
 		t.Errorf("exit status %d after SIGTERM", code)
-	}
-}
-
-// fillDisk writes a file in dir until its disk is full and returns its path.
-func fillDisk(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return path
-		}
 	}
 }
 

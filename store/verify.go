@@ -212,8 +212,8 @@ func (w *fileWalker) page(id uint64, want uint16) ([]byte, error) {
 		return nil, damaged("page %d: flags %#x where a %s page belongs", id, flags, pageKind(want))
 	}
 	overflow := uint64(native.Uint32(hdr[12:]))
-	if id+overflow >= w.meta.pgid {
-		return nil, damaged("page %d: %d overflow pages run past the %d pages in use", id, overflow, w.meta.pgid)
+	if id+overflow >= w.meta.pgid || int64(id+overflow+1)*ps > w.size {
+		return nil, damaged("page %d: %d overflow pages run past the %d pages in use or the end of the file", id, overflow, w.meta.pgid)
 	}
 	buf := make([]byte, int64(overflow+1)*ps)
 	if _, err := w.r.ReadAt(buf, int64(id)*ps); err != nil {

@@ -3,7 +3,10 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/smsbridge/smsbridge/transport"
 )
 
 // writeHealth is implemented by a Queue that knows whether it can write
@@ -36,8 +39,15 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		}
 	}
 	up := false
+	var missed []string
 	for _, t := range s.opt.Gateway.Transports() {
 		up = up || t.Up
+		missed = append(missed, missedIndications(t.Name, t.Details)...)
+	}
+	// A modem that missed indications still sends, and its SIM poll has
+	// read what they were for: said here, it does not make us unready.
+	if len(missed) > 0 {
+		v.Checks["modem_indications"] = strings.Join(missed, "; ")
 	}
 	if !up {
 		v.Status, v.Checks["transports"] = "unready", "no transport is up"
@@ -47,4 +57,20 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, v)
+}
+
+// missedIndications says, per modem, what acknowledgements it did not take
+// and how often its indications were found off (and turned on again).
+func missedIndications(name string, st *transport.Status) []string {
+	if st == nil || st.ModemsStatus == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range st.Modems {
+		if m.Unacknowledged > 0 || m.IndicationsOff > 0 {
+			out = append(out, fmt.Sprintf("%s %s: %d unacknowledged, found off %d times and turned on again",
+				name, m.Device, m.Unacknowledged, m.IndicationsOff))
+		}
+	}
+	return out
 }

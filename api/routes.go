@@ -34,7 +34,11 @@ func (s *Server) routes() {
 		s.mux.Handle(rt.pattern, hf)
 	}
 	if s.opt.Metrics != nil {
-		s.mux.Handle("GET /metrics", s.opt.Metrics)
+		h := s.opt.Metrics
+		if !s.opt.PublicMetrics {
+			h = s.authorize(h)
+		}
+		s.mux.Handle("GET /metrics", h)
 	}
 }
 

@@ -61,6 +61,9 @@ type Options struct {
 	// transport's submits per second to /api/v1/transports.
 	Metrics    http.Handler
 	Throughput func(transport string) float64
+	// PublicMetrics serves /metrics to anyone; otherwise it takes a token
+	// or a trusted client, as /api/v1 does.
+	PublicMetrics bool
 	// MaxRecipients bounds the numbers of one POST; 0 means DefaultMaxRecipients.
 	MaxRecipients int
 	Logger        *slog.Logger

@@ -59,15 +59,32 @@ func textOptions(c *configs.Config) (mailtext.Options, error) {
 	if err != nil {
 		return mailtext.Options{}, fmt.Errorf("sms.subject: %w", err)
 	}
-	opt := mailtext.Options{Subject: subject, ShowLinks: c.SMS.ShowLinks}
-	for _, expr := range c.SMS.CutAfter {
+	urls, err := mailtext.ParseURLMode(c.Text.URLs)
+	if err != nil {
+		return mailtext.Options{}, fmt.Errorf("text.urls: %w", err)
+	}
+	opt := mailtext.Options{Subject: subject, ShowLinks: c.SMS.ShowLinks, URLs: urls}
+	// [sms] cut_after is the old name of [text] cut_after: both apply.
+	if opt.CutAfter, err = compileAll("sms.cut_after", c.SMS.CutAfter, nil); err != nil {
+		return opt, err
+	}
+	if opt.CutAfter, err = compileAll("text.cut_after", c.Text.CutAfter, opt.CutAfter); err != nil {
+		return opt, err
+	}
+	opt.Drop, err = compileAll("text.drop", c.Text.Drop, nil)
+	return opt, err
+}
+
+// compileAll appends the compiled expressions to res.
+func compileAll(key string, exprs []string, res []*regexp.Regexp) ([]*regexp.Regexp, error) {
+	for _, expr := range exprs {
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return opt, fmt.Errorf("sms.cut_after: %w", err)
+			return res, fmt.Errorf("%s: %w", key, err)
 		}
-		opt.CutAfter = append(opt.CutAfter, re)
+		res = append(res, re)
 	}
-	return opt, nil
+	return res, nil
 }
 
 func smsOptions(c *configs.Config) (sms.Options, error) {
@@ -79,5 +96,14 @@ func smsOptions(c *configs.Config) (sms.Options, error) {
 	if err != nil {
 		return sms.Options{}, fmt.Errorf("sms.split: %w", err)
 	}
-	return sms.Options{Mode: mode, Split: split, MaxParts: c.SMS.MaxParts, Truncate: c.SMS.OnTooLong != "reject"}, nil
+	emoji, err := sms.ParseEmojiMode(c.Text.Emoji)
+	if err != nil {
+		return sms.Options{}, fmt.Errorf("text.emoji: %w", err)
+	}
+	unreadable, err := sms.ParseUnreadableMode(c.SMS.Unreadable)
+	if err != nil {
+		return sms.Options{}, fmt.Errorf("sms.unreadable: %w", err)
+	}
+	return sms.Options{Mode: mode, Split: split, MaxParts: c.SMS.MaxParts, Truncate: c.SMS.OnTooLong != "reject",
+		Emoji: emoji, Unreadable: unreadable}, nil
 }

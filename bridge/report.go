@@ -174,7 +174,7 @@ func (r *reporter) delayed(m *store.Message, rc *store.Recipient) *dsn.Report {
 		Hostname: r.g.conf().Hostname, From: r.g.conf().ReportFrom, To: m.Sender,
 		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: r.g.now(),
 		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
-		Action: dsn.Delayed, Status: "4.4.7", Reason: reason, Transport: last.Transport,
+		Action: dsn.Delayed, Status: "4.4.7", Reason: reason, Transport: last.Transport, Omitted: m.Omitted,
 		Headers: m.Header, Original: m.Original, RetryUntil: m.Expires,
 	}
 }
@@ -195,6 +195,7 @@ func (r *reporter) compose(m *store.Message, rc *store.Recipient) *dsn.Report {
 		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: last.Updated,
 		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
 		Action: action, Status: status, Transport: last.Transport, Headers: m.Header, Original: m.Original,
+		Omitted: m.Omitted,
 	}
 	if action != dsn.Delivered {
 		rep.Reason, rep.Diagnosis = reason, last.Error

@@ -20,6 +20,10 @@ const (
 	defaultWriteTimeout = time.Minute
 	defaultConnsPerIP   = 20
 	defaultInFlight     = 32
+	defaultPerClient    = 8 // a quarter of max_in_flight
+	defaultDataTimeout  = 10 * time.Minute
+	defaultMinDataRate  = 512 // bytes a second, after the first 10 s of a body
+	defaultSession      = 30 * time.Minute
 	defaultMailsPerMin  = 60
 	defaultPartsPerDay  = 1000
 	defaultRcptsPerMail = 50
@@ -49,9 +53,13 @@ func defaults() *Config {
 			WriteTimeout:    dur(defaultWriteTimeout),
 			TrustedNetworks: []string{"127.0.0.0/8", "::1/128"},
 
-			MaxConnectionsPerIP: defaultConnsPerIP,
-			MaxInFlight:         defaultInFlight,
-			SenderVerification:  "off",
+			MaxConnectionsPerIP:  defaultConnsPerIP,
+			MaxInFlight:          defaultInFlight,
+			MaxInFlightPerClient: defaultPerClient,
+			DataTimeout:          dur(defaultDataTimeout),
+			MinDataRate:          defaultMinDataRate,
+			SessionTimeout:       dur(defaultSession),
+			SenderVerification:   "off",
 		},
 		Limits: Limits{
 			MailsPerMinute:    defaultMailsPerMin,
@@ -66,7 +74,9 @@ func defaults() *Config {
 			OnTooLong:     "truncate",
 			Subject:       "prefix",
 			Validity:      dur(24 * time.Hour),
+			Unreadable:    "ucs2",
 		},
+		Text:  Text{URLs: "keep", Emoji: "words"},
 		Store: Store{Path: defaultDataDir + "/smsbridge.db", Retention: dur(7 * 24 * time.Hour)},
 		Receipts: Receipts{
 			Mode:         "failure",

@@ -50,6 +50,10 @@ func validateSMPP(c *checker, p string, t *Transport) {
 	c.oneOf(p+".receipt_id_format", t.ReceiptIDFormat, "auto", "hex", "dec")
 	c.positive(p+".enquire_link", t.EnquireLink)
 	c.positive(p+".response_timeout", t.ResponseTimeout)
+	// The field sizes of SMPP 3.4's bind PDUs (octets, without the NUL).
+	c.atMost(p+".system_id", len(t.SystemID), 15)
+	c.atMost(p+".password", len(t.Password), 8)
+	c.atMost(p+".system_type", len(t.SystemType), 12)
 	notFor(c, p, "smpp", t, modemKeys, simulatorKeys)
 }
 

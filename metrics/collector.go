@@ -55,7 +55,7 @@ var (
 	descModemSignal    = desc("modem_signal_rssi", "The modem's signal as +CSQ RSSI (0-31; 99 unknown).", "transport", "device")
 	descSIMSent        = desc("sim_sent", "SMS sent through the SIM this period (day or month).", "transport", "device", "period")
 	descSIMLimit       = desc("sim_limit", "The configured SMS limit per SIM and period (0: none).", "transport", "period")
-	allCollectorDescs  = []*prometheus.Desc{descParts, descStoreUp, descQueueDepth, descQueueOldest, descQueueComplete, descTransportUp, descInFlight, descSlots, descThroughput, descModemUp, descModemSignal, descSIMSent, descSIMLimit}
+	allCollectorDescs  = []*prometheus.Desc{descParts, descStoreUp, descQueueDepth, descQueueOldest, descQueueComplete, descTransportUp, descInFlight, descSlots, descThroughput, descModemUp, descModemSignal, descSIMSent, descSIMLimit, descModemUnacked, descModemIndicationsOff}
 	partStatesInGauges = []store.PartState{store.PartQueued, store.PartSubmitting, store.PartSubmitted, store.PartDelivered, store.PartFailed, store.PartExpired, store.PartCancelled}
 )
 
@@ -134,15 +134,7 @@ func (c *collector) collectTransport(ch chan<- prometheus.Metric, ts bridge.Tran
 	gauge(ch, descInFlight, float64(ts.InFlight), ts.Name)
 	gauge(ch, descSlots, float64(ts.Slots), ts.Name)
 	gauge(ch, descThroughput, c.m.rates.rate(ts.Name), ts.Name)
-	md := ReadModemDetails(ts.Details)
-	for _, mo := range md.Modems {
-		gauge(ch, descModemUp, boolValue(mo.Up), ts.Name, mo.Device)
-		gauge(ch, descModemSignal, float64(mo.RSSI), ts.Name, mo.Device)
-		gauge(ch, descSIMSent, float64(mo.SentToday), ts.Name, mo.Device, "day")
-		gauge(ch, descSIMSent, float64(mo.SentMonth), ts.Name, mo.Device, "month")
-	}
-	if len(md.Modems) > 0 {
-		gauge(ch, descSIMLimit, float64(md.DailyLimit), ts.Name, "day")
-		gauge(ch, descSIMLimit, float64(md.MonthlyLimit), ts.Name, "month")
+	if ts.Details != nil && ts.Details.ModemsStatus != nil {
+		c.collectModems(ch, ts.Name, ts.Details.ModemsStatus)
 	}
 }

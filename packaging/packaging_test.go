@@ -5,8 +5,6 @@ package packaging
 import (
 	"bytes"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,39 +15,10 @@ const installedBinary = "/usr/local/bin/smsbridge"
 // TestSystemdUnitVerifies runs systemd-analyze verify on the unit. verify
 // insists that ExecStart exists, so a copy names this test binary instead.
 func TestSystemdUnitVerifies(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("systemd-analyze is missing (apt-get install systemd)")
-		}
-		t.Skip("systemd-analyze is not installed (apt-get install systemd); skipping the unit check")
-	}
-	unit, err := os.ReadFile("smsbridge.service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(unit, []byte("ExecStart="+installedBinary+" ")) {
-		t.Fatalf("ExecStart does not run %s", installedBinary)
-	}
-	copyPath := filepath.Join(t.TempDir(), "smsbridge.service")
-	if err := os.WriteFile(copyPath, bytes.ReplaceAll(unit, []byte(installedBinary), []byte(self)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(analyze, "verify", copyPath)
-	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=warning")
-	out, err := cmd.CombinedOutput()
+	analyze := systemdAnalyze(t)
+	out, err := runAnalyze(analyze, "verify", installUnit(t, nil))
 	// Complaints about other units on the machine are not this unit's.
-	var ours []string
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if strings.Contains(line, "smsbridge.service") {
-			ours = append(ours, line)
-		}
-	}
-	if err != nil || len(ours) > 0 {
+	if ours := unitLines(out); err != nil || len(ours) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }

@@ -39,6 +39,7 @@ type msgRecord struct {
 	EnvID      string
 	Ret        string
 	Header     []byte
+	Omitted    string // written after Header; absent in records from before it
 	Recipients int
 }
 
@@ -252,6 +253,9 @@ func encodeMsg(m *msgRecord) []byte {
 	e.str(m.EnvID)
 	e.str(m.Ret)
 	e.bytes(m.Header)
+	if m.Omitted != "" {
+		e.str(m.Omitted)
+	}
 	return e.b
 }
 
@@ -273,6 +277,12 @@ func decodeMsg(b []byte, full bool) (msgRecord, error) {
 	m.EnvID = d.str("message envid")
 	m.Ret = d.str("message ret")
 	m.Header = d.bytes("message header")
+	if d.err == nil && len(d.b) > 0 {
+		// Written only when there is something: an empty one is damage.
+		if m.Omitted = d.str("message omitted"); m.Omitted == "" {
+			d.fail("message omitted")
+		}
+	}
 	return m, d.done("message")
 }
 

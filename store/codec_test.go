@@ -142,3 +142,19 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 	})
 }
+
+// TestCodecOmitted shows that a message's Omitted note round-trips and
+// that records written before the field existed still decode.
+func TestCodecOmitted(t *testing.T) {
+	t.Parallel()
+	m := sampleMsg()
+	old := encodeMsg(&m)
+	m.Omitted = `"photo.jpg" (image/jpeg)`
+	got, err := decodeMsg(encodeMsg(&m), true)
+	if err != nil || got.Omitted != m.Omitted {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	if got, err := decodeMsg(old, true); err != nil || got.Omitted != "" {
+		t.Fatalf("record without the field: %+v %v", got, err)
+	}
+}

@@ -68,7 +68,7 @@ func prepare(m *Message, now time.Time) (*prepared, error) {
 	}
 	pm := &prepared{id: m.ID, received: received, original: m.Original, convs: conversations(m, received)}
 	mr := msgRecord{Received: received, Expires: m.Expires, Sender: m.Sender, Subject: m.Subject,
-		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Recipients: len(m.Recipients)}
+		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Omitted: m.Omitted, Recipients: len(m.Recipients)}
 	pm.msg = kv{msgKey(m.ID), encodeMsg(&mr)}
 	pm.size = len(pm.msg.v) + len(m.Original)
 	for i := range m.Recipients {
@@ -161,7 +161,7 @@ func readMessage(tx *bolt.Tx, id string) (*Message, error) {
 		return nil, err
 	}
 	m := &Message{ID: id, Received: mr.Received, Expires: mr.Expires, Sender: mr.Sender,
-		Subject: mr.Subject, MessageID: mr.MessageID, EnvID: mr.EnvID, Ret: mr.Ret, Header: mr.Header,
+		Subject: mr.Subject, MessageID: mr.MessageID, EnvID: mr.EnvID, Ret: mr.Ret, Header: mr.Header, Omitted: mr.Omitted,
 		Recipients: make([]Recipient, mr.Recipients)}
 	for i := range m.Recipients {
 		k := RcptKey{id, i}

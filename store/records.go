@@ -55,6 +55,7 @@ type Message struct {
 	EnvID      string    // RFC 3461 ENVID
 	Ret        string    // RFC 3461 RET: "" | "HDRS" | "FULL"
 	Header     []byte    // the original header block, for reports
+	Omitted    string    // what the SMS leaves out of the mail, for reports; "" when nothing
 	Original   []byte    // the whole mail, kept only for RET=FULL reports; see DB.Original
 	Recipients []Recipient
 }

@@ -41,6 +41,7 @@ type Report struct {
 	Reason    string // what went wrong, for people; "" when delivered
 	Diagnosis string // the network's own words, e.g. "stat:UNDELIV err:001"
 	Transport string // the route that carried it, for Remote-MTA
+	Omitted   string // what the SMS left out of the mail, for people; "" when nothing
 
 	Headers    []byte    // the original header block, returned as text/rfc822-headers
 	Original   []byte    // the whole original (RET=FULL), returned as message/rfc822 instead
@@ -106,6 +107,10 @@ func subjectPrefix(a Action) string {
 }
 
 func humanText(r *Report) string {
+	return outcomeText(r) + omittedText(r.Omitted)
+}
+
+func outcomeText(r *Report) string {
 	when := r.Date.UTC().Format("2006-01-02 15:04:05 MST")
 	switch r.Action {
 	case Delivered:
@@ -114,6 +119,14 @@ func humanText(r *Report) string {
 		return fmt.Sprintf("Not yet delivered to %s: %s.\r\nThe gateway keeps trying; you will be told when it succeeds or gives up.\r\n", r.Number, orUnknown(r.Reason))
 	}
 	return fmt.Sprintf("Not delivered: %s: %s.\r\n", r.Number, orUnknown(r.Reason))
+}
+
+// omittedText tells the sender what of the mail the SMS does not carry.
+func omittedText(omitted string) string {
+	if omitted == "" {
+		return ""
+	}
+	return fmt.Sprintf("The SMS does not carry everything in your mail: it left out %s.\r\n", oneLine(omitted))
 }
 
 func orUnknown(s string) string {

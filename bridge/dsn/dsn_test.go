@@ -29,6 +29,16 @@ func TestComposeParses(t *testing.T) {
 			status:  []string{"Action: delivered", "Status: 2.0.0", "Final-Recipient: rfc822; 4151234567@sms.example.com"},
 		},
 		{
+			name: "delivered with parts left out",
+			report: Report{Action: Delivered, Status: "2.0.0", Number: "+1 415-123-4567",
+				Recipient: "4151234567@sms.example.com", Subject: "Photo",
+				Omitted: `"IMG_0001.JPG" (image/jpeg); the end of the text, cut to fit 6 SMS parts`},
+			subject: "Delivered: Photo",
+			human: "Delivered to +1 415-123-4567 at 2026-11-26 13:45:02 UTC.\r\n" +
+				`The SMS does not carry everything in your mail: it left out "IMG_0001.JPG" (image/jpeg); the end of the text, cut to fit 6 SMS parts.`,
+			status: []string{"Action: delivered", "Status: 2.0.0"},
+		},
+		{
 			name: "failed with envid and orcpt",
 			report: Report{Action: Failed, Status: "5.0.0", Number: "+1 415-555-0100", Reason: "the network says undeliverable",
 				Diagnosis: "stat:UNDELIV err:001", Recipient: "oncall@sms.example.com", ORCPT: "rfc822;oncall@sms.example.com",

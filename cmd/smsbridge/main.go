@@ -23,7 +23,7 @@ const usage = `usage: smsbridge <command> [flags]
 commands:
   serve    [-config FILE]                 run the gateway (embedded default without -config)
   preview  [-config FILE] [-json] [FILE]  show what a mail (file or stdin) becomes; sends nothing
-  send     [-config FILE] [-from ADDRESS] -to NUMBER[,NUMBER…] TEXT…
+  send     [-config FILE] [-from ADDRESS] -to NUMBER[,NUMBER…] [TEXT…|-]
                                           queue SMS without mail (tests a route)
   check    [-config FILE]                 validate the configuration, print it and its routes
   queue    [-config FILE] list|show ID|retry ID|cancel ID
@@ -53,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "preview":
 		err = preview(args[1:], stdin, stdout, stderr)
 	case "send":
-		err = sendCmd(args[1:], stdout, stderr)
+		err = sendCmd(args[1:], stdin, stdout, stderr)
 	case "check":
 		err = checkCmd(args[1:], stdout, stderr)
 	case "queue":

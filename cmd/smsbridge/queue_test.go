@@ -49,7 +49,9 @@ func runCmd(t *testing.T, fn func([]string, *bytes.Buffer, *bytes.Buffer) error,
 	return stdout.String() + stderr.String(), code
 }
 
-func send(args []string, o, e *bytes.Buffer) error  { return sendCmd(args, o, e) }
+func send(args []string, o, e *bytes.Buffer) error {
+	return sendCmd(args, strings.NewReader(""), o, e)
+}
 func queue(args []string, o, e *bytes.Buffer) error { return queueCmd(args, o, e) }
 func check(args []string, o, e *bytes.Buffer) error { return checkCmd(args, o, e) }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -13,12 +14,13 @@ import (
 	"github.com/smsbridge/smsbridge/configs"
 )
 
-const sendSynopsis = "[-config FILE] [-from ADDRESS] -to NUMBER[,NUMBER…] TEXT…"
+const sendSynopsis = "[-config FILE] [-from ADDRESS] -to NUMBER[,NUMBER…] [TEXT…|-]"
 
 // sendCmd queues one text as SMS without a mail: through the running
 // daemon's API when it holds the store, else straight into the store (the
-// next `smsbridge serve` sends it).
-func sendCmd(args []string, stdout, stderr io.Writer) error {
+// next `smsbridge serve` sends it). The text is read from stdin when it is
+// "-" or absent, for alert scripts that pipe it.
+func sendCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("send", sendSynopsis, stderr)
 	configPath := fs.String("config", "", "configuration `file` (default: the embedded default)")
 	to := fs.String("to", "", "destination `numbers`, comma-separated: any common form, or alias names")
@@ -26,7 +28,10 @@ func sendCmd(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	text := strings.Join(fs.Args(), " ")
+	text, err := sendTextArg(fs.Args(), stdin)
+	if err != nil {
+		return err
+	}
 	if *to == "" || strings.TrimSpace(text) == "" {
 		fs.Usage()
 		return usageError{errors.New("send needs -to and a text")}
@@ -45,6 +50,32 @@ func sendCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "queued as %s %s\n", id, via)
 	return nil
 }
+
+// sendTextArg is the text to send: the arguments, or stdin when they are
+// "-" or none. A terminal on stdin with no arguments is a usage mistake,
+// not a text to wait for.
+func sendTextArg(args []string, stdin io.Reader) (string, error) {
+	if len(args) > 0 && (len(args) != 1 || args[0] != "-") {
+		return strings.Join(args, " "), nil
+	}
+	if f, ok := stdin.(*os.File); ok && len(args) == 0 {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return "", nil
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, maxSendText+1))
+	if err != nil {
+		return "", fmt.Errorf("reading the text from stdin: %w", err)
+	}
+	if len(b) > maxSendText {
+		return "", usageError{fmt.Errorf("the text on stdin is longer than %d bytes", maxSendText)}
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// maxSendText bounds what send reads from stdin: far more than any SMS
+// (the message is cut to max_parts anyway), far less than a runaway pipe.
+const maxSendText = 1 << 20
 
 func sendText(ctx context.Context, cfg *configs.Config, to []string, from, text string) (id, via string, err error) {
 	st, err := openStoreOrDaemon(cfg)

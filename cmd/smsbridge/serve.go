@@ -259,15 +259,19 @@ func closeAll(ls []net.Listener) {
 // which the bridge shares.
 func smtpConfig(cfg *configs.Config, log *slog.Logger, counters policy.CounterStore) (smtpd.Config, *policy.Policy, error) {
 	c := smtpd.Config{
-		Hostname:          cfg.SMTP.Hostname,
-		MaxMessageBytes:   cfg.SMTP.MaxMessageBytes,
-		MaxRecipients:     cfg.SMTP.MaxRecipients,
-		MaxLineLength:     cfg.SMTP.MaxLineLength,
-		ReadTimeout:       cfg.SMTP.ReadTimeout.Duration,
-		WriteTimeout:      cfg.SMTP.WriteTimeout.Duration,
-		MaxConnsPerClient: cfg.SMTP.MaxConnectionsPerIP,
-		MaxInFlight:       cfg.SMTP.MaxInFlight,
-		Logger:            log,
+		Hostname:             cfg.SMTP.Hostname,
+		MaxMessageBytes:      cfg.SMTP.MaxMessageBytes,
+		MaxRecipients:        cfg.SMTP.MaxRecipients,
+		MaxLineLength:        cfg.SMTP.MaxLineLength,
+		ReadTimeout:          cfg.SMTP.ReadTimeout.Duration,
+		WriteTimeout:         cfg.SMTP.WriteTimeout.Duration,
+		MaxConnsPerClient:    cfg.SMTP.MaxConnectionsPerIP,
+		MaxInFlight:          cfg.SMTP.MaxInFlight,
+		MaxInFlightPerClient: cfg.SMTP.MaxInFlightPerClient,
+		DataTimeout:          cfg.SMTP.DataTimeout.Duration,
+		MinDataRate:          cfg.SMTP.MinDataRate,
+		SessionTimeout:       cfg.SMTP.SessionTimeout.Duration,
+		Logger:               log,
 	}
 	c.TrustedNetworks = trustedNetworks(cfg)
 	for _, u := range cfg.SMTP.Users {

@@ -35,6 +35,11 @@ type modem struct {
 	status   Status
 
 	collector *sms.Collector
+	in        *inbox
+	// partsMu guards parts and the collector's state with it: the
+	// releases of earlier parts of concatenated messages, by partKey.
+	partsMu sync.Mutex
+	parts   map[string]release
 }
 
 func newModem(t *Transport, dev string) *modem {
@@ -42,6 +47,7 @@ func newModem(t *Transport, dev string) *modem {
 	m.use.dayMax, m.use.monMax = t.cfg.DailyLimit, t.cfg.MonthlyLimit
 	m.status = Status{Device: dev}
 	m.collector = sms.NewCollector(sms.WithReassemblyTimeout(reassembleFor, m.incomplete))
+	m.in, m.parts = newInbox(), map[string]release{}
 	return m
 }
 
@@ -84,7 +90,7 @@ func (m *modem) connect(ctx context.Context) error {
 	defer port.Close()
 	stop := context.AfterFunc(ctx, func() { port.Close() })
 	defer stop()
-	s, err := newSession(port, &m.t.cfg, m.log, m)
+	s, err := newSession(port, &m.t.cfg, m.log, m, m.in)
 	if err != nil {
 		return err
 	}
@@ -119,8 +125,24 @@ func (m *modem) watch(ctx context.Context, s *session) error {
 			return ctx.Err()
 		case <-tick.C:
 			m.poll(s)
+			if err := m.pollInbox(s); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+// pollInbox is the safety net under indications: it turns them on again
+// if the modem turned them off, and reads what the SIM holds. A modem that
+// will not indicate is reopened.
+func (m *modem) pollInbox(s *session) error {
+	if err := s.checkIndications(); err != nil {
+		return fmt.Errorf("keeping indications on: %w", err)
+	}
+	if err := s.readAllStored(); err != nil {
+		m.log.Warn("reading stored messages", "err", err)
+	}
+	return nil
 }
 
 // poll reads registration and signal and logs them when they change.
@@ -227,51 +249,98 @@ func (m *modem) count(n int) {
 	m.use.set(now, dayN, monthN)
 }
 
-func (m *modem) statusReport(t *tpdu.TPDU) {
+func (m *modem) statusReport(t *tpdu.TPDU, rel release) {
 	state := reportState(t.ST)
 	id := reportID(m.simID(), int(t.MR), t.RA.Number())
-	// The modem has been acknowledged already: a report the gateway cannot
-	// apply now is lost, and its part expires by the overdue sweep.
 	m.t.handler().HandleReceipt(transport.Receipt{
 		Transport: m.t.cfg.Name, MessageID: id, State: state,
 		ErrorCode: fmt.Sprintf("%03d", t.ST), Done: t.DT.Time,
 	}, func(err error) {
 		if err != nil {
-			m.log.Error("status report not applied", "id", id, "err", err)
+			m.log.Warn("status report not applied; left to the modem to be read again", "id", id, "err", err)
 		}
+		rel.done(err == nil)
 	})
 }
 
-func (m *modem) deliver(t *tpdu.TPDU) {
+// partKey names one part of a concatenated message from a phone.
+func partKey(t *tpdu.TPDU) string {
+	n, seq, ref, _ := t.ConcatInfo()
+	return fmt.Sprintf("%s|%d|%d|%d", t.OA.Number(), ref, n, seq)
+}
+
+// deliver collects one incoming part and hands on the message it
+// completes. An earlier part that came indicated is acknowledged at once
+// (the modem sends no more until then) and waits in memory; a stored one
+// stays on the SIM until its message is kept.
+func (m *modem) deliver(t *tpdu.TPDU, rel release) {
+	m.partsMu.Lock()
 	segs, err := m.collector.Collect(*t)
 	if err != nil {
+		m.partsMu.Unlock()
+		// A part held already, or one that joins nothing: this copy goes;
+		// but nothing is let go of by a modem that is stopping.
 		m.log.Warn("incoming part not reassembled", "from", t.OA.Number(), "err", err)
+		rel.done(!errors.Is(err, sms.ErrClosed))
 		return
 	}
-	if segs != nil {
-		m.inbound(segs)
+	if segs == nil {
+		if rel.indicated {
+			m.parts[partKey(t)] = release{indicated: true}
+			m.partsMu.Unlock()
+			rel.done(true)
+			return
+		}
+		m.parts[partKey(t)] = rel
+		m.partsMu.Unlock()
+		return
 	}
+	rels := make([]release, len(segs))
+	_, seq, _, _ := t.ConcatInfo()
+	for i, sg := range segs {
+		if _, sq, _, _ := sg.ConcatInfo(); len(segs) == 1 || sq == seq {
+			rels[i] = rel
+			continue
+		}
+		rels[i] = m.takePartLocked(sg)
+	}
+	m.partsMu.Unlock()
+	m.inbound(segs, rels)
+}
+
+func (m *modem) takePartLocked(t *tpdu.TPDU) release {
+	k := partKey(t)
+	rel := m.parts[k]
+	delete(m.parts, k)
+	return rel
 }
 
 // incomplete passes on what arrived of a message whose other parts never
 // came: a partial text is better than none.
 func (m *modem) incomplete(segs []*tpdu.TPDU) {
 	var got []*tpdu.TPDU
+	var rels []release
+	m.partsMu.Lock()
 	for _, s := range segs {
 		if s != nil {
 			got = append(got, s)
+			rels = append(rels, m.takePartLocked(s))
 		}
 	}
+	m.partsMu.Unlock()
 	if len(got) > 0 {
 		m.log.Warn("incoming message incomplete; passing on the parts that came", "from", got[0].OA.Number(), "parts", len(got), "of", len(segs))
-		m.inbound(got)
+		m.inbound(got, rels)
 	}
 }
 
-func (m *modem) inbound(segs []*tpdu.TPDU) {
+// inbound hands a message on; rels[i] is owed for segs[i] once the handler
+// is done.
+func (m *modem) inbound(segs []*tpdu.TPDU, rels []release) {
 	text, err := sms.Decode(segs)
 	if err != nil {
-		m.log.Warn("incoming message not decoded", "from", segs[0].OA.Number(), "err", err)
+		m.log.Warn("incoming message not decoded; let go", "from", segs[0].OA.Number(), "err", err)
+		releaseAll(rels, true)
 		return
 	}
 	m.t.mu.Lock()
@@ -282,11 +351,45 @@ func (m *modem) inbound(segs []*tpdu.TPDU) {
 		received = m.t.cfg.Now()
 	}
 	in := transport.Inbound{Transport: m.t.cfg.Name, From: segs[0].OA.Number(), To: to, Text: string(text), Received: received}
-	// The modem has been acknowledged (or the SIM's copy deleted) already:
-	// an SMS the gateway cannot keep now is lost, and said so.
 	m.t.handler().HandleInbound(in, func(err error) {
-		if err != nil {
-			m.log.Error("incoming SMS lost", "from", in.From, "err", err)
+		if err == nil {
+			releaseAll(rels, true)
+			return
 		}
+		m.log.Warn("incoming SMS not kept; left to the modem to be read again", "from", in.From, "err", err)
+		m.giveBack(segs, rels)
 	})
+}
+
+func releaseAll(rels []release, kept bool) {
+	for _, r := range rels {
+		if r.done != nil {
+			r.done(kept)
+		}
+	}
+}
+
+// giveBack undoes the handing on of a message that was not kept: the
+// parts the modem or the network still has are refused or left on the
+// SIM, to come again; the parts acknowledged long ago wait in memory again
+// for them.
+func (m *modem) giveBack(segs []*tpdu.TPDU, rels []release) {
+	again := false
+	for _, r := range rels {
+		again = again || r.done != nil
+	}
+	if !again {
+		m.log.Error("incoming SMS lost: its parts were acknowledged as they came", "from", segs[0].OA.Number())
+		return
+	}
+	m.partsMu.Lock()
+	for i, r := range rels {
+		if r.done == nil {
+			if _, err := m.collector.Collect(*segs[i]); err == nil {
+				m.parts[partKey(segs[i])] = release{indicated: true}
+			}
+		}
+	}
+	m.partsMu.Unlock()
+	releaseAll(rels, false)
 }

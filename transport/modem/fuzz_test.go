@@ -30,6 +30,7 @@ func FuzzParseLines(f *testing.F) {
 	for _, s := range []string{
 		"+CMGS: 12", "+CMTI: \"SM\",3", "+CMGL: 1,0,,23\n0011", "+CMGR: 0,,23\n0011",
 		"+CSQ: 21,99", "+CREG: 0,1", "+CPIN: READY", "+CNUM: \"\",\"+44\",145", "+CMGS:", "+CMTI: ,", "+CSQ: -1",
+		"+CNMI: 1,2,0,1,0", "+CNMI: 0,0", "+CNMI: 1,x,0,-1,0",
 	} {
 		f.Add(s)
 	}
@@ -51,6 +52,9 @@ func FuzzParseLines(f *testing.F) {
 		}
 		if n, err := parseCSQ(lines); err == nil && (n < 0 || (n > 31 && n != 99)) {
 			t.Fatalf("rssi %d", n)
+		}
+		if mt, ds, err := parseCNMI(lines); err == nil && (mt < 0 || ds < 0) {
+			t.Fatalf("+CNMI %d,%d", mt, ds)
 		}
 		parseCREG(lines)
 		parseCPIN(lines)

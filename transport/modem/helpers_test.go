@@ -49,6 +49,26 @@ type recorder struct {
 	changed  chan struct{}
 	receipts []transport.Receipt
 	inbound  []transport.Inbound
+	// toRefuse is how many of the next calls are answered done(errNotKept),
+	// as a gateway that cannot keep what it is given; refused counts them.
+	toRefuse, refused int
+}
+
+// refuse makes the next n calls fail.
+func (r *recorder) refuse(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.toRefuse = n
+}
+
+// refusing reports whether this call is to fail; under r.mu.
+func (r *recorder) refusing() bool {
+	if r.toRefuse == 0 {
+		return false
+	}
+	r.toRefuse--
+	r.refused++
+	return true
 }
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
@@ -56,6 +76,10 @@ func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
 func (r *recorder) HandleReceipt(rc transport.Receipt, done func(error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.refusing() {
+		done(errNotKept)
+		return
+	}
 	r.receipts = append(r.receipts, rc)
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -65,6 +89,10 @@ func (r *recorder) HandleReceipt(rc transport.Receipt, done func(error)) {
 func (r *recorder) HandleInbound(in transport.Inbound, done func(error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.refusing() {
+		done(errNotKept)
+		return
+	}
 	r.inbound = append(r.inbound, in)
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -86,7 +114,7 @@ func (r *recorder) wait(t *testing.T, what string, cond func() bool) {
 		select {
 		case <-ch:
 		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s: inbound %+v receipts %+v", what, r.inbound, r.receipts)
 		}
 	}
 }

@@ -144,3 +144,24 @@ func parseCNUM(info []string) string {
 	}
 	return ""
 }
+
+// parseCNMI reads `+CNMI: 1,2,0,1,0`: how new messages (<mt>) and status
+// reports (<ds>) are routed to us.
+func parseCNMI(info []string) (mt, ds int, err error) {
+	for _, l := range info {
+		f, ok := fields(l, "+CNMI:")
+		if !ok {
+			continue
+		}
+		if len(f) < 4 {
+			return 0, 0, fmt.Errorf("bad +CNMI line %q", l)
+		}
+		mt, err1 := strconv.Atoi(f[1])
+		ds, err2 := strconv.Atoi(f[3])
+		if err1 != nil || err2 != nil || mt < 0 || ds < 0 {
+			return 0, 0, fmt.Errorf("bad +CNMI line %q", l)
+		}
+		return mt, ds, nil
+	}
+	return 0, 0, fmt.Errorf("no +CNMI line in %q", info)
+}

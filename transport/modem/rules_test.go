@@ -106,6 +106,17 @@ func TestParsers(t *testing.T) {
 	if s, err := parseCPIN([]string{"+CPIN: SIM PIN"}); err != nil || s != "SIM PIN" {
 		t.Errorf("parseCPIN = %q %v", s, err)
 	}
+	if mt, ds, err := parseCNMI([]string{"", "+CNMI: 1,0,0,0,0"}); err != nil || mt != 0 || ds != 0 {
+		t.Errorf("parseCNMI = %d,%d %v", mt, ds, err)
+	}
+	if mt, ds, err := parseCNMI([]string{"+CNMI: 2,2,0,1,0"}); err != nil || mt != 2 || ds != 1 {
+		t.Errorf("parseCNMI = %d,%d %v", mt, ds, err)
+	}
+	for _, bad := range []string{"+CNMI: 1,2", "+CNMI: 1,a,0,1,0", "OK"} {
+		if _, _, err := parseCNMI([]string{bad}); err == nil {
+			t.Errorf("parseCNMI(%q) took it", bad)
+		}
+	}
 	if n := parseCNUM([]string{`+CNUM: "Own","+447700900999",145`}); n != "+447700900999" {
 		t.Errorf("parseCNUM = %q", n)
 	}

@@ -17,8 +17,8 @@ import (
 
 // events is what a session hands on from the modem.
 type events interface {
-	statusReport(t *tpdu.TPDU)
-	deliver(t *tpdu.TPDU)
+	statusReport(t *tpdu.TPDU, rel release)
+	deliver(t *tpdu.TPDU, rel release)
 }
 
 // fatalError is a start-up failure that retrying cannot mend and that must
@@ -36,17 +36,21 @@ type session struct {
 	log *slog.Logger
 	ev  events
 	ack atomic.Bool // +CSMS=1 took: every +CMT and +CDS must be acknowledged
+	// listening is set once this session routed new messages to itself;
+	// indications before are stale.
+	listening atomic.Bool
 	// stored serialises reading and deleting stored messages: a +CMTI
 	// handler and the start-up listing must not both read one message
 	// before either deletes it, or it would be handed on twice.
 	stored sync.Mutex
+	in     *inbox
 
 	sim    string // IMSI, or "" when the modem does not tell
 	number string // the SIM's own number, when known
 }
 
-func newSession(rw io.ReadWriter, cfg *Config, log *slog.Logger, ev events) (*session, error) {
-	s := &session{a: at.New(rw, at.WithTimeout(cfg.CommandTimeout)), cfg: cfg, log: log, ev: ev}
+func newSession(rw io.ReadWriter, cfg *Config, log *slog.Logger, ev events, in *inbox) (*session, error) {
+	s := &session{a: at.New(rw, at.WithTimeout(cfg.CommandTimeout)), cfg: cfg, log: log, ev: ev, in: in}
 	// Added after New so the handlers never see s half made.
 	for _, ind := range []struct {
 		prefix string
@@ -90,9 +94,10 @@ func (s *session) init(ctx context.Context, pin string) error {
 	} else {
 		s.ack.Store(true)
 	}
-	if _, err := s.a.Command("+CNMI=1,2,0,1,0"); err != nil {
-		return fmt.Errorf("notifications (+CNMI): %w", err)
+	if err := s.indicate(); err != nil {
+		return err
 	}
+	s.listening.Store(true)
 	if info, err := s.a.Command("+CIMI"); err == nil {
 		s.sim = imsi(info)
 	}
@@ -100,6 +105,21 @@ func (s *session) init(ctx context.Context, pin string) error {
 		s.number = parseCNUM(info)
 	}
 	return ctx.Err()
+}
+
+// The +CNMI routing asked for: new messages (<mt>=2) and status reports
+// (<ds>=1) straight to us as +CMT and +CDS, to be acknowledged.
+const (
+	cnmiMT = 2
+	cnmiDS = 1
+)
+
+// indicate (re)asserts the routing of new messages and reports to us.
+func (s *session) indicate() error {
+	if _, err := s.a.Command(fmt.Sprintf("+CNMI=1,%d,0,%d,0", cnmiMT, cnmiDS)); err != nil {
+		return fmt.Errorf("notifications (+CNMI): %w", err)
+	}
+	return nil
 }
 
 func imsi(info []string) string {

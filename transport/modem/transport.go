@@ -14,17 +14,7 @@ import (
 )
 
 // Status is one modem as last seen, for logs and metrics.
-type Status struct {
-	Device       string
-	Up           bool
-	SIM          string // IMSI, or the device when the modem does not tell
-	Number       string // the SIM's own number, when the SIM knows it
-	Registration string // home, roaming, searching, denied, …
-	RSSI         int    // +CSQ signal, 0-31, 99 unknown
-	Polled       time.Time
-	SentToday    int
-	SentMonth    int
-}
+type Status = transport.ModemStatus
 
 // Transport is a modem transport: one or more modems used as one.
 type Transport struct {
@@ -115,6 +105,7 @@ func (t *Transport) Modems() []Status {
 		m.use.roll(now)
 		out[i] = m.status
 		out[i].SentToday, out[i].SentMonth = m.use.dayN, m.use.monthN
+		m.in.counts(&out[i])
 	}
 	return out
 }
@@ -211,6 +202,8 @@ func (discard) HandleReceipt(_ transport.Receipt, done func(error)) { done(nil) 
 func (discard) HandleInbound(_ transport.Inbound, done func(error)) { done(nil) }
 
 // Status reports the modems and the SIM limits for the API and metrics.
-func (t *Transport) Status() map[string]any {
-	return map[string]any{"modems": t.Modems(), "daily_limit": t.cfg.DailyLimit, "monthly_limit": t.cfg.MonthlyLimit}
+func (t *Transport) Status() transport.Status {
+	return transport.Status{ModemsStatus: &transport.ModemsStatus{
+		Modems: t.Modems(), DailyLimit: t.cfg.DailyLimit, MonthlyLimit: t.cfg.MonthlyLimit,
+	}}
 }

@@ -16,18 +16,18 @@ func TestStatusShowsBinds(t *testing.T) {
 	cfg.Binds = 2
 	tr := startTransport(t, cfg, newRecorder())
 	for range 300 {
-		if len(tr.Status()["bound"].([]map[string]any)) == 2 {
+		if len(tr.Status().Bound) == 2 {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	st := tr.Status()
-	if st["address"] != srv.Addr() || st["binds_wanted"] != 2 {
-		t.Errorf("status %v", st)
+	if st.Address != srv.Addr() || st.BindsWanted != 2 || st.ModemsStatus != nil {
+		t.Errorf("status %+v", st.SMPPStatus)
 	}
-	for _, b := range st["bound"].([]map[string]any) {
-		if b["kind"] != "transceiver" || b["window"] != 10 || b["in_flight"] != 0 {
-			t.Errorf("bind %v", b)
+	for _, b := range st.Bound {
+		if b.Kind != "transceiver" || b.Window != 10 || b.InFlight != 0 {
+			t.Errorf("bind %+v", b)
 		}
 	}
 }

@@ -299,17 +299,14 @@ func (t *Transport) removeSession(s *session) {
 
 // Status reports the binds for the API and metrics: how many are wanted,
 // how many can submit now, and each one's kind and submits in flight.
-func (t *Transport) Status() map[string]any {
+func (t *Transport) Status() transport.Status {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	binds := make([]map[string]any, 0, len(t.sessions))
+	binds := make([]transport.BindStatus, 0, len(t.sessions))
 	for _, s := range t.sessions {
-		binds = append(binds, map[string]any{
-			"kind":      s.kind.String(),
-			"in_flight": len(s.slots),
-			"window":    cap(s.slots),
-			"suspect":   s.suspect.Load(),
+		binds = append(binds, transport.BindStatus{
+			Kind: s.kind.String(), InFlight: len(s.slots), Window: cap(s.slots), Suspect: s.suspect.Load(),
 		})
 	}
-	return map[string]any{"address": t.cfg.Address, "binds_wanted": t.cfg.Binds, "bound": binds}
+	return transport.Status{SMPPStatus: &transport.SMPPStatus{Address: t.cfg.Address, BindsWanted: t.cfg.Binds, Bound: binds}}
 }

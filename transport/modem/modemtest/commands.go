@@ -29,7 +29,7 @@ func (l *line) command(cmd string) {
 		l.final("OK")
 	case "Z":
 		l.m.resets++
-		l.echo, l.cmee, l.notify = true, 0, false
+		l.echo, l.cmee, l.notify, l.mt, l.ds = true, 0, false, 0, 0
 		l.final("OK")
 	case "E0", "E1":
 		l.echo = name == "E1"
@@ -59,7 +59,7 @@ func (l *line) command(cmd string) {
 	case "+CMGR", "+CMGD", "+CMGL":
 		l.storageCommand(name, arg)
 	case "+CNMA":
-		l.cnma()
+		l.cnma(arg)
 	default:
 		l.final("ERROR")
 	}
@@ -124,8 +124,13 @@ func (l *line) settings(name, arg string) {
 	switch {
 	case name == "+CSMS" && arg == "=1":
 		l.info("+CSMS: 1,1,1")
+	case name == "+CNMI" && arg == "?":
+		l.info(fmt.Sprintf("+CNMI: %d,%d,0,%d,0", boolInt(l.notify), l.mt, l.ds))
 	case name == "+CNMI" && strings.HasPrefix(arg, "="):
-		l.notify = true
+		if !l.setCNMI(arg[1:]) {
+			l.final("ERROR")
+			return
+		}
 	case name == "+CMGF" && (arg == "=0" || arg == "=1"):
 	default:
 		l.final("ERROR")
@@ -142,16 +147,6 @@ func (l *line) cmgs(arg string) {
 	}
 	l.pduLen = n
 	l.write("\r\n> ")
-}
-
-func (l *line) cnma() {
-	if l.m.unacked == 0 {
-		l.cmsError("340") // no +CNMA acknowledgement expected
-		return
-	}
-	l.m.unacked--
-	l.m.acks++
-	l.final("OK")
 }
 
 func (l *line) storageCommand(name, arg string) {

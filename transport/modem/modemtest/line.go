@@ -23,6 +23,7 @@ type line struct {
 	pinOK    bool
 	pinTries int
 	notify   bool // +CNMI set: unsolicited lines may be sent
+	mt, ds   int  // +CNMI's <mt> (2: +CMT) and <ds> (1: +CDS); 0 stores on the SIM
 	buf      []byte
 	pduLen   int  // >0 while taking a +CMGS PDU
 	dead     bool // hung up by a scripted fault

@@ -3,7 +3,10 @@
 // behaves as real ones do: it echoes until ATE0, answers OK, ERROR or
 // "+CMS ERROR: n", prompts with "> " for +CMGS and takes the PDU up to
 // Ctrl-Z, asks for the SIM PIN, and sends unsolicited +CMT, +CMTI and +CDS
-// lines between commands. It can vanish (the pty is hung up, as on a USB
+// lines between commands as +CNMI routes them: one +CMT or +CDS at a time,
+// waiting for +CNMA, and when that does not come in time it turns
+// indications off and stores messages on the SIM unannounced, as 3GPP TS
+// 27.005 has it. It can vanish (the pty is hung up, as on a USB
 // unplug) and come back on a new pty behind the same path.
 package modemtest
 
@@ -33,6 +36,15 @@ type Config struct {
 	// ReportStatus gives TP-ST for a report to a number; nil means 0
 	// (delivered).
 	ReportStatus func(to string) byte
+	// AckTimeout is how long the gateway has to acknowledge a +CMT or +CDS
+	// with +CNMA (with +CSMS=1 every one needs it); default 5s. When it
+	// passes, the modem does what 3GPP TS 27.005 says: it turns indications
+	// off (+CNMI <mt> and <ds> to 0), and the message, sent again by the
+	// network, and every later one are stored on the SIM unannounced.
+	AckTimeout time.Duration
+	// RedeliverDelay is how soon the network sends again a message the
+	// gateway refused with +CNMA=2; default 200ms.
+	RedeliverDelay time.Duration
 	// Logf, when set, traces the lines exchanged.
 	Logf func(format string, args ...any)
 }
@@ -64,8 +76,10 @@ type Modem struct {
 	sends    int            // +CMGS PDUs received, counting failed ones
 	failAt   map[int]string // send number → error line instead of success
 	vanishAt map[int]bool   // send number → hang up instead of answering
-	unacked  int            // +CMT/+CDS not yet acknowledged with +CNMA
+	awaiting *awaitedAck    // the +CMT or +CDS sent and not yet acknowledged
 	acks     int
+	nacks    int // +CNMA=2: the gateway refused a message for now
+	timeouts int // acknowledgements that never came in time
 	pinAsks  int // +CPIN="…" received, over all plugs
 	resets   int // ATZ received, over all plugs
 	plugs    int
@@ -86,6 +100,12 @@ func Start(cfg Config) (*Modem, error) {
 	}
 	if cfg.ReportDelay <= 0 {
 		cfg.ReportDelay = 20 * time.Millisecond
+	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = 5 * time.Second
+	}
+	if cfg.RedeliverDelay <= 0 {
+		cfg.RedeliverDelay = 200 * time.Millisecond
 	}
 	m := &Modem{
 		cfg: cfg, path: filepath.Join(cfg.Dir, cfg.Name), changed: make(chan struct{}),
@@ -192,17 +212,25 @@ func (m *Modem) Sent() []Submit {
 type Stats struct {
 	Sends   int // +CMGS PDUs received, failed ones included
 	Acks    int // +CNMA received
-	Unacked int // unsolicited messages not acknowledged
-	PINAsks int // +CPIN="…" received
-	Plugs   int
-	Resets  int // ATZ received: the gateway (re)initialised the modem
-	Stored  int // messages in SIM storage
+	Nacks   int // +CNMA=2 received: a message refused for now
+	Unacked int // unsolicited messages not acknowledged (yet)
+	// AckTimeouts counts acknowledgements that did not come in time, each
+	// of which turned indications off.
+	AckTimeouts int
+	PINAsks     int // +CPIN="…" received
+	Plugs       int
+	Resets      int // ATZ received: the gateway (re)initialised the modem
+	Stored      int // messages in SIM storage
+	// MT and DS are +CNMI's <mt> and <ds> on the line now: 2 and 1 while
+	// messages and reports are indicated, 0 after an acknowledgement
+	// timed out.
+	MT, DS int
 }
 
 func (m *Modem) Stats() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return Stats{Sends: m.sends, Acks: m.acks, Unacked: m.unacked, PINAsks: m.pinAsks, Plugs: m.plugs, Resets: m.resets, Stored: len(m.storage)}
+	return m.StatsLocked()
 }
 
 // Wait blocks until cond, called under the modem's lock after each change,
@@ -229,7 +257,16 @@ func (m *Modem) SentLocked() []Submit { return m.sent }
 
 // StatsLocked is Stats for use inside a Wait condition.
 func (m *Modem) StatsLocked() Stats {
-	return Stats{Sends: m.sends, Acks: m.acks, Unacked: m.unacked, PINAsks: m.pinAsks, Plugs: m.plugs, Resets: m.resets, Stored: len(m.storage)}
+	unacked := 0
+	if m.awaiting != nil {
+		unacked = 1
+	}
+	st := Stats{Sends: m.sends, Acks: m.acks, Nacks: m.nacks, Unacked: unacked, AckTimeouts: m.timeouts,
+		PINAsks: m.pinAsks, Plugs: m.plugs, Resets: m.resets, Stored: len(m.storage)}
+	if m.line != nil {
+		st.MT, st.DS = m.line.mt, m.line.ds
+	}
+	return st
 }
 
 func (m *Modem) notifyLocked() {

@@ -16,32 +16,7 @@ func TestRawAT(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	f, err := os.OpenFile(m.Path(), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	f.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(f)
-	expect := func(cmd string, want ...string) {
-		t.Helper()
-		if _, err := f.WriteString(cmd); err != nil {
-			t.Fatal(err)
-		}
-		for _, w := range want {
-			var got string
-			for got == "" {
-				line, err := r.ReadString('\n')
-				if err != nil {
-					t.Fatalf("after %q: %v", cmd, err)
-				}
-				got = strings.TrimSpace(line)
-			}
-			if got != w {
-				t.Fatalf("after %q got %q, want %q", cmd, got, w)
-			}
-		}
-	}
+	f, r, expect := terminal(t, m)
 	expect("AT\r\n", "AT", "OK")
 	expect("ATE0\r\n", "ATE0", "OK")
 	expect("AT+CMEE=1\r\n", "OK")
@@ -65,6 +40,39 @@ func TestRawAT(t *testing.T) {
 	if s := m.Sent(); len(s) != 1 || s[0].Text != "Cost: 5€ [ok]" || s[0].To != "+447700900123" {
 		t.Fatalf("sent %+v", s)
 	}
+}
+
+// terminal opens the modem's port as a terminal would and returns expect,
+// which writes cmd and checks the non-empty lines that come back.
+func terminal(t *testing.T, m *Modem) (*os.File, *bufio.Reader, func(cmd string, want ...string)) {
+	t.Helper()
+	f, err := os.OpenFile(m.Path(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	f.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(f)
+	expect := func(cmd string, want ...string) {
+		t.Helper()
+		if _, err := f.WriteString(cmd); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			var got string
+			for got == "" {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatalf("after %q: %v", cmd, err)
+				}
+				got = strings.TrimSpace(line)
+			}
+			if got != w {
+				t.Fatalf("after %q got %q, want %q", cmd, got, w)
+			}
+		}
+	}
+	return f, r, expect
 }
 
 func FuzzDecodeSubmit(f *testing.F) {

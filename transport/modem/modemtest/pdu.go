@@ -20,8 +20,9 @@ const silent = "\x00"
 // urc is an unsolicited result: one line, and a PDU line after it for +CMT
 // and +CDS, which must then be acknowledged with +CNMA.
 type urc struct {
-	head string
-	pdu  string
+	head   string
+	pdu    string
+	report bool // +CDS, routed by <ds>; else +CMT, routed by <mt>
 }
 
 // submit takes the PDU of a +CMGS; under m.mu.
@@ -106,7 +107,7 @@ func (m *Modem) statusReport(s Submit) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.urcLocked(urc{head: fmt.Sprintf("+CDS: %d", n), pdu: h})
+	m.urcLocked(urc{head: fmt.Sprintf("+CDS: %d", n), pdu: h, report: true})
 }
 
 func pduHex(t *tpdu.TPDU) (string, int, error) {
@@ -139,11 +140,31 @@ func tpduLen(hexPDU string) int {
 
 // Deliver sends an SMS from a phone to the modem, in as many concatenated
 // parts as the text needs. Direct delivery announces each part with +CMT
-// (to be acknowledged); stored delivery puts it into SIM storage and
-// announces it with +CMTI.
+// (to be acknowledged) while +CNMI routes them so; stored delivery puts it
+// into SIM storage and announces it with +CMTI.
 func (m *Modem) Deliver(from, text string, stored bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.encodeLocked(from, text, func(h string, n int) {
+		if !stored {
+			m.urcLocked(urc{head: fmt.Sprintf("+CMT: ,%d", n), pdu: h})
+			return
+		}
+		m.urcLocked(urc{head: fmt.Sprintf(`+CMTI: "SM",%d`, m.storeLocked(h))})
+	})
+}
+
+// Store puts an SMS from a phone on the SIM without a word to the gateway,
+// as a modem whose indications are off does.
+func (m *Modem) Store(from, text string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.encodeLocked(from, text, func(h string, _ int) { m.storeLocked(h) })
+}
+
+// encodeLocked encodes text from a phone into the PDUs of its parts and
+// hands each on with its TPDU length.
+func (m *Modem) encodeLocked(from, text string, each func(h string, n int)) error {
 	pdus, err := m.enc.Encode([]byte(text), sms.From(from))
 	if err != nil {
 		return fmt.Errorf("modemtest: encode: %w", err)
@@ -154,42 +175,7 @@ func (m *Modem) Deliver(from, text string, stored bool) error {
 		if err != nil {
 			return fmt.Errorf("modemtest: encode: %w", err)
 		}
-		if !stored {
-			m.urcLocked(urc{head: fmt.Sprintf("+CMT: ,%d", n), pdu: h})
-			continue
-		}
-		idx := 1
-		for m.storage[idx] != "" {
-			idx++
-		}
-		m.storage[idx] = h
-		m.urcLocked(urc{head: fmt.Sprintf(`+CMTI: "SM",%d`, idx)})
+		each(h, n)
 	}
 	return nil
-}
-
-// urcLocked sends u now if the link is idle and notifications are on,
-// else keeps it until they are.
-func (m *Modem) urcLocked(u urc) {
-	m.queued = append(m.queued, u)
-	if l := m.line; l != nil {
-		l.flushURCs()
-	}
-}
-
-func (l *line) flushURCs() {
-	m := l.m
-	if !l.notify || l.pduLen > 0 || l.dead {
-		return
-	}
-	for _, u := range m.queued {
-		if u.pdu == "" {
-			l.write("\r\n" + u.head + "\r\n")
-			continue
-		}
-		l.write("\r\n" + u.head + "\r\n" + u.pdu + "\r\n")
-		m.unacked++
-	}
-	m.queued = nil
-	m.notifyLocked()
 }

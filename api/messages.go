@@ -193,7 +193,7 @@ func (s *Server) retryMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n == 0 {
-		writeError(w, http.StatusConflict, codeNothingQueued, "nothing of "+id+" is waiting in the queue")
+		writeError(w, http.StatusConflict, codeNothingQueued, "nothing of "+id+" is waiting in the queue, failed or expired")
 		return
 	}
 	writeJSON(w, http.StatusOK, RetryView{ID: id, Queued: n})

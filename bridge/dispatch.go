@@ -90,6 +90,9 @@ type dispatcher struct {
 	g       *Gateway
 	kicker  // wakes run: there may be work
 	workers sync.WaitGroup
+	// storeFail holds off leasing while store writes fail; receipts,
+	// which finish parts through the dispatcher, wait on it too.
+	storeFail storeBackoff
 
 	avoidMu   sync.Mutex
 	avoiding  map[store.RcptKey]avoidance // see cannotFollow
@@ -150,6 +153,9 @@ func (d *dispatcher) stop(drain time.Duration, cancelSends context.CancelFunc) {
 // long to sleep before looking again.
 func (d *dispatcher) fill(ctx context.Context) time.Duration {
 	g := d.g
+	if wait := d.storeFail.wait(); wait > 0 {
+		return wait
+	}
 	room := 0
 	for _, name := range g.order {
 		if l := g.lanes[name]; l.isUp() {
@@ -227,6 +233,7 @@ func (d *dispatcher) setAside(ctx context.Context, parts []store.DuePart, now ti
 		wg.Go(func() { // one group commit for all of them
 			if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, "no transport of its route is up", now); err != nil {
 				d.g.log.Error("setting aside a part whose transports are down", "part", dp.Key.String(), "err", err)
+				d.storeFail.failed(err)
 			}
 		})
 	}
@@ -241,10 +248,11 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 	}
 	skipped, err := d.g.st.Begin(context.WithoutCancel(ctx), keys, l.name, now)
 	if err != nil {
-		d.g.log.Error("recording attempts", "transport", l.name, "err", err)
+		d.g.log.Error("recording attempts", "transport", l.name, "hold_off", d.storeFail.failed(err).String(), "err", err)
 		l.release(len(parts))
 		return 0
 	}
+	d.storeFail.ok()
 	skip := make(map[store.PartKey]bool, len(skipped))
 	for _, k := range skipped {
 		skip[k] = true
@@ -373,6 +381,7 @@ func (d *dispatcher) retry(ctx context.Context, dp store.DuePart, reason string,
 	}
 	if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, reason, now); err != nil {
 		d.g.log.Error("scheduling retry; the part will be resent after a restart", "part", dp.Key.String(), "err", err)
+		d.storeFail.failed(err)
 	}
 }
 
@@ -397,9 +406,10 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {
 	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
 	if err != nil {
-		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "err", err)
+		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "hold_off", d.storeFail.failed(err).String(), "err", err)
 		return fmt.Errorf("recording final state: %w", err)
 	}
+	d.storeFail.ok()
 	d.g.obs.PartFinal(state)
 	if done {
 		d.g.reports.kick()

@@ -31,7 +31,7 @@ type Store interface {
 	RetryInDoubt(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
 	LateID(ctx context.Context, k store.PartKey, transport, id string, now time.Time) (store.LateOutcome, error)
 	Via(k store.RcptKey) (store.Via, error)
-	Resend(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
+	RequeueRecipient(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
 	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
 	Lookup(transport, transportID string) (store.PartKey, bool, error)
 	Recover(now time.Time) ([]store.PartKey, error)

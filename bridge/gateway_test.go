@@ -124,15 +124,20 @@ func testConfig() Config {
 	}
 }
 
-// startTestGateway runs a gateway on a real store in a temporary directory.
-func startTestGateway(t *testing.T, cfg Config, tr *fakeTransport, mailer *fakeMailer) (*Gateway, *store.DB) {
+// startTestGateway runs a gateway on a real store in a temporary directory;
+// edit, when given, changes its options first.
+func startTestGateway(t *testing.T, cfg Config, tr *fakeTransport, mailer *fakeMailer, edit ...func(*Options)) (*Gateway, *store.DB) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "q.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(cfg, Options{Store: st, Lanes: []Lane{{Transport: tr, Slots: 4}}, Mailer: mailer,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	opt := Options{Store: st, Lanes: []Lane{{Transport: tr, Slots: 4}}, Mailer: mailer,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	for _, e := range edit {
+		e(&opt)
+	}
+	g, err := New(cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

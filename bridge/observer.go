@@ -22,6 +22,9 @@ type Observer interface {
 	PartFinal(state store.PartState)
 	// Receipt: a delivery receipt came; matched is false when it named no part.
 	Receipt(transport string, state transport.ReceiptState, matched bool)
+	// ReceiptDropped: a receipt waiting for its submit to be recorded was
+	// dropped to keep the waiting set within its bounds.
+	ReceiptDropped(transport string)
 	// Inbound: an SMS from a phone came.
 	Inbound(transport string)
 	// MailSent: the outbox handed on a mail (ok) or failed to (will retry
@@ -37,5 +40,6 @@ func (nopObserver) PartSubmitted(string, time.Duration, time.Duration) {}
 func (nopObserver) SubmitFailed(string, bool)                          {}
 func (nopObserver) PartFinal(store.PartState)                          {}
 func (nopObserver) Receipt(string, transport.ReceiptState, bool)       {}
+func (nopObserver) ReceiptDropped(string)                              {}
 func (nopObserver) Inbound(string)                                     {}
 func (nopObserver) MailSent(bool)                                      {}

@@ -23,9 +23,7 @@ func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []s
 	}
 	now := g.now()
 	m := &store.Message{ID: store.NewID(), Received: now, Sender: from}
-	if g.conf().Validity > 0 {
-		m.Expires = now.Add(g.conf().Validity)
-	}
+	m.Expires = g.expiry(now)
 	for _, n := range numbers {
 		m.Recipients = append(m.Recipients, store.Recipient{
 			Address: n, Number: n, Notify: g.notify(nil), Reported: from == "", Parts: g.parts(msg),

@@ -32,6 +32,7 @@ type Metrics struct {
 	submitFailures              *prometheus.CounterVec // by transport, kind
 	final                       *prometheus.CounterVec // by state
 	receipts                    *prometheus.CounterVec // by transport, status, matched
+	receiptsDropped             *prometheus.CounterVec // by transport
 	inbound                     *prometheus.CounterVec // by transport
 	mails                       *prometheus.CounterVec // by result
 	submitSeconds               *prometheus.HistogramVec
@@ -61,6 +62,7 @@ func New() *Metrics {
 	m.submitFailures = counter("submit_failures_total", "Failed submit attempts, by transport and kind (temporary: retried; permanent: failed).", "transport", "kind")
 	m.final = counter("parts_final_total", "SMS parts that reached a final state, by state.", "state")
 	m.receipts = counter("receipts_total", "Delivery receipts, by transport, status (DELIVRD, UNDELIV, …) and whether they matched a part.", "transport", "status", "matched")
+	m.receiptsDropped = counter("receipts_dropped_total", "Receipts that came before their submit was recorded and were dropped to keep those waiting within bounds, by transport.", "transport")
 	m.inbound = counter("inbound_total", "SMS from phones, by transport.", "transport")
 	m.mails = counter("mails_sent_total", "Mail the gateway sent (reports, replies), by result (ok, failed).", "result")
 	m.submitSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "submit_duration_seconds",
@@ -131,6 +133,11 @@ func (m *Metrics) PartFinal(state store.PartState) { m.final.WithLabelValues(sta
 // Receipt implements bridge.Observer.
 func (m *Metrics) Receipt(transport string, state transport.ReceiptState, matched bool) {
 	m.receipts.WithLabelValues(transport, state.String(), strconv.FormatBool(matched)).Inc()
+}
+
+// ReceiptDropped implements bridge.Observer.
+func (m *Metrics) ReceiptDropped(transport string) {
+	m.receiptsDropped.WithLabelValues(transport).Inc()
 }
 
 // Inbound implements bridge.Observer.

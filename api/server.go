@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -34,7 +35,7 @@ const (
 
 // Gateway is what the API needs of the bridge (*bridge.Gateway).
 type Gateway interface {
-	SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error)
+	SendClassText(ctx context.Context, source, from string, numbers []string, text string, class priority.Class) (string, error)
 	ResolveNumbers(to []string) ([]string, error)
 	NormalizeNumber(s string) (string, error)
 	CancelMessage(ctx context.Context, id string) (int, error)

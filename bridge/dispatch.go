@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -82,6 +83,7 @@ type dispatcher struct {
 	g       *Gateway
 	kicker  // wakes run: there may be work
 	workers sync.WaitGroup
+	shares  shares // touched only by run's goroutine
 }
 
 func newDispatcher(g *Gateway) *dispatcher {
@@ -153,6 +155,9 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 		g.log.Error("reading due parts", "err", err)
 		return idleRecheck
 	}
+	due = d.shares.plan(due, min(room, leaseBatch), g.conf().Priority.Shares, func(c priority.Class, n int) ([]store.DuePart, error) {
+		return g.st.DueIn(c, now, n)
+	})
 	leased, blocked := d.lease(ctx, due, now)
 	switch {
 	case leased > 0 && len(due) == min(room, leaseBatch):
@@ -242,6 +247,7 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 			continue
 		}
 		p.Part.Attempts++
+		d.shares.leased(p.Class, d.g.conf().Priority.Shares)
 		l.jobs <- p // never blocks: a slot was reserved
 		n++
 	}
@@ -310,7 +316,7 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	}
 	switch {
 	case err == nil:
-		g.obs.PartSubmitted(l.name, time.Since(start), now.Sub(dp.Received))
+		g.obs.PartSubmitted(l.name, dp.Class, time.Since(start), now.Sub(dp.Received))
 		if err := g.st.Submitted(context.WithoutCancel(ctx), dp.Key, id, now); err != nil {
 			g.log.Error("recording submission; the part will be resent after a restart", "part", dp.Key.String(), "transport", l.name, "id", id, "err", err)
 			return

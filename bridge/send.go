@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -17,12 +18,18 @@ var ErrTextRefused = errors.New("text refused")
 // and logs). from is who is told about delivery ("" for nobody). The same
 // conversion rules as for mail apply.
 func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error) {
+	return g.SendClassText(ctx, source, from, numbers, text, priority.Normal)
+}
+
+// SendClassText is SendText for a text that asks for a class; the sender
+// rules of [priority] apply to it as to mail.
+func (g *Gateway) SendClassText(ctx context.Context, source, from string, numbers []string, text string, asked priority.Class) (string, error) {
 	msg, err := sms.Build(text, g.conf().SMS)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
 	}
 	now := g.now()
-	m := &store.Message{ID: store.NewID(), Received: now, Sender: from}
+	m := &store.Message{ID: store.NewID(), Received: now, Sender: from, Class: g.textClass(asked, from)}
 	if g.conf().Validity > 0 {
 		m.Expires = now.Add(g.conf().Validity)
 	}
@@ -35,7 +42,7 @@ func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []s
 		return "", err
 	}
 	g.obs.MessageQueued(source, len(m.Recipients), len(m.Recipients)*len(msg.Parts))
-	g.log.Info("text queued", "source", source, "msg_id", m.ID, "recipients", len(numbers), "parts", len(msg.Parts), "encoding", msg.Encoding.String())
+	g.log.Info("text queued", "source", source, "msg_id", m.ID, "recipients", len(numbers), "parts", len(msg.Parts), "encoding", msg.Encoding.String(), "class", m.Class.String())
 	g.dispatch.kick()
 	return m.ID, nil
 }

@@ -119,6 +119,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	}
 	m := g.newMessage(env.From, res, data)
 	m.EnvID, m.Ret = env.EnvID, env.Ret
+	m.Class = g.mailClass(env, data)
 	if env.Ret == "FULL" {
 		m.Original = data // RFC 3461: reports return the whole mail
 	}
@@ -149,7 +150,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	}
 	g.obs.MessageQueued("smtp", len(m.Recipients), parts)
 	g.log.Debug("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
-		"parts", len(msg.Parts), "encoding", msg.Encoding.String())
+		"parts", len(msg.Parts), "encoding", msg.Encoding.String(), "class", m.Class.String())
 	g.dispatch.kick()
 	return m.ID, nil
 }

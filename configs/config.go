@@ -17,6 +17,7 @@ type Config struct {
 	Aliases    map[string][]string `toml:"aliases"`
 	HTTP       HTTP                `toml:"http"`
 	Limits     Limits              `toml:"limits"`
+	Priority   Priority            `toml:"priority"`
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`

@@ -87,6 +87,7 @@ func (cfg *Config) Validate() error {
 	cfg.validateAliases(c)
 	cfg.validateHTTP(c)
 	validateLimits(c, "limits", cfg.Limits)
+	cfg.validatePriority(c)
 	return errors.Join(c.errs...)
 }
 

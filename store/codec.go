@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
 
@@ -15,6 +16,9 @@ import (
 // Decoding checks every length against what is left and rejects trailing
 // bytes, so corrupt input is an error, never a panic or a huge allocation.
 const recordV1 = 1
+
+// msgRecordV2 is a message record with its priority class after the sender.
+const msgRecordV2 = 2
 
 const zeroTime = math.MinInt64
 
@@ -40,6 +44,7 @@ type msgRecord struct {
 	Ret        string
 	Header     []byte
 	Recipients int
+	Class      priority.Class
 }
 
 type encoder struct{ b []byte }
@@ -242,11 +247,12 @@ func decodeRcpt(b []byte) (rcptRecord, error) {
 
 func encodeMsg(m *msgRecord) []byte {
 	e := encoder{b: make([]byte, 0, 40+len(m.Sender)+len(m.Subject)+len(m.MessageID)+len(m.EnvID)+len(m.Ret)+len(m.Header))}
-	e.u8(recordV1)
+	e.u8(msgRecordV2)
 	e.time(m.Received)
 	e.time(m.Expires)
 	e.uvar(uint64(m.Recipients))
 	e.str(m.Sender)
+	e.u8(uint8(m.Class))
 	e.str(m.Subject)
 	e.str(m.MessageID)
 	e.str(m.EnvID)
@@ -260,11 +266,20 @@ func encodeMsg(m *msgRecord) []byte {
 func decodeMsg(b []byte, full bool) (msgRecord, error) {
 	d := decoder{b: b}
 	var m msgRecord
-	d.version("message")
+	v := d.u8("message version")
+	if d.err == nil && v != recordV1 && v != msgRecordV2 {
+		d.err = fmt.Errorf("%w: message record version %d", ErrCorrupt, v)
+	}
 	m.Received = d.time("message received")
 	m.Expires = d.time("message expires")
 	m.Recipients = d.count("message recipients", maxRecipients)
 	m.Sender = d.str("message sender")
+	if v == msgRecordV2 { // version 1 records are all normal
+		m.Class = priority.Class(d.u8("message class"))
+		if d.err == nil && !m.Class.Valid() {
+			d.fail("message class")
+		}
+	}
 	if !full {
 		return m, d.err
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smsbridge/smsbridge/priority"
 )
 
 // kv is one record ready to write.
@@ -17,6 +19,7 @@ type kv struct{ k, v []byte }
 type prepared struct {
 	id       string
 	received time.Time
+	class    priority.Class
 	msg      kv
 	rcpts    []kv
 	parts    []kv
@@ -66,9 +69,9 @@ func prepare(m *Message, now time.Time) (*prepared, error) {
 	if received.IsZero() {
 		received = now
 	}
-	pm := &prepared{id: m.ID, received: received, original: m.Original, convs: conversations(m, received)}
+	pm := &prepared{id: m.ID, received: received, class: m.Class, original: m.Original, convs: conversations(m, received)}
 	mr := msgRecord{Received: received, Expires: m.Expires, Sender: m.Sender, Subject: m.Subject,
-		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Recipients: len(m.Recipients)}
+		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Recipients: len(m.Recipients), Class: m.Class}
 	pm.msg = kv{msgKey(m.ID), encodeMsg(&mr)}
 	pm.size = len(pm.msg.v) + len(m.Original)
 	for i := range m.Recipients {
@@ -108,7 +111,7 @@ func (w *wtx) enqueue(pm *prepared) error {
 		if err := w.put(bktPart, p.k, p.v); err != nil {
 			return err
 		}
-		if err := w.put(bktDue, timedKey(pm.received, p.k), []byte{}); err != nil {
+		if err := w.put(bktDue, dueKey(pm.class, pm.received, p.k), []byte{}); err != nil {
 			return err
 		}
 	}
@@ -162,7 +165,7 @@ func readMessage(tx *bolt.Tx, id string) (*Message, error) {
 	}
 	m := &Message{ID: id, Received: mr.Received, Expires: mr.Expires, Sender: mr.Sender,
 		Subject: mr.Subject, MessageID: mr.MessageID, EnvID: mr.EnvID, Ret: mr.Ret, Header: mr.Header,
-		Recipients: make([]Recipient, mr.Recipients)}
+		Class: mr.Class, Recipients: make([]Recipient, mr.Recipients)}
 	for i := range m.Recipients {
 		k := RcptKey{id, i}
 		rr, err := loadRcpt(tx, rcptKeyBytes(k), k)

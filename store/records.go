@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
 
@@ -57,6 +58,9 @@ type Message struct {
 	Header     []byte    // the original header block, for reports
 	Original   []byte    // the whole mail, kept only for RET=FULL reports; see DB.Original
 	Recipients []Recipient
+
+	// Class is the priority class its parts are served in.
+	Class priority.Class
 }
 
 // Recipient is one destination number of a message.

@@ -30,6 +30,7 @@ func ConfigFrom(c *configs.Config) (Config, error) {
 		Aliases:              map[string][]string{},
 		Priority: Priority{Rules: c.PriorityRules(),
 			Shares: [3]float64{0, c.Priority.NormalShare, c.Priority.BulkShare}},
+		Campaigns: Campaigns{MinRecipients: c.Campaigns.MinRecipients, Pace: c.CampaignPace()},
 	}
 	for _, d := range c.SMTP.Domains {
 		cfg.Domains = append(cfg.Domains, strings.TrimSuffix(strings.ToLower(d), "."))

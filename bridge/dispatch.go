@@ -182,6 +182,9 @@ func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Ti
 			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")
 			continue
 		}
+		if d.campaignHold(ctx, dp, now) {
+			continue
+		}
 		l, down, err := d.route(dp.Number)
 		if err != nil {
 			d.finish(ctx, dp.Key, store.PartFailed, err.Error())

@@ -110,7 +110,8 @@ type Config struct {
 	RetryFloor, RetryCeiling time.Duration
 	MailRetryFloor           time.Duration
 
-	Priority Priority // classes: overrides and shares
+	Priority  Priority  // classes: overrides and shares
+	Campaigns Campaigns // which bulk messages are paced campaigns
 }
 
 // Gateway accepts mail for SMS and sees every part to a final state.

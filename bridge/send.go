@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/smsbridge/smsbridge/campaign"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/store"
@@ -24,12 +25,18 @@ func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []s
 // SendClassText is SendText for a text that asks for a class; the sender
 // rules of [priority] apply to it as to mail.
 func (g *Gateway) SendClassText(ctx context.Context, source, from string, numbers []string, text string, asked priority.Class) (string, error) {
+	return g.queueText(ctx, source, from, numbers, text, g.textClass(asked, from), nil)
+}
+
+// queueText stores a text of class; with pace it is a campaign, else one
+// when [campaigns] makes it one.
+func (g *Gateway) queueText(ctx context.Context, source, from string, numbers []string, text string, class priority.Class, pace *campaign.Pace) (string, error) {
 	msg, err := sms.Build(text, g.conf().SMS)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
 	}
 	now := g.now()
-	m := &store.Message{ID: store.NewID(), Received: now, Sender: from, Class: g.textClass(asked, from)}
+	m := &store.Message{ID: store.NewID(), Received: now, Sender: from, Class: class}
 	if g.conf().Validity > 0 {
 		m.Expires = now.Add(g.conf().Validity)
 	}
@@ -37,6 +44,11 @@ func (g *Gateway) SendClassText(ctx context.Context, source, from string, number
 		m.Recipients = append(m.Recipients, store.Recipient{
 			Address: n, Number: n, Notify: g.notify(nil), Reported: from == "", Parts: g.parts(msg),
 		})
+	}
+	if pace != nil {
+		g.planCampaign(m, *pace)
+	} else {
+		g.asCampaign(m)
 	}
 	if err := g.st.Enqueue(ctx, m); err != nil {
 		return "", err

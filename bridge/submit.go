@@ -140,6 +140,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	if len(m.Recipients) == 0 {
 		return "", smtpd.Errorf(554, [3]int{5, 5, 1}, "No valid recipients")
 	}
+	g.asCampaign(m)
 	parts := len(m.Recipients) * len(msg.Parts)
 	if err := g.pol.ChargeParts(ctx, env, parts); err != nil {
 		return "", err

@@ -18,6 +18,7 @@ type Config struct {
 	HTTP       HTTP                `toml:"http"`
 	Limits     Limits              `toml:"limits"`
 	Priority   Priority            `toml:"priority"`
+	Campaigns  Campaigns           `toml:"campaigns"`
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`

@@ -29,6 +29,11 @@ func TestPriorityErrors(t *testing.T) {
 		{"negative share", "[priority]\nnormal_share = -0.1 # <-", "priority.normal_share"},
 		{"unknown key", "[priority]\nurgent_share = 0.5 # <-", "priority.urgent_share"},
 		{"unknown rule key", "[[priority.rules]]\nsender = \"a@example.com\"\nclass = \"bulk\"\nprio = 1 # <-", "priority.rules.prio"},
+		{"bad campaign window", "[campaigns]\nwindow = \"8-20\" # <-", "campaigns.window"},
+		{"empty campaign window", "[campaigns]\nwindow = \"08:00-08:00\" # <-", "campaigns.window"},
+		{"unknown campaign zone", "[campaigns]\ntime_zone = \"Mars/Base\" # <-", "campaigns.time_zone"},
+		{"negative campaign rate", "[campaigns]\nrate = -2.0 # <-", "campaigns.rate"},
+		{"negative min_recipients", "[campaigns]\nmin_recipients = -1 # <-", "campaigns.min_recipients"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,6 +50,22 @@ func TestPriorityErrors(t *testing.T) {
 				t.Fatalf("error %q does not contain %q", err, want)
 			}
 		})
+	}
+}
+
+func TestCampaignPace(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(sim+"[campaigns]\nrate = 20.0\nwindow = \"08:00-20:00\"\n"), "c.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.CampaignPace()
+	if c.Campaigns.MinRecipients != defaultCampaignRecipients || p.Rate != 20 || p.Window.String() != "08:00-20:00" || p.Zone != "" {
+		t.Errorf("campaigns %+v → %+v", c.Campaigns, p)
+	}
+	c, err = Parse([]byte(sim+"[campaigns]\ntime_zone = \"Europe/Zurich\"\n"), "c.toml")
+	if err != nil || c.CampaignPace().Zone != "Europe/Zurich" || c.CampaignPace().Paced() {
+		t.Errorf("zone: %+v %v", c.CampaignPace(), err)
 	}
 }
 

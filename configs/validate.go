@@ -88,6 +88,7 @@ func (cfg *Config) Validate() error {
 	cfg.validateHTTP(c)
 	validateLimits(c, "limits", cfg.Limits)
 	cfg.validatePriority(c)
+	cfg.validateCampaigns(c)
 	return errors.Join(c.errs...)
 }
 

@@ -159,6 +159,7 @@ func msgBytes(v uint8, class *uint8) []byte {
 	e.str("a@b.c")
 	if class != nil {
 		e.u8(*class)
+		e.pace(nil)
 	}
 	for range 4 { // subject, message id, envid, ret
 		e.str("")

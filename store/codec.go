@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/smsbridge/smsbridge/campaign"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
@@ -17,7 +18,8 @@ import (
 // bytes, so corrupt input is an error, never a panic or a huge allocation.
 const recordV1 = 1
 
-// msgRecordV2 is a message record with its priority class after the sender.
+// msgRecordV2 is a message record with its priority class and campaign
+// pace after the sender.
 const msgRecordV2 = 2
 
 const zeroTime = math.MinInt64
@@ -45,6 +47,7 @@ type msgRecord struct {
 	Header     []byte
 	Recipients int
 	Class      priority.Class
+	Campaign   *campaign.Pace
 }
 
 type encoder struct{ b []byte }
@@ -253,6 +256,7 @@ func encodeMsg(m *msgRecord) []byte {
 	e.uvar(uint64(m.Recipients))
 	e.str(m.Sender)
 	e.u8(uint8(m.Class))
+	e.pace(m.Campaign)
 	e.str(m.Subject)
 	e.str(m.MessageID)
 	e.str(m.EnvID)
@@ -279,6 +283,7 @@ func decodeMsg(b []byte, full bool) (msgRecord, error) {
 		if d.err == nil && !m.Class.Valid() {
 			d.fail("message class")
 		}
+		m.Campaign = d.pace()
 	}
 	if !full {
 		return m, d.err

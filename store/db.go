@@ -56,7 +56,7 @@ var (
 
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
 	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
-	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut}
+	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut, bktCampaign}
 
 // Options tune Open.
 type Options struct {

@@ -7,6 +7,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/smsbridge/smsbridge/campaign"
 	"github.com/smsbridge/smsbridge/priority"
 )
 
@@ -18,6 +19,7 @@ type DuePart struct {
 	Received time.Time // when the message was accepted
 	Expires  time.Time
 	Class    priority.Class
+	Campaign *campaign.Pace // nil unless the message is a campaign
 	Part     Part
 }
 
@@ -101,7 +103,8 @@ func readDue(tx *bolt.Tx, entry []byte, msgs map[string]msgRecord) (DuePart, err
 		}
 		msgs[k.Msg] = m
 	}
-	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Received: m.Received, Expires: m.Expires, Class: m.Class, Part: p}, nil
+	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Received: m.Received, Expires: m.Expires, Class: m.Class,
+		Campaign: m.Campaign, Part: p}, nil
 }
 
 // dropUnreadable removes unreadable due entries, after checking in the write

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsbridge/smsbridge/campaign"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
@@ -61,6 +62,10 @@ type Message struct {
 
 	// Class is the priority class its parts are served in.
 	Class priority.Class
+	// Campaign, when set, makes the message a campaign with this pace:
+	// listed by Campaigns, each part first due at its NextAttempt (see
+	// Enqueue), and held to its window by the dispatcher.
+	Campaign *campaign.Pace
 }
 
 // Recipient is one destination number of a message.

@@ -88,12 +88,19 @@ func (s *Server) listCampaigns(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
-	c, err := s.opt.Queue.Campaign(r.PathValue("id"))
+	if c, ok := s.campaign(w, r.PathValue("id")); ok {
+		writeJSON(w, http.StatusOK, c)
+	}
+}
+
+// campaign reads campaign id, answering the error when there is none.
+func (s *Server) campaign(w http.ResponseWriter, id string) (CampaignView, bool) {
+	c, err := s.opt.Queue.Campaign(id)
 	if err != nil {
 		s.gatewayError(w, err)
-		return
+		return CampaignView{}, false
 	}
-	writeJSON(w, http.StatusOK, ViewCampaign(c))
+	return ViewCampaign(c), true
 }
 
 func (s *Server) sendCampaign(w http.ResponseWriter, r *http.Request) {
@@ -116,13 +123,10 @@ func (s *Server) sendCampaign(w http.ResponseWriter, r *http.Request) {
 		s.gatewayError(w, err)
 		return
 	}
-	c, err := s.opt.Queue.Campaign(id)
-	if err != nil {
-		s.gatewayError(w, err)
-		return
+	if c, ok := s.campaign(w, id); ok {
+		w.Header().Set("Location", "/api/v1/campaigns/"+id)
+		writeJSON(w, http.StatusCreated, c)
 	}
-	w.Header().Set("Location", "/api/v1/campaigns/"+id)
-	writeJSON(w, http.StatusCreated, ViewCampaign(c))
 }
 
 func campaignPace(req campaignRequest) (campaign.Pace, string) {
@@ -143,8 +147,7 @@ func campaignPace(req campaignRequest) (campaign.Pace, string) {
 // cancelCampaign cancels every part of the campaign still queued.
 func (s *Server) cancelCampaign(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if _, err := s.opt.Queue.Campaign(id); err != nil {
-		s.gatewayError(w, err)
+	if _, ok := s.campaign(w, id); !ok {
 		return
 	}
 	n, err := s.opt.Gateway.CancelMessage(r.Context(), id)
@@ -152,13 +155,10 @@ func (s *Server) cancelCampaign(w http.ResponseWriter, r *http.Request) {
 		s.gatewayError(w, err)
 		return
 	}
-	c, err := s.opt.Queue.Campaign(id)
-	if err != nil {
-		s.gatewayError(w, err)
-		return
+	if c, ok := s.campaign(w, id); ok {
+		writeJSON(w, http.StatusOK, struct {
+			Cancelled int          `json:"cancelled"`
+			Campaign  CampaignView `json:"campaign"`
+		}{n, c})
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Cancelled int          `json:"cancelled"`
-		Campaign  CampaignView `json:"campaign"`
-	}{n, ViewCampaign(c)})
 }

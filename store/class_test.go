@@ -185,3 +185,21 @@ func TestDecodeMsgClass(t *testing.T) {
 		t.Errorf("dispatch decode: %+v, %v", got, err)
 	}
 }
+
+// BenchmarkDueUrgentBehindBulk reads the next urgent part while 100,000
+// bulk parts, all due earlier, wait: the class-ordered index seeks to it.
+func BenchmarkDueUrgentBehindBulk(b *testing.B) {
+	db, _ := openTest(b)
+	for i := range 100 {
+		mustEnqueue(b, db, classMessage(fmt.Sprintf("bulk%04d", i), priority.Bulk, 1000, t0))
+	}
+	mustEnqueue(b, db, classMessage("urgent", priority.Urgent, 1, t0.Add(time.Minute)))
+	now := t0.Add(time.Hour)
+	b.ResetTimer()
+	for range b.N {
+		due, err := db.Due(now, 1)
+		if err != nil || len(due) != 1 || due[0].Class != priority.Urgent {
+			b.Fatalf("Due = %v, %v", dueIDs(due), err)
+		}
+	}
+}

@@ -29,6 +29,9 @@ func ConfigFrom(c *configs.Config) (Config, error) {
 		ConversationTTL:      c.Inbound.ConversationTTL.Duration,
 		Keywords:             Keywords{StopReply: c.Inbound.StopReply, StartReply: c.Inbound.StartReply, HelpReply: c.Inbound.HelpReply},
 		Aliases:              map[string][]string{},
+		Priority: Priority{Rules: c.PriorityRules(),
+			Shares: [3]float64{0, c.Priority.NormalShare, c.Priority.BulkShare}},
+		Campaigns: Campaigns{MinRecipients: c.Campaigns.MinRecipients, Pace: c.CampaignPace()},
 	}
 	for _, d := range c.SMTP.Domains {
 		cfg.Domains = append(cfg.Domains, strings.TrimSuffix(strings.ToLower(d), "."))

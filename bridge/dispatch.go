@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -97,6 +98,8 @@ type dispatcher struct {
 	avoidMu   sync.Mutex
 	avoiding  map[store.RcptKey]avoidance // see cannotFollow
 	moveAfter time.Duration               // see routeMessage; a field so tests can shorten it
+
+	shares shares // touched only by run's goroutine
 }
 
 func newDispatcher(g *Gateway) *dispatcher {
@@ -171,6 +174,9 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 		g.log.Error("reading due parts", "err", err)
 		return idleRecheck
 	}
+	due = d.shares.plan(due, min(room, leaseBatch), g.conf().Priority.Shares, func(c priority.Class, n int) ([]store.DuePart, error) {
+		return g.st.DueIn(c, now, n)
+	})
 	leased, blocked := d.lease(ctx, due, now)
 	switch {
 	case leased > 0 && len(due) == min(room, leaseBatch):
@@ -195,6 +201,9 @@ func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Ti
 	for _, dp := range due {
 		if !dp.Expires.IsZero() && now.After(dp.Expires) {
 			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")
+			continue
+		}
+		if d.campaignHold(ctx, dp, now) {
 			continue
 		}
 		l, down, err := d.routeMessage(ctx, dp, chosen, now)
@@ -264,6 +273,7 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 			continue
 		}
 		p.Part.Attempts++
+		d.shares.leased(p.Class, d.g.conf().Priority.Shares)
 		l.jobs <- p // never blocks: a slot was reserved
 		n++
 	}
@@ -337,7 +347,7 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	}
 	switch {
 	case err == nil:
-		g.obs.PartSubmitted(l.name, time.Since(start), now.Sub(dp.Received))
+		g.obs.PartSubmitted(l.name, dp.Class, time.Since(start), now.Sub(dp.Received))
 		if err := g.st.Submitted(context.WithoutCancel(ctx), dp.Key, id, now); err != nil {
 			g.log.Error("recording submission; the part will be resent after a restart", "part", dp.Key.String(), "transport", l.name, "id", id, "err", err)
 			return

@@ -69,6 +69,22 @@ func (g *Gateway) ResolveNumbers(to []string) ([]string, error) {
 }
 
 func (g *Gateway) resolveOne(entry string) ([]string, error) {
+	numbers, err := g.resolveEntry(entry)
+	if err != nil {
+		return nil, err
+	}
+	kept, _, err := g.optedIn(numbers)
+	if err != nil {
+		return nil, fmt.Errorf("checking opt-outs: %w", err)
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("%w: %s replied STOP to this gateway", ErrOptedOut, entry)
+	}
+	return kept, nil
+}
+
+// resolveEntry is the numbers one entry of a list names, opted out or not.
+func (g *Gateway) resolveEntry(entry string) ([]string, error) {
 	local := strings.TrimSpace(entry)
 	if strings.Contains(local, "@") {
 		l, domain, ok := splitAddress(local)
@@ -81,14 +97,7 @@ func (g *Gateway) resolveOne(entry string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrBadRecipient, local, numberReason(err))
 	}
-	kept, _, err := g.optedIn(numbers)
-	if err != nil {
-		return nil, fmt.Errorf("checking opt-outs: %w", err)
-	}
-	if len(kept) == 0 {
-		return nil, fmt.Errorf("%w: %s replied STOP to this gateway", ErrOptedOut, entry)
-	}
-	return kept, nil
+	return numbers, nil
 }
 
 // CancelMessage cancels the parts of message id still waiting in the queue;

@@ -101,6 +101,8 @@ func (cfg *Config) Validate() error {
 	cfg.validateAliases(c)
 	cfg.validateHTTP(c)
 	validateLimits(c, "limits", cfg.Limits)
+	cfg.validatePriority(c)
+	cfg.validateCampaigns(c)
 	return errors.Join(c.errs...)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -38,6 +39,7 @@ type Metrics struct {
 	submitSeconds               *prometheus.HistogramVec
 	endToEndSeconds             *prometheus.HistogramVec
 	inDoubt                     inDoubt
+	classEndToEndSeconds        *prometheus.HistogramVec
 
 	rates *throughput
 	src   atomic.Pointer[Sources]
@@ -72,7 +74,8 @@ func New() *Metrics {
 		Help: "From acceptance of the mail or text to the network's acceptance of a part, by transport.", Buckets: prometheus.ExponentialBuckets(0.1, 4, 12)},
 		[]string{"transport"})
 	m.registerInDoubt()
-	m.reg.MustRegister(m.submitSeconds, m.endToEndSeconds, &collector{m: m},
+	m.classEndToEndSeconds = newClassLatency()
+	m.reg.MustRegister(m.submitSeconds, m.endToEndSeconds, m.classEndToEndSeconds, &collector{m: m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -111,10 +114,11 @@ func (m *Metrics) MessageQueued(source string, recipients, parts int) {
 }
 
 // PartSubmitted implements bridge.Observer.
-func (m *Metrics) PartSubmitted(transport string, took, waited time.Duration) {
+func (m *Metrics) PartSubmitted(transport string, c priority.Class, took, waited time.Duration) {
 	m.submitted.WithLabelValues(transport).Inc()
 	m.submitSeconds.WithLabelValues(transport).Observe(took.Seconds())
 	m.endToEndSeconds.WithLabelValues(transport).Observe(max(waited, 0).Seconds())
+	m.classEndToEndSeconds.WithLabelValues(c.String()).Observe(max(waited, 0).Seconds())
 	m.rates.add(transport)
 }
 

@@ -37,7 +37,7 @@ var (
 	bktMsg        = []byte("msg")        // msgKey → msgRecord
 	bktRcpt       = []byte("rcpt")       // rcptKey → rcptRecord
 	bktPart       = []byte("part")       // partKey → Part
-	bktDue        = []byte("due")        // NextAttempt + partKey, queued parts
+	bktDue        = []byte("dueclass")   // class rank + NextAttempt + partKey, queued parts (see dueKey)
 	bktSubmitting = []byte("submitting") // partKey, parts whose attempt is in doubt
 	bktTID        = []byte("tid")        // transport 0x00 transport id → partKey
 	bktOverdue    = []byte("overdue")    // Expires + partKey, submitted parts
@@ -60,7 +60,7 @@ var (
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
 	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
 	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut, bktPolicy,
-	bktEarly, bktEarlyAt}
+	bktEarly, bktEarlyAt, bktCampaign}
 
 // Options tune Open.
 type Options struct {
@@ -108,13 +108,16 @@ func Open(path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	var migrated int
 	err = bdb.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
 		}
-		return nil
+		var err error
+		migrated, err = migrateDueIndex(tx)
+		return err
 	})
 	if err != nil {
 		_ = bdb.Close()
@@ -126,6 +129,9 @@ func Open(path string, opt Options) (*DB, error) {
 		ops:  make(chan *op, maxBatchOps),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
+	}
+	if migrated > 0 {
+		db.log.Info("due index moved to the class-ordered layout", "parts", migrated)
 	}
 	go db.committer()
 	return db, nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -18,7 +20,13 @@ var ErrTextRefused = errors.New("text refused")
 // and logs). from is who is told about delivery ("" for nobody). The same
 // conversion rules as for mail apply.
 func (g *Gateway) SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error) {
-	return g.send(ctx, source, from, numbers, text, Followed{}, nil)
+	return g.SendClassText(ctx, source, from, numbers, text, priority.Normal)
+}
+
+// SendClassText is SendText for a text that asks for a class; the sender
+// rules of [priority] apply to it as to mail.
+func (g *Gateway) SendClassText(ctx context.Context, source, from string, numbers []string, text string, asked priority.Class) (string, error) {
+	return g.queueText(ctx, source, from, numbers, text, g.textClass(asked, from), nil)
 }
 
 // Followed says how an integration follows a text it hands to SendFollowed.
@@ -32,6 +40,8 @@ type Followed struct {
 	// UCS2 sends the text in UCS-2, kept as written, whatever the
 	// configured encoding (the client asked for it).
 	UCS2 bool
+	// Class is the class the client asked for; [priority] rules apply.
+	Class priority.Class
 }
 
 // watchStore is what SendFollowed needs beyond Store.
@@ -44,16 +54,20 @@ type watchStore interface {
 // and f's watch, when it names an Owner, is stored in the same commit as
 // the message.
 func (g *Gateway) SendFollowed(ctx context.Context, source string, numbers []string, text string, f Followed) (string, error) {
-	if f.Owner == "" {
-		return g.send(ctx, source, "", numbers, text, f, nil)
-	}
-	if _, ok := g.st.(watchStore); !ok {
+	if _, ok := g.st.(watchStore); !ok && f.Owner != "" {
 		return "", ErrUnsupported
 	}
-	return g.send(ctx, source, "", numbers, text, f, &store.Watch{Owner: f.Owner, Data: f.Data})
+	return g.queueFollowed(ctx, source, "", numbers, text, g.textClass(f.Class, ""), nil, f)
 }
 
-func (g *Gateway) send(ctx context.Context, source, from string, numbers []string, text string, f Followed, w *store.Watch) (string, error) {
+// queueText stores a text of class; with pace it is a campaign, else one
+// when [campaigns] makes it one.
+func (g *Gateway) queueText(ctx context.Context, source, from string, numbers []string, text string, class priority.Class, pace *campaign.Pace) (string, error) {
+	return g.queueFollowed(ctx, source, from, numbers, text, class, pace, Followed{})
+}
+
+// queueFollowed is queueText with what f asks for.
+func (g *Gateway) queueFollowed(ctx context.Context, source, from string, numbers []string, text string, class priority.Class, pace *campaign.Pace, f Followed) (string, error) {
 	opt := g.conf().SMS
 	if f.UCS2 {
 		opt.Mode = sms.ModeUCS2
@@ -63,21 +77,23 @@ func (g *Gateway) send(ctx context.Context, source, from string, numbers []strin
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
 	}
 	now := g.now()
-	m := &store.Message{ID: store.NewID(), Received: now, Sender: from}
-	validity := f.Validity
-	if v := g.conf().Validity; v > 0 && (validity <= 0 || v < validity) {
-		validity = v
-	}
-	if validity > 0 {
-		m.Expires = now.Add(validity)
+	m := &store.Message{ID: store.NewID(), Received: now, Sender: from, Class: class}
+	m.Expires = g.expiry(now)
+	if f.Validity > 0 && (m.Expires.IsZero() || now.Add(f.Validity).Before(m.Expires)) {
+		m.Expires = now.Add(f.Validity)
 	}
 	for _, n := range numbers {
 		m.Recipients = append(m.Recipients, store.Recipient{
 			Address: n, Number: n, Notify: g.notify(nil), Reported: from == "", Parts: g.parts(msg),
 		})
 	}
-	if w != nil {
-		err = g.st.(watchStore).EnqueueWatched(ctx, m, *w)
+	if pace != nil {
+		g.planCampaign(m, *pace)
+	} else {
+		g.asCampaign(m)
+	}
+	if f.Owner != "" {
+		err = g.st.(watchStore).EnqueueWatched(ctx, m, store.Watch{Owner: f.Owner, Data: f.Data})
 	} else {
 		err = g.st.Enqueue(ctx, m)
 	}
@@ -85,7 +101,7 @@ func (g *Gateway) send(ctx context.Context, source, from string, numbers []strin
 		return "", err
 	}
 	g.obs.MessageQueued(source, len(m.Recipients), len(m.Recipients)*len(msg.Parts))
-	g.log.Info("text queued", "source", source, "msg_id", m.ID, "recipients", len(numbers), "parts", len(msg.Parts), "encoding", msg.Encoding.String())
+	g.log.Info("text queued", "source", source, "msg_id", m.ID, "recipients", len(numbers), "parts", len(msg.Parts), "encoding", msg.Encoding.String(), "class", m.Class.String())
 	g.dispatch.kick()
 	return m.ID, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -334,8 +335,8 @@ type kickingObserver struct {
 	kick func()
 }
 
-func (o kickingObserver) PartSubmitted(t string, took, waited time.Duration) {
-	o.Observer.PartSubmitted(t, took, waited)
+func (o kickingObserver) PartSubmitted(t string, c priority.Class, took, waited time.Duration) {
+	o.Observer.PartSubmitted(t, c, took, waited)
 	o.kick()
 }
 

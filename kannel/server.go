@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 )
 
 // Server timeouts: generous for a slow client, bounded for a stuck one.
@@ -204,12 +205,21 @@ func (s *Server) send(ctx context.Context, user string, req *request, numbers []
 	if req.Validity > 0 {
 		validity = time.Duration(req.Validity) * time.Minute
 	}
-	f := bridge.Followed{Validity: validity, UCS2: req.Coding == 2}
+	f := bridge.Followed{Validity: validity, UCS2: req.Coding == 2, Class: classOf(req.Priority)}
 	if req.DLRURL != "" && req.DLRMask > 0 {
 		f.Owner = watchOwner
 		f.Data = follow{URL: req.DLRURL, Mask: req.DLRMask, From: req.From, User: user}.encode()
 	}
 	return s.opt.Gateway.SendFollowed(ctx, source, numbers, req.Text, f)
+}
+
+// classOf maps Kannel's priority (0, the default, to 3, the highest) onto
+// smsbridge's classes: above the default is urgent.
+func classOf(kannelPriority int) priority.Class {
+	if kannelPriority > 0 {
+		return priority.Urgent
+	}
+	return priority.Normal
 }
 
 func (s *Server) sendError(err error, req *request) (int, string) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -123,10 +124,11 @@ func TestSendsmsAccepted(t *testing.T) {
 	}
 }
 
-// TestSendsmsValidity: validity (minutes) bounds the message's life.
-func TestSendsmsValidity(t *testing.T) {
+// TestSendsmsValidityAndPriority: validity (minutes) bounds the message's
+// life; a priority above Kannel's default makes it urgent.
+func TestSendsmsValidityAndPriority(t *testing.T) {
 	e := newEnv(t)
-	if status, body := e.get(t, url.Values{"to": {"+14155550100"}, "text": {"soon"}, "validity": {"30"}}); status != 202 {
+	if status, body := e.get(t, url.Values{"to": {"+14155550100"}, "text": {"soon"}, "validity": {"30"}, "priority": {"3"}}); status != 202 {
 		t.Fatalf("%d %q", status, body)
 	}
 	list, _, err := e.st.List(store.ListQuery{Limit: 1})
@@ -139,5 +141,8 @@ func TestSendsmsValidity(t *testing.T) {
 	}
 	if life := m.Expires.Sub(m.Received); life.Minutes() != 30 {
 		t.Errorf("message lives %v, want 30m", life)
+	}
+	if m.Class != priority.Urgent {
+		t.Errorf("class %v, want urgent", m.Class)
 	}
 }

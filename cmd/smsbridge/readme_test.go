@@ -24,8 +24,10 @@ var readmeNotRun = map[string]string{
 	"docker build -t smsbridge .": "needs docker",
 	"docker run -v smsbridge-data:/data -v $PWD/smsbridge.toml:/etc/smsbridge/smsbridge.toml:ro -p 2525:2525 -p 8025:8025 smsbridge": "needs docker",
 	"systemctl daemon-reload && systemctl enable --now smsbridge":                                                                    "needs systemd as the machine's init, and root",
-	"systemctl reload smsbridge":     "needs systemd as the machine's init, and root",
-	"postmap /etc/postfix/transport": "writes the machine's Postfix configuration, as root",
+	"systemctl reload smsbridge":       "needs systemd as the machine's init, and root",
+	"postmap /etc/postfix/transport":   "writes the machine's Postfix configuration, as root",
+	"smsbridge store salvage NEW_FILE": "needs a damaged queue file: TestDamagedQueueFile runs it on one",
+	"smsbridge queue retry ID":         "needs a failed message: TestQueueRetryFailed runs it on one",
 }
 
 // readmeServe starts the gateway; the test runs it as a process first.
@@ -52,6 +54,8 @@ var readmeWant = []struct {
 	{"curl -s -X DELETE http://127.0.0.1:8025/api/v1/messages/ID", regexp.MustCompile(`"code": "not_cancellable"`), false},
 	{"curl -s -X POST http://127.0.0.1:8025/api/v1/messages/ID/retry", regexp.MustCompile(`"code": "(nothing_queued|not_retryable)"`), false},
 	{"curl -s http://127.0.0.1:8025/api/v1/transports", regexp.MustCompile(`"name": "simulator",\s*"up": true`), false},
+	{`curl -s -d '{"to":["oncall","4151234567"],"text":"spring sale"`, regexp.MustCompile(`"rate": 5`), false},
+	{"curl -s http://127.0.0.1:8025/api/v1/campaigns", regexp.MustCompile(`"campaigns": \[\s*\{`), false},
 }
 
 // TestREADMECommands runs every command in README.md's sh code blocks as

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -144,5 +146,30 @@ func TestSendsmsValidityAndPriority(t *testing.T) {
 	}
 	if m.Class != priority.Urgent {
 		t.Errorf("class %v, want urgent", m.Class)
+	}
+}
+
+// TestSetUsers: a reload's accounts replace the old ones, remembered
+// passwords included.
+func TestSetUsers(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("new"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := bcrypt.GenerateFromPassword([]byte("old"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Users: []User{{Name: "app", PasswordHash: string(old)}}})
+	if !s.accounts.Load().verify("app", "old") || !s.accounts.Load().verify("app", "old") {
+		t.Fatal("the old password does not verify")
+	}
+	s.SetUsers([]User{{Name: "app", PasswordHash: string(hash)}})
+	if a := s.accounts.Load(); a.verify("app", "old") || !a.verify("app", "new") || a.verify("other", "new") {
+		t.Error("after SetUsers the accounts are not the new ones")
+	}
+	s.SetUsers(nil)
+	if s.accounts.Load() != nil {
+		t.Error("no users left an account")
 	}
 }

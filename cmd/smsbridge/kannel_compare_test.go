@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
+)
+
+// The comparison's bounded loop: requests per endpoint and clients at once.
+const (
+	compareRequests = 2000
+	compareClients  = 16
+	compareBudget   = 2 * time.Minute // for each endpoint's loop and drain
+)
+
+const compareGatewayConfig = `
+[smtp]
+listen = ["%SMTP%"]
+domains = ["sms.test"]
+[[smtp.users]]
+name = "bench"
+password_hash = "%HASH%"
+
+[store]
+path = "%DIR%/q.db"
+
+[[transports]]
+name = "smsc"
+type = "smpp"
+address = "%SMSC%"
+window = 10
+
+[receipts]
+mode = "none"
+maildir = "%DIR%/mail"
+
+[kannel]
+listen = "%KANNEL%"
+`
+
+const compareKannelConfig = `
+group = core
+admin-port = %ADMIN%
+admin-password = bench
+smsbox-port = %BOX%
+box-allow-ip = 127.0.0.1
+log-file = "%DIR%/bearerbox.log"
+log-level = 2
+store-type = file
+store-location = "%DIR%/kannel.store"
+
+group = smsc
+smsc = smpp
+smsc-id = smsc
+host = 127.0.0.1
+port = %SMSC%
+transceiver-mode = true
+smsc-username = kannel
+smsc-password = kannel
+system-type = "VMA"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = %BOX%
+sendsms-port = %SENDSMS%
+log-file = "%DIR%/smsbox.log"
+log-level = 2
+
+group = sendsms-user
+username = bench
+password = bench
+`
+
+// TestKannelCompared sends the same bounded loop of sendsms requests to
+// Kannel (bearerbox and smsbox with its store file, an SMPP SMSC behind)
+// and to smsbridge's [kannel] endpoint (its queue file, the same kind of
+// SMSC behind), checks that every request was accepted and reached the
+// SMSC, and logs each one's rate and latencies (docs/PERFORMANCE.md).
+func TestKannelCompared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a load loop; not in -short")
+	}
+	for _, bin := range []string{"bearerbox", "smsbox"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("kannel is not installed (%s not found; scripts/test installs it)", bin)
+		}
+	}
+	t.Run("kannel", func(t *testing.T) {
+		smsc, seen := countingSMSC(t)
+		dir := t.TempDir()
+		port := func() string { _, p, _ := net.SplitHostPort(freePort(t)); return p }
+		sendsms, box := port(), port()
+		conf := strings.NewReplacer("%DIR%", dir, "%ADMIN%", port(), "%BOX%", box, "%SENDSMS%", sendsms,
+			"%SMSC%", smscPort(smsc)).Replace(compareKannelConfig)
+		path := filepath.Join(dir, "kannel.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		startKannelBox(t, dir, "bearerbox", path)
+		waitListening(t, "127.0.0.1:"+box)
+		startKannelBox(t, dir, "smsbox", path)
+		base := "http://127.0.0.1:" + sendsms
+		waitSendsms(t, base, "bench", "bench", seen)
+		compareLoop(t, base, "bench", "bench", seen)
+	})
+	t.Run("smsbridge", func(t *testing.T) {
+		smsc, seen := countingSMSC(t)
+		dir := t.TempDir()
+		smtpAddr, kannelAddr := freePort(t), freePort(t)
+		cfg := writeConfig(t, dir, strings.NewReplacer("%SMTP%", smtpAddr, "%HASH%", cheapHash(t, "bench"),
+			"%SMSC%", smsc.Addr(), "%KANNEL%", kannelAddr).Replace(compareGatewayConfig))
+		startDaemon(t, dir, smtpAddr, "-config", cfg, "-log", "json")
+		base := "http://" + kannelAddr
+		waitSendsms(t, base, "bench", "bench", seen)
+		compareLoop(t, base, "bench", "bench", seen)
+	})
+}
+
+// countingSMSC is a fake SMSC that counts the submit_sm it takes.
+func countingSMSC(t *testing.T) (*smsctest.Server, *atomic.Int64) {
+	t.Helper()
+	var seen atomic.Int64
+	smsc, err := smsctest.Start(smsctest.Options{Forget: true, OnSubmit: func(smsctest.Submit) { seen.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { smsc.Close() })
+	return smsc, &seen
+}
+
+func smscPort(s *smsctest.Server) string {
+	_, p, _ := net.SplitHostPort(s.Addr())
+	return p
+}
+
+// startKannelBox runs one of Kannel's boxes until the test ends.
+func startKannelBox(t *testing.T, dir, box, conf string) {
+	t.Helper()
+	cmd := exec.Command(box, conf)
+	cmd.Dir = dir
+	out, err := os.Create(filepath.Join(dir, box+".out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		out.Close()
+		if t.Failed() {
+			for _, f := range []string{box + ".out", box + ".log"} {
+				b, _ := os.ReadFile(filepath.Join(dir, f))
+				t.Logf("%s:\n%s", f, b)
+			}
+		}
+	})
+}
+
+// waitListening waits until addr accepts connections.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on %s", addr)
+}
+
+func sendsmsURL(base, user, password string, i int) string {
+	return base + "/cgi-bin/sendsms?" + url.Values{"username": {user}, "password": {password},
+		"from": {"12345"}, "to": {fmt.Sprintf("+1415555%04d", i%10000)}, "text": {fmt.Sprintf("load %d: disk full on db-1", i)}}.Encode()
+}
+
+// waitSendsms sends one message until the endpoint takes it and it reaches
+// the SMSC (both boxes and the SMPP bind are up), then resets the count.
+func waitSendsms(t *testing.T, base, user, password string, seen *atomic.Int64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(sendsmsURL(base, user, password, 0)); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted {
+				for time.Now().Before(deadline) && seen.Load() == 0 {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if seen.Load() > 0 {
+					seen.Store(0)
+					return
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never took a message through to the SMSC", base)
+}
+
+// compareLoop sends compareRequests requests from compareClients clients,
+// each answered 202 with smsbox's words, then waits until the SMSC has
+// them all; it logs requests/s, latency percentiles and the drain time.
+func compareLoop(t *testing.T, base, user, password string, seen *atomic.Int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), compareBudget)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: compareClients}}
+	var next atomic.Int64
+	lat := make([][]time.Duration, compareClients)
+	var bad atomic.Int64
+	var firstBad atomic.Value
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range compareClients {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1))
+				if i > compareRequests {
+					return
+				}
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, sendsmsURL(base, user, password, i), nil)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					bad.Add(1)
+					firstBad.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lat[c] = append(lat[c], time.Since(t0))
+				if resp.StatusCode != http.StatusAccepted || !strings.HasPrefix(string(body), "0: Accepted for delivery") {
+					bad.Add(1)
+					firstBad.CompareAndSwap(nil, fmt.Sprintf("%d %q", resp.StatusCode, body))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if n := bad.Load(); n > 0 {
+		t.Fatalf("%d of %d requests not accepted; the first: %v", n, compareRequests, firstBad.Load())
+	}
+	for seen.Load() < compareRequests && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	drained := time.Since(start)
+	if got := seen.Load(); got < compareRequests {
+		t.Fatalf("the SMSC got %d of %d messages within %v", got, compareRequests, compareBudget)
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))].Round(10 * time.Microsecond) }
+	t.Logf("%d requests, %d clients: %.0f accepted/s (%v), latency p50 %v p90 %v p99 %v max %v; all at the SMSC after %v (%.0f/s)",
+		compareRequests, compareClients, float64(compareRequests)/took.Seconds(), took.Round(time.Millisecond),
+		pct(0.50), pct(0.90), pct(0.99), all[len(all)-1].Round(10*time.Microsecond), drained.Round(time.Millisecond),
+		float64(compareRequests)/drained.Seconds())
+}

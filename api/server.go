@@ -17,18 +17,13 @@ import (
 
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/internal/httpserve"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
 
-// Server timeouts: generous for a slow client, bounded for a stuck one.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = time.Minute
-	idleTimeout       = 2 * time.Minute
-	shutdownTimeout   = 5 * time.Second
-	maxBodyBytes      = 1 << 20
+	maxBodyBytes = 1 << 20
 	// DefaultMaxRecipients bounds the numbers of one POST when Options
 	// leaves it zero.
 	DefaultMaxRecipients = 100
@@ -116,28 +111,9 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 // Serve answers on l until ctx is done, then lets requests under way
 // finish (up to a few seconds) and returns nil.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	stopped := make(chan error, 1)
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		defer cancel()
-		stopped <- hs.Shutdown(sctx)
-	}()
 	s.log.Info("listening for HTTP", "addr", l.Addr().String())
-	if err := hs.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+	if err := httpserve.Serve(ctx, l, s.Handler(), s.log); err != nil {
 		return fmt.Errorf("api: %w", err)
-	}
-	if err := <-stopped; err != nil {
-		return fmt.Errorf("api: shutdown: %w", err)
 	}
 	return nil
 }

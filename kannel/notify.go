@@ -98,28 +98,33 @@ func (n *Notifier) kickCalls() {
 // Run follows the watched messages and makes the calls until ctx is done.
 func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Go(func() { n.followLoop(ctx) })
-	wg.Go(func() { n.callLoop(ctx) })
+	wg.Go(func() { loop(ctx, n.follow, n.followRounds) })
+	wg.Go(func() { loop(ctx, n.call, n.callRounds) })
 	wg.Wait()
 }
 
-func (n *Notifier) followLoop(ctx context.Context) {
+// loop runs round at once, then on every kick or when the wait it returned
+// has passed, until ctx is done.
+func loop(ctx context.Context, kick <-chan struct{}, round func(context.Context) time.Duration) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-n.follow:
+		case <-kick:
 		case <-timer.C:
 		}
-		wait := followInterval
-		if err := n.followRound(ctx); err != nil && ctx.Err() == nil {
-			wait = storeRetry
-			n.log.Error("looking for delivery reports failed; will retry", "in", wait.String(), "err", err)
-		}
-		timer.Reset(wait)
+		timer.Reset(round(ctx))
 	}
+}
+
+func (n *Notifier) followRounds(ctx context.Context) time.Duration {
+	if err := n.followRound(ctx); err != nil && ctx.Err() == nil {
+		n.log.Error("looking for delivery reports failed; will retry", "in", storeRetry.String(), "err", err)
+		return storeRetry
+	}
+	return followInterval
 }
 
 // followRound queues the reports every watched message has earned since
@@ -200,23 +205,12 @@ func (n *Notifier) followOne(ctx context.Context, w store.Watch) error {
 	return nil
 }
 
-func (n *Notifier) callLoop(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-n.call:
-		case <-timer.C:
-		}
-		if err := n.callRound(ctx); err != nil && ctx.Err() == nil {
-			n.log.Error("calling dlr-urls failed; will retry", "in", storeRetry.String(), "err", err)
-			timer.Reset(storeRetry)
-			continue
-		}
-		timer.Reset(n.untilNext())
+func (n *Notifier) callRounds(ctx context.Context) time.Duration {
+	if err := n.callRound(ctx); err != nil && ctx.Err() == nil {
+		n.log.Error("calling dlr-urls failed; will retry", "in", storeRetry.String(), "err", err)
+		return storeRetry
 	}
+	return n.untilNext()
 }
 
 // untilNext is how long until the next callback is due, at most

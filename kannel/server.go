@@ -18,17 +18,12 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/internal/httpserve"
 	"github.com/smsbridge/smsbridge/priority"
 )
 
-// Server timeouts: generous for a slow client, bounded for a stuck one.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = time.Minute
-	idleTimeout       = 2 * time.Minute
-	shutdownTimeout   = 5 * time.Second
-	maxBodyBytes      = 64 << 10
+	maxBodyBytes = 64 << 10
 	// DefaultMaxRecipients bounds the receivers of one request when
 	// Options leaves it zero.
 	DefaultMaxRecipients = 100
@@ -87,28 +82,10 @@ func (s *Server) SetUsers(users []User) { s.accounts.Store(newAccounts(users)) }
 
 // Serve answers on l until ctx is done, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	if err := httpserve.Serve(ctx, l, s, s.log); err != nil {
+		return fmt.Errorf("kannel: %w", err)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	err := hs.Shutdown(sctx)
-	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
-		err = e
-	}
-	return err
+	return nil
 }
 
 // ServeHTTP implements http.Handler: /cgi-bin/sendsms, and smsbox's

@@ -24,6 +24,7 @@ type countView struct {
 	Chars    int    `json:"chars"`
 	Encoding string `json:"encoding,omitempty"`
 	Parts    int    `json:"parts"`
+	Cut      bool   `json:"cut,omitempty"` // too long: cut to the parts allowed
 	Error    string `json:"error,omitempty"`
 }
 
@@ -35,7 +36,7 @@ func (c *Console) countText(text string) countView {
 	if err != nil {
 		return countView{Chars: utf8.RuneCountInString(text), Error: err.Error()}
 	}
-	return countView{Chars: utf8.RuneCountInString(msg.Text), Encoding: msg.Encoding.String(), Parts: msg.Segments()}
+	return countView{Chars: utf8.RuneCountInString(text), Encoding: msg.Encoding.String(), Parts: msg.Segments(), Cut: msg.Truncated}
 }
 
 func (c *Console) sendForm(w http.ResponseWriter, r *http.Request, v viewer) {

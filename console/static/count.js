@@ -13,7 +13,8 @@
     if (c.error) {
       out.textContent = c.chars + " characters: " + c.error;
     } else if (c.parts) {
-      out.textContent = c.chars + " characters · " + c.encoding + " · " + c.parts + (c.parts === 1 ? " part" : " parts");
+      out.textContent = c.chars + " characters · " + c.encoding + " · " + c.parts + (c.parts === 1 ? " part" : " parts") +
+        (c.cut ? " · too long: cut to fit" : "");
     } else {
       out.textContent = "";
     }

@@ -1,0 +1,373 @@
+package console
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
+)
+
+// pagesOf are the pages a login sees, with what must be on each.
+func pagesOf(id, number string) map[string]string {
+	return map[string]string{
+		Prefix:                             "smsc",
+		Prefix + "messages":                id,
+		Prefix + "messages/" + id:          "Text as sent",
+		Prefix + "send":                    "Send",
+		Prefix + "conversations":           number,
+		Prefix + "conversations/" + number: "Messages to " + number,
+		Prefix + "optouts":                 "Opt-outs",
+	}
+}
+
+var inlineScript = regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]|<script>|\son[a-z]+=`)
+
+func TestLoginSessionAndPages(t *testing.T) {
+	g := startGateway(t)
+	id := g.send(t, "07700 900123", "Hello from the console test", "ops@example.com")
+	g.waitMessage(t, id, "delivered")
+	c := g.client(t)
+
+	resp, _ := c.do("GET", Prefix, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != Prefix+"login" {
+		t.Fatalf("without a session: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp = c.login("", fullToken)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != Prefix {
+		t.Fatalf("login: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && ck.Value != "" {
+			session = ck
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.Path != Prefix || session.Secure {
+		t.Fatalf("session cookie = %+v (plain HTTP: not Secure)", session)
+	}
+	for path, want := range pagesOf(id, "+447700900123") {
+		resp, body := c.do("GET", path, nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, %q missing", path, resp.StatusCode, want)
+		}
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("GET %s: CSP %q", path, csp)
+		}
+		if inlineScript.MatchString(body) {
+			t.Errorf("GET %s: inline script: %s", path, inlineScript.FindString(body))
+		}
+		if n, forms := strings.Count(body, `method="post"`), strings.Count(body, `name="csrf"`); n != forms || n == 0 {
+			t.Errorf("GET %s: %d POST forms, %d CSRF fields", path, n, forms)
+		}
+	}
+	_, body := c.do("GET", Prefix+"messages/"+id, nil)
+	for _, want := range []string{"+447700900123", "DELIVRD", "Hello from the console test", "smsc"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("message page lacks %q", want)
+		}
+	}
+	// Log out: the same cookie no longer opens anything.
+	token := c.csrf(Prefix)
+	resp, _ = c.do("POST", Prefix+"logout", url.Values{"csrf": {token}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	replay := g.client(t)
+	req, _ := http.NewRequest("GET", g.URL+Prefix, nil)
+	req.AddCookie(session)
+	r2, err := replay.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusSeeOther {
+		t.Errorf("the old session after logout: %d", r2.StatusCode)
+	}
+}
+
+func TestLoginRefused(t *testing.T) {
+	g := startGateway(t)
+	for _, tc := range []struct{ name, user, secret string }{
+		{"wrong token", "", "not-a-token"},
+		{"wrong password", operatorName, "guess"},
+		{"unknown user", "mallory", operatorPass},
+		{"a token as a password", operatorName, fullToken},
+		{"nothing from a client that is not trusted", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := g.client(t)
+			resp := c.login(tc.user, tc.secret)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("%d", resp.StatusCode)
+			}
+			if r, _ := c.do("GET", Prefix, nil); r.StatusCode != http.StatusSeeOther {
+				t.Errorf("after a refused login: %d", r.StatusCode)
+			}
+		})
+	}
+	t.Run("login form without its CSRF token", func(t *testing.T) {
+		c := g.client(t)
+		c.csrf(Prefix + "login") // the cookie, but not the field
+		resp, _ := c.do("POST", Prefix+"login", url.Values{"password": {fullToken}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%d", resp.StatusCode)
+		}
+		if r, _ := c.do("GET", Prefix, nil); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("logged in all the same: %d", r.StatusCode)
+		}
+	})
+	t.Run("login form token without its cookie", func(t *testing.T) {
+		c := g.client(t)
+		token := c.csrf(Prefix + "login")
+		c.http.Jar = nil
+		resp, _ := c.do("POST", Prefix+"login", url.Values{"csrf": {token}, "password": {fullToken}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%d", resp.StatusCode)
+		}
+	})
+}
+
+// TestCSRFRefused: a logged-in operator's browser posting a form that did
+// not come from the console changes nothing.
+func TestCSRFRefused(t *testing.T) {
+	g := startGateway(t)
+	c := g.client(t)
+	if resp := c.login(operatorName, operatorPass); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	token := c.csrf(Prefix + "send")
+	form := func(csrf string) url.Values {
+		return url.Values{"csrf": {csrf}, "to": {"+447700900123"}, "text": {"forged"}}
+	}
+	for _, tc := range []struct {
+		name   string
+		path   string
+		form   url.Values
+		header []string
+	}{
+		{"send without a token", "send", form(""), nil},
+		{"send with another token", "send", form(randomToken()), nil},
+		{"send from another origin", "send", form(token), []string{"Origin", "http://evil.example"}},
+		{"opt-out without a token", "optouts", url.Values{"number": {"+447700900123"}}, nil},
+		{"logout without a token", "logout", url.Values{}, nil},
+	} {
+		resp, _ := c.do("POST", Prefix+tc.path, tc.form, tc.header...)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %d", tc.name, resp.StatusCode)
+		}
+	}
+	if n := len(g.SMSC.Submits()); n != 0 {
+		t.Errorf("%d submits reached the SMSC", n)
+	}
+	if out, _, _ := g.Store.OptOuts("", "", 0); len(out) != 0 {
+		t.Errorf("opt-outs = %v", out)
+	}
+	if r, _ := c.do("GET", Prefix, nil); r.StatusCode != http.StatusOK {
+		t.Errorf("logged out by a forged form: %d", r.StatusCode)
+	}
+	// The same form with the session's token goes through.
+	resp, _ := c.do("POST", Prefix+"send", form(token), "Origin", g.URL)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), Prefix+"messages/") {
+		t.Fatalf("send with the token: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestReadOnly: a read-only token and a user who is not an operator see
+// every page without its forms, and their POSTs are refused.
+func TestReadOnly(t *testing.T) {
+	g := startGateway(t)
+	g.SMSC.SetReject(0x08) // ESME_RSYSERR: temporary, so the message waits with something to retry
+	id := g.send(t, "+447700900123", "queued for the read-only test", "")
+	g.waitSubmits(t, 1)
+	for _, login := range []struct{ user, secret string }{{"", readOnlyToken}, {viewerName, viewerPass}} {
+		c := g.client(t)
+		if resp := c.login(login.user, login.secret); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s login: %d", login.user, resp.StatusCode)
+		}
+		for path := range pagesOf(id, "+447700900123") {
+			resp, body := c.do("GET", path, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%q GET %s: %d", login.user, path, resp.StatusCode)
+			}
+			// Only the logout form is left.
+			if n := strings.Count(body, `method="post"`); n != 1 || !strings.Contains(body, "read-only") {
+				t.Errorf("%q GET %s: %d POST forms", login.user, path, n)
+			}
+		}
+		token := c.csrf(Prefix)
+		for _, post := range []struct {
+			path string
+			form url.Values
+		}{
+			{"send", url.Values{"to": {"+447700900124"}, "text": {"hi"}}},
+			{"messages/" + id + "/retry", url.Values{}},
+			{"messages/" + id + "/cancel", url.Values{}},
+			{"optouts", url.Values{"number": {"+447700900123"}}},
+			{"optouts/remove", url.Values{"number": {"+447700900123"}}},
+		} {
+			post.form.Set("csrf", token)
+			if resp, _ := c.do("POST", Prefix+post.path, post.form); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%q POST %s: %d", login.user, post.path, resp.StatusCode)
+			}
+		}
+	}
+	if got := g.SMSC.Submits(); len(got) != 1 {
+		t.Errorf("%d submits", len(got))
+	}
+	m, _ := g.Store.Message(id)
+	if st := m.Recipients[0].Parts[0].State.String(); st != "queued" {
+		t.Errorf("the message is %s", st)
+	}
+	// The API takes the read-only token for reading only.
+	for method, want := range map[string]int{"GET": http.StatusOK, "DELETE": http.StatusForbidden} {
+		req, _ := http.NewRequest(method, g.URL+"/api/v1/messages/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+readOnlyToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("API %s with the read-only token: %d, want %d", method, resp.StatusCode, want)
+		}
+	}
+}
+
+func (g *gateway) waitSubmits(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(g.SMSC.Submits()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d submits, want %d", len(g.SMSC.Submits()), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReloadEndsSessions: a token or user taken out of the configuration
+// ends its sessions at their next request; an operator made a viewer
+// loses the forms at once.
+func TestReloadEndsSessions(t *testing.T) {
+	g := startGateway(t)
+	byToken, byUser := g.client(t), g.client(t)
+	byToken.login("", fullToken)
+	byUser.login(operatorName, operatorPass)
+	g.API.Reload([]string{"another-token"}, nil, nil)
+	if r, _ := byToken.do("GET", Prefix, nil); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("session of a removed token: %d", r.StatusCode)
+	}
+	g.Console.Reload(g.Console.opt.Users, nil)
+	if _, body := byUser.do("GET", Prefix+"send", nil); strings.Contains(body, `action="`+Prefix+`send"`) {
+		t.Error("a user no longer an operator still has the send form")
+	}
+	g.Console.Reload(nil, nil)
+	if r, _ := byUser.do("GET", Prefix, nil); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("session of a removed user: %d", r.StatusCode)
+	}
+}
+
+// TestSendFormRules: the form keeps the API's rules and says what is wrong.
+func TestSendFormRules(t *testing.T) {
+	g := startGateway(t)
+	c := g.client(t)
+	c.login("", fullToken)
+	token := c.csrf(Prefix + "send")
+	if err := g.Store.OptOut(t.Context(), "+447700900999", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, to, text, from, want string }{
+		{"no number", "", "hi", "", "at least one number"},
+		{"bad number", "12", "hi", "", "12"},
+		{"opted out", "+447700900999", "hi", "", "STOP"},
+		{"empty text", "+447700900123", "  ", "", "empty"},
+		{"bad from", "+447700900123", "hi", "Ops <ops@example.com>", "plain mail address"},
+	} {
+		resp, body := c.do("POST", Prefix+"send", url.Values{"csrf": {token}, "to": {tc.to}, "text": {tc.text}, "from": {tc.from}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, %q missing", tc.name, resp.StatusCode, tc.want)
+		}
+		if !strings.Contains(body, `>`+tc.text+`</textarea>`) {
+			t.Errorf("%s: the text typed is lost", tc.name)
+		}
+	}
+	resp, _ := c.do("POST", Prefix+"send", url.Values{"csrf": {token}, "to": {"07700 900123, 07700 900124"}, "text": {"Ünïcode ☃ text"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: %d", resp.StatusCode)
+	}
+	subs := g.waitSubmitsGet(t, 2)
+	if subs[0].Dest == subs[1].Dest || subs[0].DataCoding != 0x08 {
+		t.Errorf("submits = %+v", subs)
+	}
+}
+
+func (g *gateway) waitSubmitsGet(t testing.TB, n int) []smsctest.Submit {
+	g.waitSubmits(t, n)
+	return g.SMSC.Submits()
+}
+
+func TestCount(t *testing.T) {
+	g := startGateway(t)
+	c := g.client(t)
+	if r, _ := c.do("GET", Prefix+"count?text=hi", nil); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("count without a session: %d", r.StatusCode)
+	}
+	c.login(viewerName, viewerPass) // read-only logins count too: nothing changes
+	for text, want := range map[string]countView{
+		"":                       {},
+		"hello":                  {Chars: 5, Encoding: "gsm7", Parts: 1},
+		strings.Repeat("a", 161): {Chars: 161, Encoding: "gsm7", Parts: 2},
+		"snow ☃":                 {Chars: 6, Encoding: "ucs2", Parts: 1},
+		strings.Repeat("☃", 400): {Chars: 400, Encoding: "ucs2", Parts: 4, Cut: true},
+	} {
+		resp, body := c.do("GET", Prefix+"count?text="+url.QueryEscape(text), nil)
+		var got countView
+		if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%q: %d %s", text, resp.StatusCode, body)
+		}
+		if got != want {
+			t.Errorf("%.20q: %+v, want %+v", text, got, want)
+		}
+	}
+}
+
+func TestOptOutForms(t *testing.T) {
+	g := startGateway(t)
+	c := g.client(t)
+	c.login(operatorName, operatorPass)
+	token := c.csrf(Prefix + "optouts")
+	resp, _ := c.do("POST", Prefix+"optouts", url.Values{"csrf": {token}, "number": {"07700 900123"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add: %d", resp.StatusCode)
+	}
+	if out, _, _ := g.Store.OptOuts("", "", 0); len(out) != 1 || out[0].Number != "+447700900123" {
+		t.Fatalf("opt-outs = %v", out)
+	}
+	if resp, body := c.do("POST", Prefix+"optouts", url.Values{"csrf": {token}, "number": {"not a number"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "not a number") {
+		t.Errorf("bad number: %d", resp.StatusCode)
+	}
+	_, body := c.do("GET", Prefix+"conversations/+447700900123", nil)
+	if !strings.Contains(body, "opted out") {
+		t.Error("the thread does not show the opt-out")
+	}
+	resp, _ = c.do("POST", Prefix+"optouts/remove", url.Values{"csrf": {token}, "number": {"+447700900123"},
+		"back": {Prefix + "conversations/+447700900123"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != Prefix+"conversations/+447700900123" {
+		t.Fatalf("remove: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if out, _, _ := g.Store.OptOuts("", "", 0); len(out) != 0 {
+		t.Fatalf("opt-outs after remove = %v", out)
+	}
+	// back never leaves the console.
+	for _, back := range []string{"https://evil.example/", "//evil.example/console/", "/api/v1/messages"} {
+		resp, _ = c.do("POST", Prefix+"optouts/remove", url.Values{"csrf": {token}, "number": {"+447700900123"}, "back": {back}})
+		if loc := resp.Header.Get("Location"); loc != Prefix+"optouts" {
+			t.Errorf("back %q: to %q", back, loc)
+		}
+	}
+}

@@ -34,8 +34,11 @@ type rect struct {
 	Title      string
 }
 
+// polyline is a line through points, each also drawn as a dot so that a
+// single minute shows.
 type polyline struct {
 	Points string
+	Dots   []tick
 	Class  string
 }
 
@@ -127,16 +130,16 @@ func trafficCharts(minutes []metrics.Minute) (throughput, latency chart) {
 	throughput.Legend = []legend{{"sent", "parts sent"}, {"failed", "parts failed"}}
 
 	ltop := niceTop(float64(slowest.Milliseconds()))
-	var took, waited []string
+	took, waited := polyline{Class: "took"}, polyline{Class: "waited"}
 	for i, m := range minutes {
 		if m.Submitted == 0 {
 			continue
 		}
 		x := latency.x(i, n) + barW/2
-		took = append(took, point(x, latency.y(float64((m.Took/time.Duration(m.Submitted)).Milliseconds()), ltop)))
-		waited = append(waited, point(x, latency.y(float64((m.Waited/time.Duration(m.Submitted)).Milliseconds()), ltop)))
+		took.add(x, latency.y(float64((m.Took/time.Duration(m.Submitted)).Milliseconds()), ltop))
+		waited.add(x, latency.y(float64((m.Waited/time.Duration(m.Submitted)).Milliseconds()), ltop))
 	}
-	latency.Lines = []polyline{{strings.Join(waited, " "), "waited"}, {strings.Join(took, " "), "took"}}
+	latency.Lines = []polyline{waited, took}
 	latency.axes(minutes, ltop, millis)
 	latency.Legend = []legend{{"took", "submit round trip"}, {"waited", "accepted → sent"}}
 	return throughput, latency
@@ -150,4 +153,7 @@ func millis(v float64) string {
 	return age(time.Duration(v) * time.Millisecond)
 }
 
-func point(x, y float64) string { return fmt.Sprintf("%.1f,%.1f", x, y) }
+func (l *polyline) add(x, y float64) {
+	l.Points = strings.TrimSpace(l.Points + fmt.Sprintf(" %.1f,%.1f", x, y))
+	l.Dots = append(l.Dots, tick{X: x, Y: y})
+}

@@ -24,8 +24,9 @@ var readmeNotRun = map[string]string{
 	"docker build -t smsbridge .": "needs docker",
 	"docker run -v smsbridge-data:/data -v $PWD/smsbridge.toml:/etc/smsbridge/smsbridge.toml:ro -p 2525:2525 -p 8025:8025 smsbridge": "needs docker",
 	"systemctl daemon-reload && systemctl enable --now smsbridge":                                                                    "needs systemd as the machine's init, and root",
-	"systemctl reload smsbridge":     "needs systemd as the machine's init, and root",
-	"postmap /etc/postfix/transport": "writes the machine's Postfix configuration, as root",
+	"systemctl reload smsbridge":                                "needs systemd as the machine's init, and root",
+	"postmap /etc/postfix/transport":                            "writes the machine's Postfix configuration, as root",
+	"go test ./console -run TestScreenshots -args -screenshots": "rewrites docs/console/*.png in a browser (console's own tests)",
 }
 
 // readmeServe starts the gateway; the test runs it as a process first.

@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -369,5 +370,32 @@ func TestOptOutForms(t *testing.T) {
 		if loc := resp.Header.Get("Location"); loc != Prefix+"optouts" {
 			t.Errorf("back %q: to %q", back, loc)
 		}
+	}
+}
+
+// TestSecureCookieOverTLS: served over TLS, the console's cookies are
+// Secure.
+func TestSecureCookieOverTLS(t *testing.T) {
+	g := startGateway(t)
+	hs := httptest.NewTLSServer(g.API.Handler())
+	t.Cleanup(hs.Close)
+	c := g.client(t)
+	c.base = hs.URL
+	c.http.Transport = hs.Client().Transport
+	resp := c.login("", fullToken)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login over TLS: %d", resp.StatusCode)
+	}
+	found := false
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && ck.Value != "" {
+			found = true
+			if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie over TLS: %+v", ck)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -397,5 +398,117 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no session cookie")
+	}
+}
+
+func TestMessageSearch(t *testing.T) {
+	g := startGateway(t)
+	alert := g.send(t, "+447700900123", "disk full", "alerts@monitoring.example.com")
+	report := g.send(t, "+447700900124", "report ready", "reports@example.com")
+	g.waitMessage(t, alert, "delivered")
+	g.waitMessage(t, report, "delivered")
+	g.SMSC.SetReject(0x0B) // permanent
+	failed := g.send(t, "+447700900125", "code 1234", "")
+	g.waitMessage(t, failed, "failed")
+	c := g.client(t)
+	c.login(viewerName, viewerPass)
+	future := time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04")
+	for _, tc := range []struct {
+		query  string
+		status int
+		want   []string
+	}{
+		{"", 200, []string{failed, report, alert}},
+		{"sender=MONITORING", 200, []string{alert}},
+		{"number=07700+900124", 200, []string{report}},
+		{"state=failed", 200, []string{failed}},
+		{"state=delivered&since=1h", 200, []string{report, alert}},
+		{"since=" + url.QueryEscape(future), 200, nil},
+		{"until=" + url.QueryEscape("2000-01-01"), 200, nil},
+		{"until=0s&sender=reports", 200, []string{report}},
+		{"state=lost", 400, nil},
+		{"since=yesterday", 400, nil},
+		{"number=12", 400, nil},
+	} {
+		resp, body := c.do("GET", Prefix+"messages?"+tc.query, nil)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%q: %d", tc.query, resp.StatusCode)
+			continue
+		}
+		var got []string
+		for _, id := range []string{failed, report, alert} {
+			if strings.Contains(body, Prefix+"messages/"+id) {
+				got = append(got, id)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%q: %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
+
+// TestMessagePages: a search matching more than a page pages on with no
+// message shown twice or left out.
+func TestMessagePages(t *testing.T) {
+	g := startGateway(t)
+	ids := map[string]bool{}
+	for i := range messagesPerPage + 12 {
+		from := "other@example.com"
+		if i%2 == 0 {
+			from = "even@example.com"
+		}
+		ids[g.send(t, "+447700900123", "page test", from)] = from == "even@example.com"
+	}
+	c := g.client(t)
+	c.login("", readOnlyToken)
+	link := regexp.MustCompile(`href="` + Prefix + `messages/([^"]+)"`)
+	next := regexp.MustCompile(`href="` + Prefix + `messages\?([^"]+)">Older`) // the page's own link
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{{"", messagesPerPage + 12}, {"sender=even", (messagesPerPage + 12) / 2}} {
+		seen := map[string]bool{}
+		q, pages := tc.query, 0
+		for ; pages < 5; pages++ {
+			_, body := c.do("GET", Prefix+"messages?"+q, nil)
+			for _, m := range link.FindAllStringSubmatch(body, -1) {
+				if seen[m[1]] {
+					t.Errorf("%q: %s twice", tc.query, m[1])
+				}
+				seen[m[1]] = true
+				if tc.query != "" && !ids[m[1]] {
+					t.Errorf("%q: %s does not match", tc.query, m[1])
+				}
+			}
+			m := next.FindStringSubmatch(body)
+			if m == nil {
+				break
+			}
+			q = m[1]
+		}
+		if len(seen) != tc.want || pages != 1 && tc.want > messagesPerPage {
+			t.Errorf("%q: %d messages in %d pages, want %d", tc.query, len(seen), pages+1, tc.want)
+		}
+	}
+}
+
+func TestOptOutPages(t *testing.T) {
+	g := startGateway(t)
+	for i := range numbersPerPage + 5 {
+		if err := g.Store.OptOut(t.Context(), "+4477009"+strconv.Itoa(10000+i), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := g.client(t)
+	c.login("", readOnlyToken)
+	row := regexp.MustCompile(`<td><a href="` + Prefix + `conversations/`)
+	_, body := c.do("GET", Prefix+"optouts", nil)
+	m := regexp.MustCompile(`href="(` + Prefix + `optouts\?[^"]+)">More`).FindStringSubmatch(body)
+	if n := len(row.FindAllString(body, -1)); n != numbersPerPage || m == nil {
+		t.Fatalf("first page: %d numbers, next %v", n, m)
+	}
+	_, body = c.do("GET", m[1], nil)
+	if n := len(row.FindAllString(body, -1)); n != 5 || strings.Contains(body, ">More<") {
+		t.Errorf("second page: %d numbers", n)
 	}
 }

@@ -38,7 +38,7 @@ func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ck, err := r.Cookie(loginCookie)
-	if err != nil || !c.csrfOK(r, ck.Value) {
+	if err != nil || !c.csrfOK(w, r, ck.Value) {
 		c.showLogin(w, r, http.StatusForbidden, "The login form had expired. Please try again.")
 		return
 	}
@@ -81,7 +81,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 // another site cannot log the operator out.
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	v, ok := c.sessionOf(r)
-	if ok && c.csrfOK(r, v.s.csrf) {
+	if ok && c.csrfOK(w, r, v.s.csrf) {
 		c.sessions.end(v.s.id)
 		c.log.Info("console logout", "who", v.s.who())
 	} else if ok {

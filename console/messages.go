@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,7 +33,7 @@ type messagesPage struct {
 	States   []string
 	Error    string
 	Messages []api.SummaryView
-	Next     string // query of the next page, "" for none
+	Next     template.URL // the next page, "" for none
 }
 
 // timeLayouts are what the since and until fields take besides durations.
@@ -111,8 +112,7 @@ func (c *Console) messages(w http.ResponseWriter, r *http.Request, v viewer) {
 		if len(p.Messages) == messagesPerPage {
 			break
 		}
-		q.Before = next
-		if next == "" || (!q.Since.IsZero() && len(list) > 0 && list[len(list)-1].Received.Before(q.Since)) {
+		if q.Before = next; next == "" {
 			break
 		}
 	}
@@ -124,7 +124,7 @@ func (c *Console) messages(w http.ResponseWriter, r *http.Request, v viewer) {
 				nq.Set(k, val)
 			}
 		}
-		p.Next = nq.Encode()
+		p.Next = template.URL(Prefix + "messages?" + nq.Encode())
 	}
 	c.render(w, http.StatusOK, "messages", p)
 }

@@ -47,9 +47,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"age":     age,
-	"percent": func(n, of int) int { return percent(n, of) },
-	"prefix":  func() string { return Prefix },
+	"age":    age,
+	"prefix": func() string { return Prefix },
 }
 
 func parsePages() (map[string]*template.Template, error) {

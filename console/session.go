@@ -199,7 +199,7 @@ func (c *Console) write(p page) http.Handler {
 			http.Error(w, "log in first", http.StatusUnauthorized)
 			return
 		}
-		if !c.csrfOK(r, v.s.csrf) {
+		if !c.csrfOK(w, r, v.s.csrf) {
 			http.Error(w, "the form is stale or not from this console: reload the page and try again", http.StatusForbidden)
 			return
 		}
@@ -213,8 +213,8 @@ func (c *Console) write(p page) http.Handler {
 
 // csrfOK checks the form's token and, when the browser tells it, that the
 // request comes from this origin.
-func (c *Console) csrfOK(r *http.Request, want string) bool {
-	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
+func (c *Console) csrfOK(w http.ResponseWriter, r *http.Request, want string) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		return false
 	}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,7 +18,7 @@ type conversationsPage struct {
 	base
 	Prefix        string
 	Conversations []store.NumberConversation
-	Next          string
+	Next          template.URL
 }
 
 func (c *Console) conversations(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -30,7 +31,7 @@ func (c *Console) conversations(w http.ResponseWriter, r *http.Request, v viewer
 	}
 	p.Conversations = list
 	if next != "" {
-		p.Next = url.Values{"number": {p.Prefix}, "after": {next}}.Encode()
+		p.Next = template.URL(Prefix + "conversations?" + url.Values{"number": {p.Prefix}, "after": {next}}.Encode())
 	}
 	c.render(w, http.StatusOK, "conversations", p)
 }
@@ -77,7 +78,7 @@ type optOutsPage struct {
 	base
 	Prefix  string
 	OptOuts []store.OptOutEntry
-	Next    string
+	Next    template.URL
 	Error   string
 	Number  string // as typed into the add form
 }
@@ -96,7 +97,7 @@ func (c *Console) showOptOuts(w http.ResponseWriter, v viewer, status int, p opt
 	}
 	p.OptOuts = list
 	if next != "" {
-		p.Next = url.Values{"number": {p.Prefix}, "after": {next}}.Encode()
+		p.Next = template.URL(Prefix + "optouts?" + url.Values{"number": {p.Prefix}, "after": {next}}.Encode())
 	}
 	c.render(w, status, "optouts", p)
 }

@@ -148,7 +148,7 @@ func trafficCharts(minutes []metrics.Minute) (throughput, latency chart) {
 // millis labels a latency: milliseconds under a second, else as an age.
 func millis(v float64) string {
 	if v < 1000 {
-		return fmt.Sprintf("%.0fms", v)
+		return strconv.FormatFloat(v, 'f', -1, 64) + "ms"
 	}
 	return age(time.Duration(v) * time.Millisecond)
 }

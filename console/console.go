@@ -95,6 +95,7 @@ type Console struct {
 	static   http.Handler
 	mux      *http.ServeMux
 	sessions *sessions
+	throttle *smtpd.LoginThrottle
 	users    atomic.Pointer[userSet]
 }
 
@@ -136,7 +137,8 @@ func New(opt Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{opt: opt, log: opt.Logger.With("component", "console"), pages: pages,
-		static: http.StripPrefix(Prefix+"static/", http.FileServerFS(static)), sessions: newSessions(opt.Now)}
+		static: http.StripPrefix(Prefix+"static/", http.FileServerFS(static)), sessions: newSessions(opt.Now),
+		throttle: smtpd.NewLoginThrottle()}
 	c.users.Store(newUserSet(opt.Users, opt.Operators))
 	c.routes()
 	return c, nil

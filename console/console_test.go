@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
 )
 
@@ -105,6 +107,9 @@ func TestLoginRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := g.client(t)
 			resp := c.login(tc.user, tc.secret)
+			// Forget the failure: each case waits only the first delay
+			// (TestLoginThrottled checks that they grow).
+			g.Console.throttle.Succeed(netip.MustParseAddr("127.0.0.1"))
 			if resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("%d", resp.StatusCode)
 			}
@@ -510,5 +515,27 @@ func TestOptOutPages(t *testing.T) {
 	_, body = c.do("GET", m[1], nil)
 	if n := len(row.FindAllString(body, -1)); n != 5 || strings.Contains(body, ">More<") {
 		t.Errorf("second page: %d numbers", n)
+	}
+}
+
+// TestLoginThrottled: each failed login from a client waits longer than
+// the one before; a success forgets them.
+func TestLoginThrottled(t *testing.T) {
+	g := startGateway(t)
+	took := func(secret string) time.Duration {
+		c := g.client(t) // a browser of the same client address
+		start := time.Now()
+		c.login("", secret)
+		return time.Since(start)
+	}
+	first, second := took("wrong"), took("wrong")
+	if first < smtpd.DefaultAuthFailDelay || second < 2*smtpd.DefaultAuthFailDelay {
+		t.Errorf("failed logins answered after %v and %v", first, second)
+	}
+	if d := took(fullToken); d >= smtpd.DefaultAuthFailDelay {
+		t.Errorf("a good login waited %v", d)
+	}
+	if d := took("wrong"); d >= 2*smtpd.DefaultAuthFailDelay {
+		t.Errorf("after a success, a failure waited %v", d)
 	}
 }

@@ -2,14 +2,12 @@ package console
 
 import (
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/smsbridge/smsbridge/api"
 )
-
-// failedLoginDelay slows password and token guessing.
-const failedLoginDelay = time.Second
 
 type loginPage struct {
 	CSRF    string
@@ -59,9 +57,11 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 			s = session{kind: byTrust}
 		}
 	}
+	ip := clientIP(r.RemoteAddr)
 	if s.kind == 0 {
-		c.log.Warn("console login failed", "client", r.RemoteAddr, "user", user)
-		t := time.NewTimer(failedLoginDelay)
+		delay := c.throttle.Fail(ip, c.opt.Now())
+		c.log.Warn("console login failed", "client", r.RemoteAddr, "user", user, "delay", delay)
+		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
@@ -70,11 +70,22 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.showLogin(w, r, http.StatusUnauthorized, "That token, or user name and password, is not right.")
 		return
 	}
+	c.throttle.Succeed(ip)
 	ns := c.sessions.create(s)
 	c.log.Info("console login", "client", r.RemoteAddr, "who", ns.who())
 	setCookie(w, r, loginCookie, "", -1)
 	setCookie(w, r, sessionCookie, ns.id, 0)
 	http.Redirect(w, r, Prefix, http.StatusSeeOther)
+}
+
+// clientIP is the address of a request's client (the zero Addr when it
+// cannot be read: such clients share one count of failures).
+func clientIP(remoteAddr string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		return ap.Addr().Unmap()
+	}
+	ip, _ := netip.ParseAddr(remoteAddr)
+	return ip.Unmap()
 }
 
 // logout ends the session; it needs the session's CSRF token so that

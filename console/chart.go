@@ -43,8 +43,9 @@ type polyline struct {
 }
 
 type tick struct {
-	X, Y  float64
-	Label string
+	X, Y   float64
+	Label  string
+	Anchor string // SVG text-anchor of the label
 }
 
 type legend struct{ Class, Label string }
@@ -67,12 +68,17 @@ func (c *chart) y(v, top float64) float64 {
 // minutes.
 func (c *chart) axes(minutes []metrics.Minute, top float64, label func(float64) string) {
 	for _, f := range []float64{0, 0.5, 1} {
-		c.YTicks = append(c.YTicks, tick{X: chartLeft - 4, Y: c.y(f*top, top), Label: label(f * top)})
+		c.YTicks = append(c.YTicks, tick{X: chartLeft - 4, Y: c.y(f*top, top), Label: label(f * top), Anchor: "end"})
 	}
 	for i, m := range minutes {
-		if m.Start.Minute()%15 == 0 {
-			c.XTicks = append(c.XTicks, tick{X: c.x(i, len(minutes)), Y: chartH - 4, Label: m.Start.UTC().Format("15:04")})
+		if m.Start.Minute()%15 != 0 {
+			continue
 		}
+		t := tick{X: c.x(i, len(minutes)), Y: chartH - 4, Label: m.Start.UTC().Format("15:04"), Anchor: "middle"}
+		if i >= len(minutes)-3 { // at the right edge: the label ends there
+			t.X, t.Anchor = chartW, "end"
+		}
+		c.XTicks = append(c.XTicks, t)
 	}
 }
 

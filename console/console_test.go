@@ -539,3 +539,39 @@ func TestLoginThrottled(t *testing.T) {
 		t.Errorf("after a success, a failure waited %v", d)
 	}
 }
+
+// TestRetryAndCancelForms: the buttons of a message page, without a
+// browser: cancel what waits, and say so when nothing does.
+func TestRetryAndCancelForms(t *testing.T) {
+	g := startGateway(t)
+	g.SMSC.SetReject(0x08) // temporary: the message waits for its retry
+	id := g.send(t, "+447700900123", "cancel me", "")
+	g.waitSubmits(t, 1)
+	c := g.client(t)
+	c.login(operatorName, operatorPass)
+	token := c.csrf(Prefix + "messages/" + id)
+	resp, _ := c.do("POST", Prefix+"messages/"+id+"/cancel", url.Values{"csrf": {token}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != Prefix+"messages/"+id+"?notice=cancelled" {
+		t.Fatalf("cancel: %d to %q", resp.StatusCode, loc)
+	}
+	_, body := c.do("GET", resp.Header.Get("Location"), nil)
+	if !strings.Contains(body, notices["cancelled"]) || !strings.Contains(body, `badge cancelled`) {
+		t.Errorf("after cancel the page says:\n%s", body)
+	}
+	if strings.Contains(body, "/retry") {
+		t.Error("a cancelled message still has its retry button")
+	}
+	resp, _ = c.do("POST", Prefix+"messages/"+id+"/retry", url.Values{"csrf": {token}})
+	if loc := resp.Header.Get("Location"); !strings.HasSuffix(loc, "?notice=nothing") {
+		t.Errorf("retry of a cancelled message: to %q", loc)
+	}
+	if resp, _ := c.do("POST", Prefix+"messages/nosuch/retry", url.Values{"csrf": {token}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("retry of no message: %d", resp.StatusCode)
+	}
+	if resp, _ := c.do("GET", Prefix+"messages/nosuch", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("page of no message: %d", resp.StatusCode)
+	}
+	if n := len(g.SMSC.Submits()); n != 1 {
+		t.Errorf("%d submits after cancel", n)
+	}
+}

@@ -41,9 +41,10 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 
 // SendRequest is a text to send from another front end.
 type SendRequest struct {
-	To   []string // numbers in any common form, alias names, number@domain
-	Text string
-	From string // mail address told about delivery; "" for nobody
+	To       []string // numbers in any common form, alias names, number@domain
+	Text     string
+	From     string // mail address told about delivery; "" for nobody
+	Priority string // urgent, normal or bulk; "" for normal
 }
 
 // RequestError is a SendRequest that breaks the rules of POST
@@ -56,7 +57,7 @@ func (e *RequestError) Error() string { return e.Msg }
 // returns the message id. Errors are a *RequestError or those of
 // bridge.Gateway's ResolveNumbers and SendText.
 func (s *Server) Send(ctx context.Context, source string, req SendRequest) (string, error) {
-	r := sendRequest{To: req.To, Text: req.Text, From: req.From}
+	r := sendRequest{To: req.To, Text: req.Text, From: req.From, Priority: req.Priority}
 	if msg := s.checkSend(&r); msg != "" {
 		return "", &RequestError{Msg: msg}
 	}
@@ -64,5 +65,5 @@ func (s *Server) Send(ctx context.Context, source string, req SendRequest) (stri
 	if err != nil {
 		return "", err
 	}
-	return s.opt.Gateway.SendText(ctx, source, r.From, numbers, r.Text)
+	return s.opt.Gateway.SendClassText(ctx, source, r.From, numbers, r.Text, r.class)
 }

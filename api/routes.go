@@ -19,6 +19,10 @@ var routes = []route{
 	{"DELETE /api/v1/messages/{id}", true, (*Server).cancelMessage},
 	{"POST /api/v1/messages/{id}/retry", true, (*Server).retryMessage},
 	{"GET /api/v1/transports", true, (*Server).transports},
+	{"POST /api/v1/campaigns", true, (*Server).sendCampaign},
+	{"GET /api/v1/campaigns", true, (*Server).listCampaigns},
+	{"GET /api/v1/campaigns/{id}", true, (*Server).getCampaign},
+	{"DELETE /api/v1/campaigns/{id}", true, (*Server).cancelCampaign},
 	{"GET /api/v1/openapi.json", false, (*Server).openAPI},
 	{"GET /healthz", false, (*Server).healthz},
 	{"GET /readyz", false, (*Server).readyz},
@@ -34,7 +38,11 @@ func (s *Server) routes() {
 		s.mux.Handle(rt.pattern, hf)
 	}
 	if s.opt.Metrics != nil {
-		s.mux.Handle("GET /metrics", s.opt.Metrics)
+		h := s.opt.Metrics
+		if !s.opt.PublicMetrics {
+			h = s.authorize(h)
+		}
+		s.mux.Handle("GET /metrics", h)
 	}
 }
 

@@ -60,10 +60,14 @@ func TestTokens(t *testing.T) {
 			t.Errorf("token %q: %d", tok, resp.StatusCode)
 		}
 	}
-	for _, open := range []string{"/healthz", "/api/v1/openapi.json", "/metrics"} {
+	for _, open := range []string{"/healthz", "/api/v1/openapi.json"} {
 		if resp := e.call(t, "GET", open, "", nil, nil); resp.StatusCode != 200 {
 			t.Errorf("%s without a token: %d", open, resp.StatusCode)
 		}
+	}
+	e.wantError(t, "GET", "/metrics", "", nil, http.StatusUnauthorized, codeUnauthorized)
+	if resp := e.call(t, "GET", "/metrics", "s3cret", nil, nil); resp.StatusCode != 200 {
+		t.Errorf("/metrics with a token: %d", resp.StatusCode)
 	}
 	e.srv.Reload([]string{"new"}, nil, nil)
 	e.wantError(t, "GET", "/api/v1/transports", "s3cret", nil, http.StatusUnauthorized, codeUnauthorized)
@@ -177,5 +181,30 @@ func TestServeStopsWithContext(t *testing.T) {
 	}
 	if _, err := New(Options{}); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("New without a gateway: %v", err)
+	}
+}
+
+// TestMetricsAccess: /metrics follows the API's rule (tokens, else trusted
+// networks) unless PublicMetrics is set.
+func TestMetricsAccess(t *testing.T) {
+	t.Parallel()
+	untrusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, tc := range []struct {
+		name   string
+		opt    func(*Options)
+		status int
+	}{
+		{"trusted client", func(o *Options) {}, http.StatusOK},
+		{"untrusted client", func(o *Options) { o.Trusted = untrusted }, http.StatusForbidden},
+		{"untrusted client, public", func(o *Options) { o.Trusted, o.PublicMetrics = untrusted, true }, http.StatusOK},
+		{"tokens, none given", func(o *Options) { o.Tokens = []string{"t"} }, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, false, func(_ *configs.Config, o *Options) { tc.opt(o) })
+			resp := e.call(t, "GET", "/metrics", "", nil, nil)
+			if resp.StatusCode != tc.status {
+				t.Errorf("/metrics: %d, want %d", resp.StatusCode, tc.status)
+			}
+		})
 	}
 }

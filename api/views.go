@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -20,6 +21,7 @@ type MessageView struct {
 	Sender     string          `json:"sender,omitempty"`
 	Subject    string          `json:"subject,omitempty"`
 	Recipients []RecipientView `json:"recipients"`
+	Class      priority.Class  `json:"class"` // urgent | normal | bulk
 }
 
 // RecipientView is one recipient number of a message.
@@ -45,6 +47,15 @@ type PartView struct {
 	TransportID string     `json:"transport_id,omitempty"`
 	Receipt     string     `json:"receipt,omitempty"` // the receipt's stat, e.g. DELIVRD
 	Error       string     `json:"error,omitempty"`
+	// InDoubt counts its sends whose outcome was never known; MaybeTwice
+	// says the phone may have received it twice, AlsoID is the id of the
+	// other send the network accepted, when one is known.
+	InDoubt    int    `json:"in_doubt,omitempty"`
+	MaybeTwice bool   `json:"maybe_twice,omitempty"`
+	AlsoID     string `json:"also_id,omitempty"`
+	// MovedFrom is the transport it had gone out through before its
+	// message was sent again as a whole through another.
+	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -57,7 +68,7 @@ func optTime(t time.Time) *time.Time {
 // ViewMessage is the API's view of a stored message.
 func ViewMessage(m *store.Message) MessageView {
 	v := MessageView{ID: m.ID, Received: m.Received, Expires: optTime(m.Expires), Sender: m.Sender,
-		Subject: m.Subject, Recipients: make([]RecipientView, 0, len(m.Recipients))}
+		Subject: m.Subject, Class: m.Class, Recipients: make([]RecipientView, 0, len(m.Recipients))}
 	var all []store.Part
 	for _, r := range m.Recipients {
 		rv := RecipientView{Address: r.Address, Number: r.Number, State: store.RecipientState(r.Parts).String(),
@@ -75,7 +86,8 @@ func ViewMessage(m *store.Message) MessageView {
 func viewPart(p store.Part) PartView {
 	pv := PartView{Seq: p.Seq, Total: p.Total, State: p.State.String(), Encoding: p.Encoding.String(), Text: p.Text,
 		Attempts: p.Attempts, Updated: p.Updated, Transport: p.Transport, TransportID: p.TransportID,
-		Receipt: receiptStat(p.Error)}
+		Receipt: receiptStat(p.Error), InDoubt: p.InDoubt, MaybeTwice: p.MaybeTwice(), AlsoID: p.AlsoID,
+		MovedFrom: p.MovedFrom}
 	if p.State == store.PartQueued {
 		pv.NextAttempt = optTime(p.NextAttempt)
 	}
@@ -106,6 +118,7 @@ type SummaryView struct {
 	Subject    string                 `json:"subject,omitempty"`
 	Parts      map[string]int         `json:"parts"` // by state
 	Recipients []RecipientSummaryView `json:"recipients"`
+	Class      priority.Class         `json:"class"`
 }
 
 // RecipientSummaryView is one recipient in a list.
@@ -125,7 +138,7 @@ type ListView struct {
 // ViewSummary is the API's view of a listed message.
 func ViewSummary(s store.Summary) SummaryView {
 	v := SummaryView{ID: s.ID, Received: s.Received, Expires: optTime(s.Expires), Sender: s.Sender, Subject: s.Subject,
-		Parts: map[string]int{}, Recipients: make([]RecipientSummaryView, 0, len(s.Recipients))}
+		Class: s.Class, Parts: map[string]int{}, Recipients: make([]RecipientSummaryView, 0, len(s.Recipients))}
 	var states []store.Part
 	for st, n := range s.Parts {
 		if n > 0 {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -36,14 +38,21 @@ type lane struct {
 	limiter *rate.Limiter
 	slots   int
 	jobs    chan store.DuePart
+	// sendTimeout bounds one Send: waiting for a bind, and for the
+	// answer to a submit in doubt up to the transport's in-doubt limit.
+	sendTimeout       time.Duration
+	maxInDoubtResends int
 
 	mu       sync.Mutex
 	inflight int
+
+	downSince time.Time // when it was first seen down, zero while up; under mu
 }
 
 func newLane(l Lane) *lane {
 	slots := max(l.Slots, 1)
-	ln := &lane{t: l.Transport, name: l.Transport.Name(), slots: slots, jobs: make(chan store.DuePart, slots)}
+	ln := &lane{t: l.Transport, name: l.Transport.Name(), slots: slots, jobs: make(chan store.DuePart, slots),
+		sendTimeout: sendTimeout + l.InDoubtLimit, maxInDoubtResends: max(l.MaxInDoubtResends, 0)}
 	if l.Rate > 0 {
 		ln.limiter = rate.NewLimiter(rate.Limit(l.Rate), max(1, int(l.Rate/10)))
 	}
@@ -82,10 +91,19 @@ type dispatcher struct {
 	g       *Gateway
 	kicker  // wakes run: there may be work
 	workers sync.WaitGroup
+	// storeFail holds off leasing while store writes fail; receipts,
+	// which finish parts through the dispatcher, wait on it too.
+	storeFail storeBackoff
+
+	avoidMu   sync.Mutex
+	avoiding  map[store.RcptKey]avoidance // see cannotFollow
+	moveAfter time.Duration               // see routeMessage; a field so tests can shorten it
+
+	shares shares // touched only by run's goroutine
 }
 
 func newDispatcher(g *Gateway) *dispatcher {
-	return &dispatcher{g: g, kicker: newKicker()}
+	return &dispatcher{g: g, kicker: newKicker(), moveAfter: moveAfter}
 }
 
 func (d *dispatcher) run(ctx context.Context, drain time.Duration) {
@@ -138,6 +156,9 @@ func (d *dispatcher) stop(drain time.Duration, cancelSends context.CancelFunc) {
 // long to sleep before looking again.
 func (d *dispatcher) fill(ctx context.Context) time.Duration {
 	g := d.g
+	if wait := d.storeFail.wait(); wait > 0 {
+		return wait
+	}
 	room := 0
 	for _, name := range g.order {
 		if l := g.lanes[name]; l.isUp() {
@@ -153,6 +174,9 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 		g.log.Error("reading due parts", "err", err)
 		return idleRecheck
 	}
+	due = d.shares.plan(due, min(room, leaseBatch), g.conf().Priority.Shares, func(c priority.Class, n int) ([]store.DuePart, error) {
+		return g.st.DueIn(c, now, n)
+	})
 	leased, blocked := d.lease(ctx, due, now)
 	switch {
 	case leased > 0 && len(due) == min(room, leaseBatch):
@@ -172,12 +196,17 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Time) (leased int, blocked bool) {
 	byLane := map[*lane][]store.DuePart{}
 	var stranded []store.DuePart // every transport of their route is down
+
+	chosen := map[store.RcptKey]*lane{} // the lane of each concatenated message in this lease
 	for _, dp := range due {
 		if !dp.Expires.IsZero() && now.After(dp.Expires) {
 			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")
 			continue
 		}
-		l, down, err := d.route(dp.Number)
+		if d.campaignHold(ctx, dp, now) {
+			continue
+		}
+		l, down, err := d.routeMessage(ctx, dp, chosen, now)
 		if err != nil {
 			d.finish(ctx, dp.Key, store.PartFailed, err.Error())
 			continue
@@ -213,6 +242,7 @@ func (d *dispatcher) setAside(ctx context.Context, parts []store.DuePart, now ti
 		wg.Go(func() { // one group commit for all of them
 			if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, "no transport of its route is up", now); err != nil {
 				d.g.log.Error("setting aside a part whose transports are down", "part", dp.Key.String(), "err", err)
+				d.storeFail.failed(err)
 			}
 		})
 	}
@@ -227,10 +257,11 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 	}
 	skipped, err := d.g.st.Begin(context.WithoutCancel(ctx), keys, l.name, now)
 	if err != nil {
-		d.g.log.Error("recording attempts", "transport", l.name, "err", err)
+		d.g.log.Error("recording attempts", "transport", l.name, "hold_off", d.storeFail.failed(err).String(), "err", err)
 		l.release(len(parts))
 		return 0
 	}
+	d.storeFail.ok()
 	skip := make(map[store.PartKey]bool, len(skipped))
 	for _, k := range skipped {
 		skip[k] = true
@@ -242,6 +273,7 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 			continue
 		}
 		p.Part.Attempts++
+		d.shares.leased(p.Class, d.g.conf().Priority.Shares)
 		l.jobs <- p // never blocks: a slot was reserved
 		n++
 	}
@@ -250,9 +282,10 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 
 var errNoRoute = errors.New("no route for this number")
 
-// route picks the first lane of the number's route that is up and has
-// room: nil when there is none, with down true when every one is down.
-func (d *dispatcher) route(number string) (l *lane, down bool, err error) {
+// route picks the first lane of the number's route, other than those in
+// skip, that is up and has room: nil when there is none, with down true
+// when every one is down.
+func (d *dispatcher) route(number string, skip ...string) (l *lane, down bool, err error) {
 	g := d.g
 	names := g.order
 	if routes := g.conf().Routes; len(routes) > 0 {
@@ -265,7 +298,7 @@ func (d *dispatcher) route(number string) (l *lane, down bool, err error) {
 	down = true
 	for _, name := range names {
 		l := g.lanes[name]
-		if !l.isUp() {
+		if slices.Contains(skip, name) || !l.isUp() {
 			continue
 		}
 		down = false
@@ -299,8 +332,12 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 			return
 		}
 	}
+	if d.resendsExhausted(ctx, l, dp) {
+		return
+	}
 	p := d.transportPart(dp)
-	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	p.After = d.after(l, dp)
+	sctx, cancel := context.WithTimeout(ctx, l.sendTimeout)
 	start := time.Now()
 	id, err := l.t.Send(sctx, p)
 	cancel()
@@ -310,7 +347,7 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	}
 	switch {
 	case err == nil:
-		g.obs.PartSubmitted(l.name, time.Since(start), now.Sub(dp.Received))
+		g.obs.PartSubmitted(l.name, dp.Class, time.Since(start), now.Sub(dp.Received))
 		if err := g.st.Submitted(context.WithoutCancel(ctx), dp.Key, id, now); err != nil {
 			g.log.Error("recording submission; the part will be resent after a restart", "part", dp.Key.String(), "transport", l.name, "id", id, "err", err)
 			return
@@ -320,12 +357,12 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	case transport.IsPermanent(err):
 		g.log.Warn("part failed", "part", dp.Key.String(), "transport", l.name, "err", err)
 		d.finish(ctx, dp.Key, store.PartFailed, err.Error())
+	case transport.IsInDoubt(err):
+		d.inDoubt(ctx, l, dp, err, now)
+	case transport.CannotFollow(err):
+		d.cannotFollow(ctx, l, dp, err, now)
 	default:
-		if transport.IsInDoubt(err) {
-			g.log.Warn("submit in doubt: the network may have it; sending again risks a duplicate", "part", dp.Key.String(), "transport", l.name, "err", err)
-		} else {
-			g.log.Info("submit failed, will retry", "part", dp.Key.String(), "transport", l.name, "attempt", dp.Part.Attempts, "err", err)
-		}
+		g.log.Info("submit failed, will retry", "part", dp.Key.String(), "transport", l.name, "attempt", dp.Part.Attempts, "err", err)
 		d.retry(ctx, dp, err.Error(), now)
 	}
 }
@@ -354,6 +391,7 @@ func (d *dispatcher) retry(ctx context.Context, dp store.DuePart, reason string,
 	}
 	if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, reason, now); err != nil {
 		d.g.log.Error("scheduling retry; the part will be resent after a restart", "part", dp.Key.String(), "err", err)
+		d.storeFail.failed(err)
 	}
 }
 
@@ -378,9 +416,10 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {
 	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
 	if err != nil {
-		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "err", err)
+		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "hold_off", d.storeFail.failed(err).String(), "err", err)
 		return fmt.Errorf("recording final state: %w", err)
 	}
+	d.storeFail.ok()
 	d.g.obs.PartFinal(state)
 	if done {
 		d.g.reports.kick()

@@ -109,7 +109,12 @@ func (r *reporter) report(ctx context.Context, m *store.Message, k store.RcptKey
 	if rep == nil {
 		return r.g.st.MarkReported(context.WithoutCancel(ctx), k)
 	}
-	mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: dsn.Compose(rep)}
+	data, err := dsn.Compose(rep)
+	if err != nil {
+		r.g.log.Warn("no report: it cannot be written safely", "msg_id", m.ID, "err", err)
+		return r.g.st.MarkReported(context.WithoutCancel(ctx), k)
+	}
+	mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: data}
 	if err := r.g.outbox.queue(ctx, mail, store.MailFor{Report: &k}); err != nil {
 		return err
 	}
@@ -141,7 +146,15 @@ func (r *reporter) delayNotices(ctx context.Context) error {
 			}
 			continue
 		}
-		mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: dsn.Compose(rep)}
+		data, err := dsn.Compose(rep)
+		if err != nil {
+			r.g.log.Warn("no delay notice: it cannot be written safely", "msg_id", m.ID, "err", err)
+			if err := r.g.st.DelayDone(context.WithoutCancel(ctx), k); err != nil {
+				return err
+			}
+			continue
+		}
+		mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: data}
 		if err := r.g.outbox.queue(ctx, mail, store.MailFor{Delay: &k}); err != nil {
 			return err
 		}
@@ -174,7 +187,7 @@ func (r *reporter) delayed(m *store.Message, rc *store.Recipient) *dsn.Report {
 		Hostname: r.g.conf().Hostname, From: r.g.conf().ReportFrom, To: m.Sender,
 		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: r.g.now(),
 		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
-		Action: dsn.Delayed, Status: "4.4.7", Reason: reason, Transport: last.Transport,
+		Action: dsn.Delayed, Status: "4.4.7", Reason: reason, Transport: last.Transport, Omitted: m.Omitted,
 		Headers: m.Header, Original: m.Original, RetryUntil: m.Expires,
 	}
 }
@@ -195,10 +208,13 @@ func (r *reporter) compose(m *store.Message, rc *store.Recipient) *dsn.Report {
 		Subject: m.Subject, MessageID: m.MessageID, EnvID: m.EnvID, Arrival: m.Received, Date: last.Updated,
 		Recipient: rc.Address, ORCPT: rc.ORCPT, Number: carriers.Format(rc.Number),
 		Action: action, Status: status, Transport: last.Transport, Headers: m.Header, Original: m.Original,
+		Omitted: m.Omitted,
 	}
 	if action != dsn.Delivered {
 		rep.Reason, rep.Diagnosis = reason, last.Error
 	}
+	rep.Notes = append(rep.Notes, maybeTwiceNotes(rc)...)
+	rep.Notes = append(rep.Notes, movedNotes(rc)...)
 	if rep.Date.IsZero() {
 		rep.Date = r.g.now()
 	}

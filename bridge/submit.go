@@ -84,11 +84,18 @@ func (g *Gateway) optedIn(numbers []string) (kept []string, since time.Time, err
 // numberReason is the client-facing reason a number was refused.
 func numberReason(err error) string {
 	var ne *carriers.NumberError
-	if errors.As(err, &ne) {
-		return ne.Reason
+	if !errors.As(err, &ne) {
+		return err.Error()
 	}
-	return err.Error()
+	if ne.Reason == notANumber {
+		return ne.Reason + ` (write a number as 4155552501 or +14155552501, quoted when it has spaces or parentheses: "+1 415 555 2501"@domain; or name an alias)`
+	}
+	return ne.Reason
 }
+
+// notANumber is carriers' reason for a local part that is neither digits
+// and separators nor, here, an alias.
+const notANumber = "not a phone number"
 
 func splitAddress(address string) (local, domain string, ok bool) {
 	i := strings.LastIndexByte(address, '@')
@@ -118,7 +125,9 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 		g.log.Info("mail conversion", "conn_id", env.ID, "warning", w)
 	}
 	m := g.newMessage(env.From, res, data)
+	m.Omitted = omitted(res, msg)
 	m.EnvID, m.Ret = env.EnvID, env.Ret
+	m.Class = g.mailClass(env, data)
 	if env.Ret == "FULL" {
 		m.Original = data // RFC 3461: reports return the whole mail
 	}
@@ -139,6 +148,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	if len(m.Recipients) == 0 {
 		return "", smtpd.Errorf(554, [3]int{5, 5, 1}, "No valid recipients")
 	}
+	g.asCampaign(m)
 	parts := len(m.Recipients) * len(msg.Parts)
 	if err := g.pol.ChargeParts(ctx, env, parts); err != nil {
 		return "", err
@@ -149,7 +159,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	}
 	g.obs.MessageQueued("smtp", len(m.Recipients), parts)
 	g.log.Debug("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
-		"parts", len(msg.Parts), "encoding", msg.Encoding.String())
+		"parts", len(msg.Parts), "encoding", msg.Encoding.String(), "class", m.Class.String())
 	g.dispatch.kick()
 	return m.ID, nil
 }
@@ -224,7 +234,9 @@ func (g *Gateway) notify(dsnNotify []string) store.Notify {
 }
 
 // headerBlock returns the mail's header section, for reports (RET=HDRS).
+// Blank lines in front of it, which the conversion skips, are skipped too.
 func headerBlock(data []byte) []byte {
+	data = skipLeadingBlankLines(data)
 	end := len(data)
 	if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 {
 		end = i + 2

@@ -187,10 +187,14 @@ func (p NumberPolicy) check(num *phonenumbers.PhoneNumber) string {
 		}
 	}
 	if !p.AllowPremium {
-		// An invalid number has no known type (UNKNOWN): only valid ones
-		// can be found premium.
+		// An invalid number has no known type (UNKNOWN); one that begins
+		// with a premium-like number is dialled as that number by many
+		// networks, extra digits ignored.
 		if kind := chargedKind(num); kind != "" {
 			return kind + " numbers not allowed"
+		}
+		if kind := chargedPrefixKind(num); kind != "" {
+			return kind + " numbers not allowed (the number begins with one)"
 		}
 	}
 	return ""

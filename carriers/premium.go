@@ -3,6 +3,7 @@ package carriers
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -61,4 +62,34 @@ func chargedFor(code int32) *regexp.Regexp {
 	}
 	chargedByCode[code] = re
 	return re
+}
+
+// chargedPrefixKind names the premium-like kind of the longest number that
+// num's digits begin with, when num itself has no type: +49 900 1234567 is
+// premium-rate, and so is +49 900 12345678, which is too long to be valid
+// yet reaches the same line on networks that drop extra digits. A number
+// of a known type (a valid mobile) is never refused for its prefix.
+func chargedPrefixKind(num *phonenumbers.PhoneNumber) string {
+	re := chargedFor(num.GetCountryCode())
+	if re == nil {
+		return ""
+	}
+	nsn := phonenumbers.GetNationalSignificantNumber(num)
+	code := strconv.Itoa(int(num.GetCountryCode()))
+	for n := len(nsn) - 1; n >= 2; n-- {
+		if !re.MatchString(nsn[:n]) {
+			continue
+		}
+		prefix, err := phonenumbers.Parse("+"+code+nsn[:n], "ZZ")
+		if err != nil {
+			continue
+		}
+		if kind := premiumKind(phonenumbers.GetNumberType(prefix)); kind != "" {
+			if phonenumbers.GetNumberType(num) != phonenumbers.UNKNOWN {
+				return ""
+			}
+			return kind
+		}
+	}
+	return ""
 }

@@ -9,6 +9,7 @@ import "time"
 type Config struct {
 	SMTP       SMTP                `toml:"smtp"`
 	SMS        SMS                 `toml:"sms"`
+	Text       Text                `toml:"text"`
 	Store      Store               `toml:"store"`
 	Transports []Transport         `toml:"transports"`
 	Routes     []Route             `toml:"routes"`
@@ -17,6 +18,8 @@ type Config struct {
 	Aliases    map[string][]string `toml:"aliases"`
 	HTTP       HTTP                `toml:"http"`
 	Limits     Limits              `toml:"limits"`
+	Priority   Priority            `toml:"priority"`
+	Campaigns  Campaigns           `toml:"campaigns"`
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`
@@ -38,9 +41,17 @@ type SMTP struct {
 	TLSKey               string   `toml:"tls_key"`
 	Users                []User   `toml:"users"`
 	// Abuse and hardening limits; 0 means no limit.
-	MaxConnectionsPerIP int    `toml:"max_connections_per_ip"` // per client address (IPv6: per /64)
-	MaxInFlight         int    `toml:"max_in_flight"`          // DATA transactions at once, all clients
-	SenderVerification  string `toml:"sender_verification"`    // off | tag | reject: SPF, DKIM, DMARC without AUTH
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"` // per client address (IPv6: per /64)
+	MaxInFlight         int `toml:"max_in_flight"`          // DATA transactions at once, all clients
+	// Slow clients: a DATA body must arrive within DataTimeout and, after
+	// its first 10 s, at MinDataRate bytes a second on average; a client
+	// (address or user) holds at most MaxInFlightPerClient DATA slots; a
+	// connection lives at most SessionTimeout (0: no bound).
+	MaxInFlightPerClient int      `toml:"max_inflight_per_client"`
+	DataTimeout          Duration `toml:"data_timeout"`
+	MinDataRate          int64    `toml:"min_data_rate"`
+	SessionTimeout       Duration `toml:"session_timeout"`
+	SenderVerification   string   `toml:"sender_verification"` // off | tag | reject: SPF, DKIM, DMARC without AUTH
 }
 
 type User struct {
@@ -76,10 +87,19 @@ type SMS struct {
 	Validity         Duration `toml:"validity"`
 	StrictNumbers    bool     `toml:"strict_numbers"`
 	AllowedCountries []string `toml:"allowed_countries"` // ISO 3166 region codes
-	CutAfter         []string `toml:"cut_after"`         // regular expressions
+	CutAfter         []string `toml:"cut_after"`         // regular expressions; the old name of [text] cut_after
+	Unreadable       string   `toml:"unreadable"`        // ucs2 | reject: gsm7/ascii text mostly in Japanese or Korean
 	AllowPremium     bool     `toml:"allow_premium"`     // premium-rate, shared-cost and similar numbers
 	LogText          bool     `toml:"log_text"`          // SMS text may appear in logs
 	ShowLinks        bool     `toml:"show_links"`        // HTML links show their address where the text does not
+}
+
+// Text says how a mail is made into the text of its SMS.
+type Text struct {
+	CutAfter []string `toml:"cut_after"` // regular expressions: the text from the first match on is dropped
+	Drop     []string `toml:"drop"`      // regular expressions: a paragraph one matches is removed
+	URLs     string   `toml:"urls"`      // keep | short | drop
+	Emoji    string   `toml:"emoji"`     // words | drop: in GSM-7 and ASCII
 }
 
 type Store struct {
@@ -110,6 +130,13 @@ type Transport struct {
 	ResponseTimeout Duration `toml:"response_timeout"`
 	GSM7Coding      string   `toml:"gsm7_coding"`  // unpacked | packed: how data_coding 0 carries GSM-7
 	ASCIICoding     string   `toml:"ascii_coding"` // gsm7 | ia5 | latin1: data_coding for encoding = "ascii"
+	// InDoubtLimit is how long a submit unanswered after response_timeout
+	// is waited for while its bind is up.
+	InDoubtLimit Duration `toml:"in_doubt_limit"`
+
+	// smpp and modem: how often a part is sent again after sends in doubt
+	// (link lost, in_doubt_limit passed, +CMGS timed out, crash); 0 = never.
+	MaxInDoubtResends int `toml:"max_in_doubt_resends"`
 
 	// modem
 	Device       string   `toml:"device"`
@@ -155,6 +182,9 @@ type Inbound struct {
 type HTTP struct {
 	Listen string   `toml:"listen"`
 	Tokens []string `toml:"tokens"`
+	// PublicMetrics serves /metrics to anyone who reaches the listener;
+	// otherwise it is guarded as /api/v1 is.
+	PublicMetrics bool `toml:"public_metrics"`
 	// ReadOnlyTokens may read the API (GET) and see the web console,
 	// never change anything.
 	ReadOnlyTokens []string `toml:"read_only_tokens"`

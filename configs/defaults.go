@@ -20,6 +20,10 @@ const (
 	defaultWriteTimeout = time.Minute
 	defaultConnsPerIP   = 20
 	defaultInFlight     = 32
+	defaultPerClient    = 8 // a quarter of max_in_flight
+	defaultDataTimeout  = 10 * time.Minute
+	defaultMinDataRate  = 512 // bytes a second, after the first 10 s of a body
+	defaultSession      = 30 * time.Minute
 	defaultMailsPerMin  = 60
 	defaultPartsPerDay  = 1000
 	defaultRcptsPerMail = 50
@@ -49,9 +53,13 @@ func defaults() *Config {
 			WriteTimeout:    dur(defaultWriteTimeout),
 			TrustedNetworks: []string{"127.0.0.0/8", "::1/128"},
 
-			MaxConnectionsPerIP: defaultConnsPerIP,
-			MaxInFlight:         defaultInFlight,
-			SenderVerification:  "off",
+			MaxConnectionsPerIP:  defaultConnsPerIP,
+			MaxInFlight:          defaultInFlight,
+			MaxInFlightPerClient: defaultPerClient,
+			DataTimeout:          dur(defaultDataTimeout),
+			MinDataRate:          defaultMinDataRate,
+			SessionTimeout:       dur(defaultSession),
+			SenderVerification:   "off",
 		},
 		Limits: Limits{
 			MailsPerMinute:    defaultMailsPerMin,
@@ -66,7 +74,9 @@ func defaults() *Config {
 			OnTooLong:     "truncate",
 			Subject:       "prefix",
 			Validity:      dur(24 * time.Hour),
+			Unreadable:    "ucs2",
 		},
+		Text:  Text{URLs: "keep", Emoji: "words"},
 		Store: Store{Path: defaultDataDir + "/smsbridge.db", Retention: dur(7 * 24 * time.Hour)},
 		Receipts: Receipts{
 			Mode:         "failure",
@@ -81,6 +91,8 @@ func defaults() *Config {
 			StartReply:      "You are subscribed again. Reply STOP to unsubscribe.",
 			HelpReply:       "Messages from an email-to-SMS gateway. Reply STOP to unsubscribe, START to subscribe again.",
 		},
+		Priority:  Priority{NormalShare: defaultShare, BulkShare: defaultShare},
+		Campaigns: Campaigns{MinRecipients: defaultCampaignRecipients, TimeZone: recipientZone},
 	}
 }
 
@@ -103,9 +115,12 @@ func transportDefaults(t *Transport, set func(key string) bool) {
 		fill("response_timeout", func() { t.ResponseTimeout = dur(10 * time.Second) })
 		fill("gsm7_coding", func() { t.GSM7Coding = "unpacked" })
 		fill("ascii_coding", func() { t.ASCIICoding = "gsm7" })
+		fill("in_doubt_limit", func() { t.InDoubtLimit = dur(5 * time.Minute) })
+		fill("max_in_doubt_resends", func() { t.MaxInDoubtResends = 1 })
 	case "modem":
 		fill("baud", func() { t.Baud = 115200 })
 		fill("daily_limit", func() { t.DailyLimit = 500 })
+		fill("max_in_doubt_resends", func() { t.MaxInDoubtResends = 1 })
 	case "simulator":
 		fill("delivery_delay", func() { t.DeliveryDelay = dur(200 * time.Millisecond) })
 	}

@@ -88,8 +88,11 @@ func TestSMPPExample(t *testing.T) {
 	if got := c.Aliases["ops-lead"]; !slices.Equal(got, []string{"+14155550102"}) {
 		t.Errorf("ops-lead = %v", got)
 	}
-	if len(c.SMTP.Users) != 1 || c.SMS.Encoding != "auto" || !c.SMS.StrictNumbers || len(c.SMS.CutAfter) != 2 {
+	if len(c.SMTP.Users) != 1 || c.SMS.Encoding != "auto" || !c.SMS.StrictNumbers || c.SMS.Unreadable != "ucs2" {
 		t.Errorf("smtp users = %+v, sms = %+v", c.SMTP.Users, c.SMS)
+	}
+	if len(c.Text.CutAfter) != 1 || len(c.Text.Drop) != 1 || c.Text.URLs != "short" || c.Text.Emoji != "words" {
+		t.Errorf("text = %+v", c.Text)
 	}
 	if _, ok := c.Transport("nope"); ok {
 		t.Error("Transport found a name that is not there")

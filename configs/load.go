@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"regexp"
@@ -29,9 +30,10 @@ func Default() *Config {
 	return c
 }
 
-// Load reads and parses the configuration file at path.
+// Load reads and parses the configuration file at path. Of a file larger
+// than MaxFileBytes no more is read.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		msg := err.Error()
 		var pe *fs.PathError
@@ -43,11 +45,25 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
+// readFile reads path up to one byte over MaxFileBytes, enough for Parse
+// to refuse it.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+}
+
 // Parse decodes data, named name in messages, fills defaults and validates.
 // Errors are *Error values (several joined with errors.Join) that say where.
 // On success the default region is upper case and alias numbers are E.164.
 func Parse(data []byte, name string) (*Config, error) {
 	src := string(data)
+	if err := checkShape(src, name); err != nil {
+		return nil, err
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(src, &raw); err != nil {
 		return nil, syntaxError(name, err)

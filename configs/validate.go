@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // checker collects validation errors; paths name array entries by index so
@@ -40,6 +42,13 @@ func (c *checker) atLeast(path string, v, lowest int64) {
 	}
 }
 
+// atMost checks a string's length in bytes.
+func (c *checker) atMost(path string, n, longest int) {
+	if n > longest {
+		c.add(path, "%d bytes long, at most %d allowed", n, longest)
+	}
+}
+
 func (c *checker) positive(path string, d Duration) {
 	if d.Duration <= 0 {
 		c.add(path, "must be a positive duration such as \"30s\"")
@@ -67,6 +76,10 @@ func (c *checker) address(path, v string) {
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Name != "" || !strings.Contains(a.Address, "@") {
 		c.add(path, "%q is not a plain mail address (user@domain)", v)
+		return
+	}
+	if _, err := mailfmt.ParseUnquoted(a.Address); err != nil {
+		c.add(path, "%q: %v", v, err)
 	}
 }
 
@@ -76,6 +89,7 @@ func (cfg *Config) Validate() error {
 	c := &checker{file: cfg.File}
 	cfg.validateSMTP(c)
 	cfg.validateSMS(c)
+	cfg.validateText(c)
 	if cfg.Store.Path == "" {
 		c.add("store.path", "must not be empty")
 	}
@@ -87,6 +101,8 @@ func (cfg *Config) Validate() error {
 	cfg.validateAliases(c)
 	cfg.validateHTTP(c)
 	validateLimits(c, "limits", cfg.Limits)
+	cfg.validatePriority(c)
+	cfg.validateCampaigns(c)
 	return errors.Join(c.errs...)
 }
 
@@ -127,6 +143,10 @@ func (cfg *Config) validateSMTP(c *checker) {
 	}
 	c.atLeast("smtp.max_connections_per_ip", int64(s.MaxConnectionsPerIP), 0)
 	c.atLeast("smtp.max_in_flight", int64(s.MaxInFlight), 0)
+	c.atLeast("smtp.max_inflight_per_client", int64(s.MaxInFlightPerClient), 0)
+	c.positive("smtp.data_timeout", s.DataTimeout)
+	c.atLeast("smtp.min_data_rate", s.MinDataRate, 0)
+	c.notNegative("smtp.session_timeout", s.SessionTimeout)
 	c.oneOf("smtp.sender_verification", s.SenderVerification, "off", "tag", "reject")
 	validateUsers(c, s.Users, cfg.Aliases)
 }

@@ -42,6 +42,7 @@ func (cfg *Config) validateSMS(c *checker) {
 	}
 	c.oneOf("sms.on_too_long", s.OnTooLong, "truncate", "reject")
 	c.oneOf("sms.subject", s.Subject, "prefix", "ignore")
+	c.oneOf("sms.unreadable", s.Unreadable, "ucs2", "reject")
 	c.positive("sms.validity", s.Validity)
 	for _, r := range s.AllowedCountries {
 		if !carriers.KnownRegion(r) {

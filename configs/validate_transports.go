@@ -50,6 +50,14 @@ func validateSMPP(c *checker, p string, t *Transport) {
 	c.oneOf(p+".receipt_id_format", t.ReceiptIDFormat, "auto", "hex", "dec")
 	c.positive(p+".enquire_link", t.EnquireLink)
 	c.positive(p+".response_timeout", t.ResponseTimeout)
+	// The field sizes of SMPP 3.4's bind PDUs (octets, without the NUL).
+	c.atMost(p+".system_id", len(t.SystemID), 15)
+	c.atMost(p+".password", len(t.Password), 8)
+	c.atMost(p+".system_type", len(t.SystemType), 12)
+	if t.InDoubtLimit.Duration < t.ResponseTimeout.Duration {
+		c.add(p+".in_doubt_limit", "must be at least response_timeout (%s)", t.ResponseTimeout.Duration)
+	}
+	c.atLeast(p+".max_in_doubt_resends", int64(t.MaxInDoubtResends), 0)
 	notFor(c, p, "smpp", t, modemKeys, simulatorKeys)
 }
 
@@ -71,6 +79,7 @@ func validateModem(c *checker, p string, t *Transport) {
 	c.atLeast(p+".daily_limit", int64(t.DailyLimit), 0)
 	c.atLeast(p+".monthly_limit", int64(t.MonthlyLimit), 0)
 	c.notNegative(p+".send_interval", t.SendInterval)
+	c.atLeast(p+".max_in_doubt_resends", int64(t.MaxInDoubtResends), 0)
 	notFor(c, p, "modem", t, smppKeys, simulatorKeys)
 }
 
@@ -80,6 +89,9 @@ func validateSimulator(c *checker, p string, t *Transport) {
 		if !isPrefix(f) || f == "+" {
 			c.add(p+".fail_prefixes", "%q is not a number prefix such as \"+1555\"", f)
 		}
+	}
+	if t.MaxInDoubtResends != 0 {
+		c.add(p+".max_in_doubt_resends", "applies to smpp and modem transports only")
 	}
 	notFor(c, p, "simulator", t, smppKeys, modemKeys)
 }
@@ -106,6 +118,7 @@ var (
 		{"response_timeout", func(t *Transport) bool { return t.ResponseTimeout.Duration != 0 }},
 		{"gsm7_coding", func(t *Transport) bool { return t.GSM7Coding != "" }},
 		{"ascii_coding", func(t *Transport) bool { return t.ASCIICoding != "" }},
+		{"in_doubt_limit", func(t *Transport) bool { return t.InDoubtLimit.Duration != 0 }},
 	}
 	modemKeys = []typeKey{
 		{"device", func(t *Transport) bool { return t.Device != "" }},

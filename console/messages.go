@@ -133,7 +133,8 @@ type messagePage struct {
 	base
 	M          api.MessageView
 	Header     string // the original mail's header block
-	Queued     bool   // something to retry or cancel
+	Queued     bool   // something to cancel
+	Retryable  bool   // something to hurry or send again
 	Notice     string
 	Recipients []recipientText
 }
@@ -163,6 +164,8 @@ func (c *Console) showMessage(w http.ResponseWriter, v viewer, id, notice string
 		var text strings.Builder
 		for _, part := range rcpt.Parts {
 			p.Queued = p.Queued || part.State == store.PartQueued
+			// RetryMessage sends failed and expired parts again too.
+			p.Retryable = p.Retryable || part.State == store.PartQueued || part.State == store.PartFailed || part.State == store.PartExpired
 			text.WriteString(part.Text)
 		}
 		p.Recipients = append(p.Recipients, recipientText{Number: rcpt.Number, Text: text.String()})
@@ -172,7 +175,7 @@ func (c *Console) showMessage(w http.ResponseWriter, v viewer, id, notice string
 
 // notices of the retry and cancel buttons, shown on the message's page.
 var notices = map[string]string{
-	"retried":   "The queued parts are due now.",
+	"retried":   "The queued parts are due now; failed and expired ones are sent again.",
 	"cancelled": "The parts still waiting were cancelled.",
 	"nothing":   "Nothing of this message is waiting in the queue.",
 }

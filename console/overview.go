@@ -8,6 +8,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/metrics"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -45,9 +46,10 @@ type modemRow struct {
 }
 
 // queueKey is what the queue table groups by: the transport of the last
-// attempt, else the first of the route. A priority class joins it here.
+// attempt, else the first of the route; and the priority class.
 type queueKey struct {
 	Transport string
+	Class     priority.Class
 }
 
 type queueRow struct {
@@ -103,12 +105,13 @@ func (c *Console) transportRow(ts bridge.TransportStatus) transportRow {
 	return row
 }
 
-// queueRows counts the queued parts by transport, oldest message first.
+// queueRows counts the queued parts by transport and class, in class
+// order within a transport.
 func (c *Console) queueRows() (rows []queueRow, complete, failed bool) {
 	depth := map[queueKey]*queueRow{}
 	now := c.opt.Now()
 	complete, err := c.opt.Store.Queued(queueWalkLimit, func(q store.QueuedPart) {
-		k := queueKey{Transport: q.Transport}
+		k := queueKey{Transport: q.Transport, Class: q.Class}
 		if k.Transport == "" {
 			k.Transport = c.opt.Gateway.RouteOf(q.Number)
 		}
@@ -131,7 +134,7 @@ func (c *Console) queueRows() (rows []queueRow, complete, failed bool) {
 		rows = append(rows, *row)
 	}
 	slices.SortFunc(rows, func(a, b queueRow) int {
-		return cmp.Or(cmp.Compare(b.Oldest, a.Oldest), cmp.Compare(a.Transport, b.Transport))
+		return cmp.Or(cmp.Compare(a.Transport, b.Transport), cmp.Compare(a.Class.Rank(), b.Class.Rank()))
 	})
 	return rows, complete, false
 }

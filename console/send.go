@@ -9,14 +9,19 @@ import (
 
 	"github.com/smsbridge/smsbridge/api"
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 )
 
 type sendPage struct {
 	base
-	To, Text, From string
-	Error          string
-	Count          countView
+	To, Text, From, Priority string
+	Priorities               []string
+	Error                    string
+	Count                    countView
 }
+
+// priorities are the classes the form offers, the default first.
+var priorities = []string{priority.Normal.String(), priority.Urgent.String(), priority.Bulk.String()}
 
 // countView is what the counter shows: /count answers it as JSON, the
 // send page draws it when the form comes back.
@@ -41,7 +46,7 @@ func (c *Console) countText(text string) countView {
 
 func (c *Console) sendForm(w http.ResponseWriter, r *http.Request, v viewer) {
 	to := r.URL.Query().Get("to")
-	c.render(w, http.StatusOK, "send", sendPage{base: base{v, "Send", "send"}, To: to})
+	c.render(w, http.StatusOK, "send", sendPage{base: base{v, "Send", "send"}, To: to, Priorities: priorities})
 }
 
 // count answers the counter of the send page as the user types.
@@ -52,8 +57,9 @@ func (c *Console) count(w http.ResponseWriter, r *http.Request, _ viewer) {
 
 func (c *Console) send(w http.ResponseWriter, r *http.Request, v viewer) {
 	f := r.PostForm
-	p := sendPage{base: base{v, "Send", "send"}, To: f.Get("to"), Text: f.Get("text"), From: f.Get("from")}
-	id, err := c.opt.Access.Send(r.Context(), "console", api.SendRequest{To: splitNumbers(p.To), Text: p.Text, From: p.From})
+	p := sendPage{base: base{v, "Send", "send"}, To: f.Get("to"), Text: f.Get("text"), From: f.Get("from"),
+		Priority: f.Get("priority"), Priorities: priorities}
+	id, err := c.opt.Access.Send(r.Context(), "console", api.SendRequest{To: splitNumbers(p.To), Text: p.Text, From: p.From, Priority: p.Priority})
 	var reqErr *api.RequestError
 	switch {
 	case err == nil:

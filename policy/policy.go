@@ -151,10 +151,11 @@ func (p *Policy) Mail(_ context.Context, env *smtpd.Envelope) error {
 	return nil
 }
 
-// Rcpt implements smtpd.Policy: recipients per mail.
+// Rcpt implements smtpd.Policy: recipients per mail, answered as RFC 5321
+// says for too many recipients (452 4.5.3: send the rest in another mail).
 func (p *Policy) Rcpt(_ context.Context, env *smtpd.Envelope, _ string) error {
 	if n := p.limitsFor(env.User).RecipientsPerMail; n > 0 && len(env.Recipients) >= n {
-		return limited("Recipient limit: at most %d recipients per mail (recipients_per_mail)", n)
+		return smtpd.Errorf(452, [3]int{4, 5, 3}, "Too many recipients: at most %d per mail (recipients_per_mail)", n)
 	}
 	return nil
 }

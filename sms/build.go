@@ -31,6 +31,11 @@ type Options struct {
 	Split    SplitMode
 	MaxParts int  // at most this many parts; 0 means 1
 	Truncate bool // over MaxParts: cut and end with a marker instead of ErrTooLong
+	// Emoji is what GSM-7 and ASCII make of emoji.
+	Emoji EmojiMode
+	// Unreadable is what ModeGSM7 and ModeASCII do with text mostly in a
+	// script that has no readable Latin spelling (Japanese, Korean).
+	Unreadable UnreadableMode
 }
 
 // Message is text ready to send, split into parts.
@@ -62,7 +67,14 @@ func Build(text string, opt Options) (Message, error) {
 	if err := opt.validate(); err != nil {
 		return Message{}, err
 	}
-	prepared, enc := Prepare(text, opt.Mode)
+	mode := opt.Mode
+	if (mode == ModeGSM7 || mode == ModeASCII) && unreadable(text) {
+		if opt.Unreadable == UnreadableReject {
+			return Message{}, ErrUnreadable
+		}
+		mode = ModeUCS2
+	}
+	prepared, enc := prepare(text, mode, opt.Emoji)
 	if prepared == "" {
 		return Message{}, ErrEmpty
 	}
@@ -70,6 +82,13 @@ func Build(text string, opt Options) (Message, error) {
 	spans, truncated, err := sp.split()
 	if err != nil {
 		return Message{}, err
+	}
+	if truncated && mode == ModeAuto && enc == UCS2 {
+		// Decide on the text that is sent: the characters that need UCS-2
+		// may all lie past the cut.
+		if gsp, gspans, ok := gsmHead(prepared, opt); ok {
+			sp, spans, prepared, enc = gsp, gspans, gsp.text, GSM7
+		}
 	}
 	msg := Message{Text: prepared, Encoding: enc, Truncated: truncated}
 	if truncated {
@@ -80,12 +99,27 @@ func Build(text string, opt Options) (Message, error) {
 	return msg, nil
 }
 
+// gsmHead splits the GSM-7 form of a text that needs UCS-2 as a whole,
+// and reports whether the part that survives truncation is all GSM-7.
+func gsmHead(prepared string, opt Options) (*splitter, []span, bool) {
+	sp := newSplitter(gsmCandidate(prepared), GSM7, opt)
+	spans, truncated, err := sp.split()
+	if err != nil || !truncated || !IsGSM7(sp.text[:spans[len(spans)-1].end]) {
+		return nil, nil, false
+	}
+	return sp, spans, true
+}
+
 func (o Options) validate() error {
 	switch {
 	case o.Mode > ModeAuto:
 		return fmt.Errorf("sms: invalid mode %v", o.Mode)
 	case o.Split > SplitPlain:
 		return fmt.Errorf("sms: invalid split mode %v", o.Split)
+	case o.Emoji > EmojiDrop:
+		return fmt.Errorf("sms: invalid emoji mode %v", o.Emoji)
+	case o.Unreadable > UnreadableReject:
+		return fmt.Errorf("sms: invalid unreadable mode %v", o.Unreadable)
 	case o.MaxParts < 0:
 		return fmt.Errorf("sms: invalid max parts %d", o.MaxParts)
 	}

@@ -207,3 +207,32 @@ func partTexts(m Message) []string {
 func equalStrings(a, b []string) bool {
 	return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
 }
+
+// TestBuildUnreadable shows the two answers gsm7 and ascii give to text
+// mostly in Japanese or Korean: UCS-2 by default, ErrUnreadable on request.
+func TestBuildUnreadable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		text string
+		opt  Options
+		enc  Encoding
+		err  error
+	}{
+		{"japanese gsm7 to ucs2", "会議は10時からです。", Options{Mode: ModeGSM7}, UCS2, nil},
+		{"korean ascii to ucs2", "회의는 10시에 시작합니다", Options{Mode: ModeASCII}, UCS2, nil},
+		{"japanese rejected", "会議は10時からです。", Options{Mode: ModeGSM7, Unreadable: UnreadableReject}, 0, ErrUnreadable},
+		{"a Japanese word in English text stays gsm7", "Meeting at 10 in room Sakura (さくら) today", Options{Mode: ModeGSM7}, GSM7, nil},
+		{"chinese keeps its pinyin", "会议十点开始", Options{Mode: ModeGSM7, Unreadable: UnreadableReject}, GSM7, nil},
+	}
+	for _, tt := range tests {
+		m, err := Build(tt.text, tt.opt)
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.err)
+			continue
+		}
+		if err == nil && m.Encoding != tt.enc {
+			t.Errorf("%s: encoding %v, want %v", tt.name, m.Encoding, tt.enc)
+		}
+	}
+}

@@ -15,6 +15,7 @@ func FuzzBuild(f *testing.F) {
 		"hello", strings.Repeat("abcd ", 40), strings.Repeat("a", 152) + "€" + "b",
 		strings.Repeat("中", 66) + "😀中", "“Hi” — it’s… • ok", "Привет мир Γειά ΑΘΗΝΑ",
 		"a\r\nb\tc\x00", strings.Repeat("[x] ", 60), "\u200b \u00a0", "e\u0301\xff",
+		"done 🚀🔥 👨‍👩‍👧 🇩🇪", "会議は10時からです", strings.Repeat("report ", 200) + "©",
 	}
 	for i, s := range seeds {
 		f.Add(s, uint8(i%4), i%3 == 0, uint8(i%5), i%2 == 0, uint8(i))
@@ -24,7 +25,7 @@ func FuzzBuild(f *testing.F) {
 		if n := int(repeat % 40); n > 1 && len(text)*n <= 4000 {
 			text = strings.Repeat(text, n)
 		}
-		opt := Options{Mode: Mode(mode % 4), MaxParts: int(maxParts % 8), Truncate: truncate}
+		opt := Options{Mode: Mode(mode % 4), MaxParts: int(maxParts % 8), Truncate: truncate, Emoji: EmojiMode(mode >> 7)}
 		if plain {
 			opt.Split = SplitPlain
 		}
@@ -42,7 +43,11 @@ func FuzzBuild(f *testing.F) {
 		if m.Text != strings.TrimSpace(m.Text) {
 			t.Fatalf("Text %q not trimmed", m.Text)
 		}
-		if prepared, _ := Prepare(text, opt.Mode); !m.Truncated && m.Text != prepared {
+		used := opt.Mode
+		if (used == ModeGSM7 || used == ModeASCII) && unreadable(text) {
+			used = ModeUCS2 // Build's answer to Japanese and Korean
+		}
+		if prepared, _ := prepare(text, used, opt.Emoji); !m.Truncated && m.Text != prepared {
 			t.Fatalf("Text %q, prepared %q", m.Text, prepared)
 		}
 	})

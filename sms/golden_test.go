@@ -106,6 +106,10 @@ func parseGoldenOptions(line string) (Options, error) {
 			opt.MaxParts, err = strconv.Atoi(val)
 		case "truncate":
 			opt.Truncate, err = strconv.ParseBool(val)
+		case "emoji":
+			opt.Emoji, err = ParseEmojiMode(val)
+		case "unreadable":
+			opt.Unreadable, err = ParseUnreadableMode(val)
 		default:
 			err = fmt.Errorf("unknown option %q", key)
 		}

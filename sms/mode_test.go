@@ -54,3 +54,22 @@ func TestParseSplitMode(t *testing.T) {
 		t.Errorf("SplitMode.String: %q, %q", SplitPlain, SplitMode(7))
 	}
 }
+
+func TestParseTextModes(t *testing.T) {
+	t.Parallel()
+	if m, err := ParseEmojiMode(""); err != nil || m != EmojiWords {
+		t.Errorf(`ParseEmojiMode("") = %v, %v`, m, err)
+	}
+	if m, err := ParseEmojiMode("DROP"); err != nil || m != EmojiDrop || m.String() != "drop" {
+		t.Errorf(`ParseEmojiMode("DROP") = %v, %v`, m, err)
+	}
+	if m, err := ParseUnreadableMode("reject"); err != nil || m != UnreadableReject || m.String() != "reject" {
+		t.Errorf(`ParseUnreadableMode("reject") = %v, %v`, m, err)
+	}
+	if _, err := ParseUnreadableMode("latin"); err == nil {
+		t.Error(`ParseUnreadableMode("latin") accepted`)
+	}
+	if s := EmojiMode(9).String(); s != "EmojiMode(9)" {
+		t.Errorf("EmojiMode(9) = %q", s)
+	}
+}

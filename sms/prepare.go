@@ -1,6 +1,7 @@
 package sms
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,22 +22,34 @@ import (
 //     text GSM-7 it goes as GSM-7, else as UCS-2 exactly as written.
 //
 // An unknown mode is treated as ModeGSM7, whose output is always sendable.
+//
+// Emoji, which neither GSM-7 nor ASCII has, are spelt as EmojiWords says.
 func Prepare(text string, mode Mode) (string, Encoding) {
+	return prepare(text, mode, EmojiWords)
+}
+
+func prepare(text string, mode Mode, emoji EmojiMode) (string, Encoding) {
 	switch mode {
 	case ModeUCS2:
 		return cleanControls(text), UCS2
 	case ModeAuto:
 		clean := cleanControls(text)
-		// Trimmed again: an invisible character may have hidden a space.
-		if g := strings.TrimSpace(mapSafe(norm.NFC.String(clean))); IsGSM7(g) {
+		if g := gsmCandidate(clean); IsGSM7(g) {
 			return g, GSM7
 		}
 		return clean, UCS2
 	case ModeASCII:
-		return transliterate(text, isPrintableASCII), ASCII
+		return transliterate(text, isPrintableASCII, emoji), ASCII
 	default:
-		return transliterate(text, isGSMText), GSM7
+		return transliterate(text, isGSMText, emoji), GSM7
 	}
+}
+
+// gsmCandidate is cleaned text with only its safe replacements made: what
+// ModeAuto sends as GSM-7 when it fits. Trimmed again: an invisible
+// character may have hidden a space.
+func gsmCandidate(clean string) string {
+	return strings.TrimSpace(mapSafe(norm.NFC.String(clean)))
 }
 
 // cleanControls normalises line ends and drops control characters. Invalid
@@ -128,12 +141,12 @@ func mapSafe(s string) string {
 
 // transliterate rewrites s so every character satisfies keep; what cannot
 // be rewritten becomes '?'.
-func transliterate(s string, keep func(rune) bool) string {
+func transliterate(s string, keep func(rune) bool, emoji EmojiMode) string {
 	s = norm.NFC.String(cleanControls(s))
 	if !strings.ContainsFunc(s, func(r rune) bool { return !keep(r) }) {
 		return s // the common case: nothing to rewrite
 	}
-	t := translit{keep: keep, greek: keep('Δ')}
+	t := translit{keep: keep, greek: keep('Δ'), emoji: emoji}
 	t.b.Grow(len(s))
 	prev := rune(-1)
 	for i, r := range s {
@@ -142,8 +155,21 @@ func transliterate(s string, keep func(rune) bool) string {
 		t.rune(r, isGreekLower(prev) || isGreekLower(next))
 		prev = r
 	}
-	return strings.TrimSpace(t.b.String())
+	out := t.b.String()
+	if t.dropped {
+		out = spaceRunRE.ReplaceAllStringFunc(out, func(m string) string {
+			if strings.Contains(m, "\n") {
+				return "\n"
+			}
+			return " "
+		})
+	}
+	return strings.TrimSpace(out)
 }
+
+// spaceRunRE is the white space a dropped emoji leaves doubled; a line
+// break in it stays.
+var spaceRunRE = regexp.MustCompile(` *\n *| {2,}`)
 
 // isGreekLower reports a lower-case Greek letter. A Greek capital beside
 // one starts a word that will be spelt in Latin, so it is spelt in Latin
@@ -160,6 +186,11 @@ type translit struct {
 	keep    func(rune) bool
 	greek   bool // the alphabet has the Greek capitals GSM 03.38 has
 	pending bool // a held-back space
+	emoji   EmojiMode
+	joined  bool // the last character was a zero-width joiner
+	dropped bool // an emoji was left out: white space may be doubled
+	// lastEmoji is the emoji just written, while nothing else followed.
+	lastEmoji rune
 }
 
 // rune writes r. latinGreek asks for Greek to be spelt in Latin even where
@@ -170,7 +201,19 @@ func (t *translit) rune(r rune, latinGreek bool) {
 	}
 	t.pending = false
 	greek := latinGreek && unicode.Is(unicode.Greek, r)
+	joined := t.joined
+	t.joined = r == '\u200D'
 	switch {
+	case isEmoji(r) && !t.keep(r):
+		// One word for a joined sequence (👨‍👩‍👧), its first emoji, and
+		// for a run of the same emoji (🔥🔥🔥).
+		if w := emojiText(r, t.emoji); !joined && r != t.lastEmoji && w != "" {
+			t.b.WriteString(w)
+		} else {
+			t.dropped = true
+		}
+		t.lastEmoji = r
+		return
 	case t.keep(r) && !greek:
 		t.b.WriteRune(r)
 	case safeMap[r] != "" || lossyMap[r] != "":
@@ -179,9 +222,11 @@ func (t *translit) rune(r rune, latinGreek bool) {
 		t.b.WriteString(greekLookalike[r])
 	case isInvisible(r):
 		// Combining marks left after NFC, joiners and the like.
+		return
 	default:
 		t.decoded(r)
 	}
+	t.lastEmoji = 0
 }
 
 // decoded writes unidecode's ASCII spelling of r, or '?' when it has none.

@@ -77,3 +77,19 @@ func FuzzCheckAddress(f *testing.F) {
 		}
 	})
 }
+
+// TestUnquotedPhoneLocalPart: go-smtp refuses an unquoted local part with
+// spaces or parentheses at parse time; the 501 says how to write it.
+func TestUnquotedPhoneLocalPart(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{}, nil)
+	c := dialRaw(t, ts.addr)
+	c.do("EHLO client.test", 250, "")
+	c.do("MAIL FROM:<alice@example.com>", 250, "")
+	for _, addr := range []string{"(415) 555-2501@" + testDomain, "+1 415 555 2504@" + testDomain} {
+		msg := c.do("RCPT TO:<"+addr+">", 501, "5.5.2")
+		if !strings.Contains(msg, `<"+1 415 555 2501"@domain>`) || !strings.Contains(msg, "quote") {
+			t.Errorf("RCPT TO:<%s>: %q, want a reply saying to quote the local part", addr, msg)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"crypto/rand"
+	"errors"
 	"strings"
 	"time"
 
@@ -22,7 +23,24 @@ var (
 		Message: "Encryption required for requested authentication mechanism"}
 	errAuthFailed = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8},
 		Message: "Authentication credentials invalid"}
+	errAuthSyntax = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 5, 2},
+		Message: "Malformed authentication response"}
 )
+
+// strictSASL answers a response the mechanism cannot read (a PLAIN one
+// without its three NUL-separated fields, one too many) with 501 5.5.2:
+// go-smtp sends any other error as 454, which tells the client to try the
+// same again later.
+type strictSASL struct{ sasl.Server }
+
+func (s strictSASL) Next(response []byte) ([]byte, bool, error) {
+	challenge, done, err := s.Server.Next(response)
+	var se *smtp.SMTPError
+	if err != nil && !errors.As(err, &se) {
+		err = errAuthSyntax
+	}
+	return challenge, done, err
+}
 
 // accounts checks user names and passwords. Unknown names are checked
 // against a decoy hash so that the reply time does not tell which names
@@ -93,16 +111,16 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 	}
 	switch strings.ToUpper(mech) {
 	case sasl.Plain:
-		return sasl.NewPlainServer(func(identity, name, password string) error {
+		return strictSASL{sasl.NewPlainServer(func(identity, name, password string) error {
 			if identity != "" && identity != name {
 				return s.loginFailed(name, "authorization identity differs")
 			}
 			return s.login(sasl.Plain, name, password)
-		}), nil
+		})}, nil
 	case sasl.Login:
-		return &loginServer{check: func(name, password string) error {
+		return strictSASL{&loginServer{check: func(name, password string) error {
 			return s.login(sasl.Login, name, password)
-		}}, nil
+		}}}, nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
 }

@@ -74,7 +74,11 @@ func TestAuthLogin(t *testing.T) {
 		{"wrong password", [][2]string{{"AUTH LOGIN", "334"}, {b64("alerts"), "334"}, {b64("guess"), "535 5.7.8"}}},
 		{"unknown user", [][2]string{{"AUTH LOGIN " + b64("root"), "334"}, {b64("s3cret pass"), "535 5.7.8"}}},
 		{"cancelled", [][2]string{{"AUTH LOGIN", "334"}, {"*", "501"}}},
+		// go-smtp itself answers base64 it cannot decode; under TLS its 454
+		// cannot be replaced (TestAuthTrustedClientInClear: 501 in clear).
 		{"bad base64", [][2]string{{"AUTH LOGIN", "334"}, {"%%%", "454"}}},
+		{"plain without NULs", [][2]string{{"AUTH PLAIN " + b64("alerts s3cret pass"), "501 5.5.2"}}},
+		{"plain with four fields", [][2]string{{"AUTH PLAIN", "334"}, {b64("a\x00alerts\x00s3cret pass\x00x"), "501 5.5.2"}}},
 		{"plain identity differs", [][2]string{{"AUTH PLAIN " + b64("root\x00alerts\x00s3cret pass"), "535 5.7.8"}}},
 		{"unknown mechanism", [][2]string{{"AUTH CRAM-MD5", "504"}}},
 	}
@@ -107,6 +111,10 @@ func TestAuthTrustedClientInClear(t *testing.T) {
 	if ehlo := c.do("EHLO client.test", 250, ""); !strings.Contains(ehlo, "AUTH PLAIN LOGIN") {
 		t.Fatalf("a trusted client should be offered AUTH in clear:\n%s", ehlo)
 	}
+	// Data that is not base64 is the client's error: 501, in clear.
+	c.do("AUTH PLAIN %%%", 501, "5.5.2")
+	c.do("AUTH LOGIN", 334, "")
+	c.do("%%%", 501, "5.5.2")
 	c.do("AUTH PLAIN "+plainIR("alerts", "s3cret pass"), 235, "2.0.0")
 }
 

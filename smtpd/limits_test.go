@@ -2,11 +2,9 @@ package smtpd
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -83,20 +81,9 @@ func waitFor(t *testing.T, ok func() bool) {
 // InFlightWait and gets 450 4.7.1 naming the limit.
 func TestInFlightCap(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	var once sync.Once
-	be := &fakeBackend{submit: func(ctx context.Context, _ *Envelope, _ []byte) (string, error) {
-		once.Do(func() { <-release })
-		return "", nil
-	}}
+	be, release := holdFirstSubmit()
 	ts := startServer(t, Config{MaxInFlight: 1, InFlightWait: 100 * time.Millisecond}, be)
-	first := make(chan int, 1)
-	go func() {
-		c := dialRaw(t, ts.addr)
-		c.begin()
-		code, _ := c.data("Subject: 1\r\n\r\none\r\n")
-		first <- code
-	}()
+	first := sendInBackground(t, ts)
 	waitBusy(t, ts.srv)
 	c := dialRaw(t, ts.addr)
 	c.begin()

@@ -12,35 +12,35 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-smtp"
 )
 
-// Defaults for zero Config fields; go-smtp's own defaults are "unlimited".
+// Defaults for zero Config fields that are no configuration keys. The
+// limits that are (sizes, timeouts, caps) have their defaults in one place,
+// package configs: here zero means no limit.
 const (
-	DefaultMaxMessageBytes = 10 << 20
-	DefaultMaxRecipients   = 100
-	DefaultMaxLineLength   = 2000 // RFC 5321's 1000, doubled as go-smtp does
-	DefaultReadTimeout     = 5 * time.Minute
-	DefaultWriteTimeout    = time.Minute
-	DefaultAuthFailDelay   = 500 * time.Millisecond
-	DefaultAuthMaxDelay    = 8 * time.Second
-	DefaultInFlightWait    = 5 * time.Second
-	authFailWindow         = 15 * time.Minute
+	DefaultAuthFailDelay = 500 * time.Millisecond
+	DefaultAuthMaxDelay  = 8 * time.Second
+	DefaultInFlightWait  = 5 * time.Second
+	DefaultDataGrace     = 10 * time.Second
+	authFailWindow       = 15 * time.Minute
 )
 
-// Config is the server's policy and limits. Zero values take the defaults
-// above; Hostname defaults to the machine's name.
+// Config is the server's policy and limits. Zero limits mean none; the
+// delays and waits take the defaults above; Hostname defaults to the
+// machine's name.
 type Config struct {
 	Hostname        string
 	MaxMessageBytes int64
 	MaxRecipients   int
 	MaxLineLength   int
-	// ReadTimeout bounds the wait for each command line, and for the whole
-	// DATA body counted from the DATA command (go-smtp sets the deadline
-	// only before each command).
+	// ReadTimeout bounds the wait for each command line (go-smtp sets the
+	// deadline before each command); DataTimeout and MinDataRate bound a
+	// body.
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
 	// TrustedNetworks may send without AUTH; everyone else gets 530 at MAIL.
@@ -64,6 +64,21 @@ type Config struct {
 	// 450 4.7.1. 0: no cap.
 	MaxInFlight  int
 	InFlightWait time.Duration
+	// MaxInFlightPerClient caps the DATA transactions in progress per
+	// client address (per /64 for IPv6) and per authenticated user; one
+	// over it waits, as for MaxInFlight, then gets 450 4.7.1. 0: no cap.
+	MaxInFlightPerClient int
+	// DataTimeout bounds the reading of one DATA body. MinDataRate, in
+	// bytes a second, is the least average rate of a body once DataGrace
+	// has passed (0: none): a slow start is not trickling. A body that
+	// breaks either is answered 421 4.4.2 and its connection closed.
+	DataTimeout time.Duration
+	MinDataRate int64
+	DataGrace   time.Duration
+	// SessionTimeout bounds a connection's life: once it is this old, the
+	// next command, or one still arriving, is answered 421 4.4.2 and the
+	// connection closed; a DATA in progress is finished first. 0: no bound.
+	SessionTimeout time.Duration
 	// Policy, when set, decides MAIL, RCPT and DATA after the server's own
 	// checks.
 	Policy Policy
@@ -82,21 +97,6 @@ func (c Config) withDefaults() Config {
 			c.Hostname = "localhost"
 		}
 	}
-	if c.MaxMessageBytes <= 0 {
-		c.MaxMessageBytes = DefaultMaxMessageBytes
-	}
-	if c.MaxRecipients <= 0 {
-		c.MaxRecipients = DefaultMaxRecipients
-	}
-	if c.MaxLineLength <= 0 {
-		c.MaxLineLength = DefaultMaxLineLength
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = DefaultReadTimeout
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -108,6 +108,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InFlightWait <= 0 {
 		c.InFlightWait = DefaultInFlightWait
+	}
+	if c.DataGrace <= 0 {
+		c.DataGrace = DefaultDataGrace
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -129,8 +132,11 @@ type Server struct {
 	// accounts holds nil when there are no users; SetUsers swaps it.
 	accounts atomic.Pointer[accounts]
 	throttle *authThrottle
-	inFlight chan struct{} // nil: no cap
-	refused  atomic.Int64
+	// trustedNets is Config.TrustedNetworks until SetTrustedNetworks.
+	trustedNets atomic.Pointer[[]netip.Prefix]
+	inFlight    chan struct{} // nil: no cap
+	perClient   *clientSlots
+	refused     atomic.Int64
 	// base is the parent of every session's context; cancel ends them all
 	// when a shutdown runs out of time.
 	base   context.Context
@@ -144,9 +150,11 @@ func NewServer(cfg Config, be Backend) *Server {
 	s := &Server{cfg: cfg, be: be, log: cfg.Logger, conns: newConnSet(),
 		throttle: newAuthThrottle(cfg.AuthFailDelay, cfg.AuthMaxDelay, authFailWindow)}
 	s.SetUsers(cfg.Users)
+	s.SetTrustedNetworks(cfg.TrustedNetworks)
 	if cfg.MaxInFlight > 0 {
 		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
+	s.perClient = newClientSlots(cfg.MaxInFlightPerClient)
 	s.base, s.cancel = context.WithCancel(context.Background())
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = cfg.Hostname
@@ -185,7 +193,8 @@ func (s *Server) ServeTLS(l net.Listener) error {
 }
 
 func (s *Server) tracking(l net.Listener, implicitTLS bool) net.Listener {
-	return &trackingListener{Listener: l, set: s.conns, limit: s.cfg.MaxConnsPerClient, refuse: s.refuse, tls: implicitTLS}
+	return &trackingListener{Listener: l, set: s.conns, limit: s.cfg.MaxConnsPerClient, refuse: s.refuse, tls: implicitTLS,
+		lifetime: s.cfg.SessionTimeout}
 }
 
 func (s *Server) serve(l net.Listener) error {
@@ -259,6 +268,13 @@ func (l errorLog) Println(v ...any) {
 // sessions already authenticated keep their login.
 func (s *Server) SetUsers(users []User) {
 	s.accounts.Store(newAccounts(users, runtime.GOMAXPROCS(0)))
+}
+
+// SetTrustedNetworks replaces the networks that may send without AUTH (a
+// configuration reload); it applies to connections from then on.
+func (s *Server) SetTrustedNetworks(nets []netip.Prefix) {
+	nets = slices.Clone(nets)
+	s.trustedNets.Store(&nets)
 }
 
 func (s *Server) replied(code int) {

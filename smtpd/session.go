@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -62,7 +63,7 @@ func (s *Server) trusted(a net.Addr) bool {
 	if !ok {
 		return false
 	}
-	for _, p := range s.cfg.TrustedNetworks {
+	for _, p := range *s.trustedNets.Load() {
 		if p.Contains(ip) {
 			return true
 		}
@@ -90,6 +91,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) (err error) {
 	s.env = nil
 	if !s.trusted && s.user == "" {
 		return &Error{Code: 530, Enhanced: enhAuthRequired, Message: "Authentication required"}
+	}
+	if e := checkSender(from); e != nil {
+		return e
 	}
 	env := &Envelope{
 		ID:         s.id,
@@ -119,8 +123,9 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) (err error) {
 	if env == nil {
 		return &Error{Code: 503, Enhanced: [3]int{5, 5, 1}, Message: "MAIL first"}
 	}
-	if len(env.Recipients) >= s.srv.cfg.MaxRecipients {
-		return &Error{Code: 452, Enhanced: enhTooMany, Message: "Too many recipients"}
+	if n := s.srv.cfg.MaxRecipients; n > 0 && len(env.Recipients) >= n {
+		return &Error{Code: 452, Enhanced: enhTooMany,
+			Message: fmt.Sprintf("Too many recipients: at most %d per mail (max_recipients)", s.srv.cfg.MaxRecipients)}
 	}
 	if e := checkAddress(to); e != nil {
 		return e
@@ -163,15 +168,21 @@ func (s *session) Data(r io.Reader) (err error) {
 		s.tc.busy.Store(true)
 		defer s.tc.busy.Store(false)
 	}
-	release, err := s.srv.acquireInFlight(s.ctx)
+	release, err := s.srv.acquireInFlight(s.ctx, s.ip, s.user)
 	if err != nil {
+		// The refusal goes out once the body is read (go-smtp reads it to
+		// its end); read it here, within the same bounds as any body.
+		if _, rerr := s.readBody(r, io.Discard); errors.Is(rerr, errDataTooSlow) {
+			return rerr
+		}
 		return err
 	}
 	defer release()
-	body, err := readBody(r, s.srv.cfg.MaxMessageBytes)
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := s.readBody(r, &buf); err != nil {
 		return err
 	}
+	body := buf.Bytes()
 	if p := s.srv.cfg.Policy; p != nil {
 		if body, err = p.Data(s.ctx, env, body); err != nil {
 			return fmt.Errorf("message policy: %w", err)
@@ -188,21 +199,43 @@ func (s *session) Data(r io.Reader) (err error) {
 		Message: "Ok: queued as " + clean(queueID)}
 }
 
-// readBody reads the whole message, at most max bytes of it.
-func readBody(r io.Reader, max int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, max+1))
+// readBody copies the whole message to w, at most MaxMessageBytes of it,
+// within DataTimeout and at MinDataRate (pacedReader). A body too slow
+// loses its slot at once and its connection after the 421.
+func (s *session) readBody(r io.Reader, w io.Writer) (int64, error) {
+	cfg := s.srv.cfg
+	start := s.srv.now()
+	pr := &pacedReader{r: r, conn: s.conn.Conn(), start: start, rate: cfg.MinDataRate, grace: cfg.DataGrace}
+	if cfg.DataTimeout > 0 {
+		pr.end = start.Add(cfg.DataTimeout)
+	}
+	// What go-smtp discards after a refusal is read within what is left of
+	// DataTimeout, not at the pace's last deadline.
+	defer func() { _ = s.conn.Conn().SetReadDeadline(pr.end) }()
+	var src io.Reader = pr
+	max := cfg.MaxMessageBytes
+	if max > 0 {
+		src = io.LimitReader(pr, max+1)
+	}
+	n, err := io.Copy(w, src)
 	tooBig := &Error{Code: 552, Enhanced: enhTooBig, Message: "Message too big"}
 	switch {
+	case errors.Is(err, errDataTooSlow):
+		if s.tc != nil {
+			s.tc.closeAfterReply()
+		}
+		return 0, &Error{Code: 421, Enhanced: [3]int{4, 4, 2}, Err: err,
+			Message: fmt.Sprintf("Message data too slow (data_timeout %v, min_data_rate %d bytes/s), closing connection", cfg.DataTimeout, cfg.MinDataRate)}
 	case errors.Is(err, smtp.ErrDataTooLarge):
-		return nil, tooBig
+		return 0, tooBig
 	case errors.Is(err, smtp.ErrTooLongLine):
-		return nil, &Error{Code: 500, Enhanced: enhLineTooLong, Message: "Line too long", Err: err}
+		return 0, &Error{Code: 500, Enhanced: enhLineTooLong, Message: "Line too long", Err: err}
 	case err != nil:
-		return nil, &Error{Code: 451, Enhanced: [3]int{4, 4, 2}, Message: "Error reading message", Err: err}
-	case int64(len(body)) > max:
-		return nil, tooBig
+		return 0, &Error{Code: 451, Enhanced: [3]int{4, 4, 2}, Message: "Error reading message", Err: err}
+	case max > 0 && n > max:
+		return 0, tooBig
 	}
-	return body, nil
+	return n, nil
 }
 
 func (s *session) Reset() {

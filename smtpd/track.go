@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"crypto/tls"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -88,6 +89,8 @@ type trackingListener struct {
 	limit  int                  // connections per client; 0 = no cap
 	refuse func(net.Conn, bool) // told of each refused connection
 	tls    bool                 // implicit TLS: no plain-text reply possible
+	// lifetime bounds each connection's life outside DATA; 0: no bound.
+	lifetime time.Duration
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
@@ -97,6 +100,9 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		tc := &trackedConn{Conn: c, set: l.set, cid: newID()}
+		if l.lifetime > 0 {
+			tc.end = time.Now().Add(l.lifetime)
+		}
 		if ip, ok := addrIP(c.RemoteAddr()); ok {
 			tc.key, tc.hasKey = clientKey(ip), true
 		}
@@ -123,6 +129,12 @@ type trackedConn struct {
 	hasKey bool
 	busy   atomic.Bool
 	once   sync.Once
+	// end, when set, is where every read deadline outside DATA stops: a
+	// client trickling commands is cut off there.
+	end time.Time
+	// closing makes reads end the connection once the replies held are
+	// out (a DATA too slow).
+	closing atomic.Bool
 
 	wmu  sync.Mutex // Close may come from Shutdown's goroutine
 	held []byte     // replies not yet written
@@ -131,26 +143,71 @@ type trackedConn struct {
 // maxHeld bounds the replies held back; more is written at once.
 const maxHeld = 4096
 
+// goSMTPReplies are replies go-smtp writes itself, before a session sees
+// the command, and the ones written instead on a connection in clear
+// (under TLS they cannot be told apart here):
+//   - a RCPT TO whose address it cannot parse (an unquoted local part with
+//     spaces or parentheses, such as a phone number written
+//     "(415) 555-2501") gets words that do not say what is wrong;
+//   - AUTH data that is not base64 gets 454, which tells the client to try
+//     the same again later, where RFC 4954 says 501.
+var goSMTPReplies = map[string][]byte{
+	"501 5.5.2 Was expecting RCPT arg syntax of TO:<address>\r\n": []byte("501 5.5.2 Bad recipient address syntax:" +
+		" quote a local part with spaces or parentheses, as in <\"+1 415 555 2501\"@domain>," +
+		" or write the number without them, as in <+14155552501@domain>\r\n"),
+	"454 4.7.0 Invalid base64 data\r\n": []byte("501 5.5.2 Invalid base64 data\r\n"),
+}
+
 func (c *trackedConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	out := p
+	if r, ok := goSMTPReplies[string(p)]; ok {
+		out = r
+	}
+	if err := c.holdLocked(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// holdLocked adds p to the replies held, writing them first when p would
+// overflow the buffer, and p at once when it is larger than the buffer.
+func (c *trackedConn) holdLocked(p []byte) error {
 	if len(c.held)+len(p) > maxHeld {
 		if err := c.flushLocked(); err != nil {
-			return 0, err
+			return err
 		}
 		if len(p) > maxHeld {
-			return c.Conn.Write(p)
+			_, err := c.Conn.Write(p)
+			return err
 		}
 	}
 	c.held = append(c.held, p...)
-	return len(p), nil
+	return nil
 }
 
 func (c *trackedConn) Read(p []byte) (int, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
+	if c.closing.Load() {
+		return 0, io.EOF
+	}
 	return c.Conn.Read(p)
+}
+
+// closeAfterReply makes the connection end once the reply now being made
+// is written: go-smtp, reading on, gets end of file.
+func (c *trackedConn) closeAfterReply() { c.closing.Store(true) }
+
+// SetReadDeadline keeps deadlines outside DATA within the connection's
+// life. go-smtp sets one before each command line.
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	if !c.end.IsZero() && !c.busy.Load() && (t.IsZero() || t.After(c.end)) {
+		t = c.end
+	}
+	return c.Conn.SetReadDeadline(t)
 }
 
 // SetWriteDeadline writes what is held before a deadline that has already

@@ -6,6 +6,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
 
@@ -15,6 +17,14 @@ import (
 // Decoding checks every length against what is left and rejects trailing
 // bytes, so corrupt input is an error, never a panic or a huge allocation.
 const recordV1 = 1
+
+// recordV2 is a part record with its in-doubt fields after the others;
+// parts without them are still written as recordV1.
+const recordV2 = 2
+
+// msgRecordV2 is a message record with its priority class and campaign
+// pace after the sender.
+const msgRecordV2 = 2
 
 const zeroTime = math.MinInt64
 
@@ -39,7 +49,10 @@ type msgRecord struct {
 	EnvID      string
 	Ret        string
 	Header     []byte
+	Omitted    string // written after Header; absent in records from before it
 	Recipients int
+	Class      priority.Class
+	Campaign   *campaign.Pace
 }
 
 type encoder struct{ b []byte }
@@ -172,8 +185,13 @@ func (d *decoder) done(what string) error {
 }
 
 func encodePart(p *Part) []byte {
-	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error))}
-	e.u8(recordV1)
+	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error)+len(p.AlsoTransport)+len(p.AlsoID)+len(p.MovedFrom))}
+	v2 := p.InDoubt != 0 || p.AlsoTransport != "" || p.AlsoID != "" || p.MovedFrom != ""
+	if v2 {
+		e.u8(recordV2)
+	} else {
+		e.u8(recordV1)
+	}
 	e.u8(uint8(p.State))
 	e.u8(uint8(p.Encoding))
 	e.u8(p.Ref)
@@ -187,13 +205,22 @@ func encodePart(p *Part) []byte {
 	e.str(p.Error)
 	e.str(p.Text)
 	e.bytes(p.Payload)
+	if v2 {
+		e.uvar(uint64(p.InDoubt))
+		e.str(p.AlsoTransport)
+		e.str(p.AlsoID)
+		e.str(p.MovedFrom)
+	}
 	return e.b
 }
 
 func decodePart(b []byte) (Part, error) {
 	d := decoder{b: b}
 	var p Part
-	d.version("part")
+	v := d.u8("part")
+	if d.err == nil && v != recordV1 && v != recordV2 {
+		d.err = fmt.Errorf("%w: part record version %d", ErrCorrupt, v)
+	}
 	p.State = PartState(d.u8("part state"))
 	if d.err == nil && (p.State < PartQueued || p.State > PartCancelled) {
 		d.fail("part state")
@@ -210,6 +237,12 @@ func decodePart(b []byte) (Part, error) {
 	p.Error = d.str("part error")
 	p.Text = d.str("part text")
 	p.Payload = d.bytes("part payload")
+	if v == recordV2 {
+		p.InDoubt = d.count("part in doubt", math.MaxInt32)
+		p.AlsoTransport = d.str("part also transport")
+		p.AlsoID = d.str("part also id")
+		p.MovedFrom = d.str("part moved from")
+	}
 	return p, d.done("part")
 }
 
@@ -242,16 +275,21 @@ func decodeRcpt(b []byte) (rcptRecord, error) {
 
 func encodeMsg(m *msgRecord) []byte {
 	e := encoder{b: make([]byte, 0, 40+len(m.Sender)+len(m.Subject)+len(m.MessageID)+len(m.EnvID)+len(m.Ret)+len(m.Header))}
-	e.u8(recordV1)
+	e.u8(msgRecordV2)
 	e.time(m.Received)
 	e.time(m.Expires)
 	e.uvar(uint64(m.Recipients))
 	e.str(m.Sender)
+	e.u8(uint8(m.Class))
+	e.pace(m.Campaign)
 	e.str(m.Subject)
 	e.str(m.MessageID)
 	e.str(m.EnvID)
 	e.str(m.Ret)
 	e.bytes(m.Header)
+	if m.Omitted != "" {
+		e.str(m.Omitted)
+	}
 	return e.b
 }
 
@@ -260,11 +298,21 @@ func encodeMsg(m *msgRecord) []byte {
 func decodeMsg(b []byte, full bool) (msgRecord, error) {
 	d := decoder{b: b}
 	var m msgRecord
-	d.version("message")
+	v := d.u8("message version")
+	if d.err == nil && v != recordV1 && v != msgRecordV2 {
+		d.err = fmt.Errorf("%w: message record version %d", ErrCorrupt, v)
+	}
 	m.Received = d.time("message received")
 	m.Expires = d.time("message expires")
 	m.Recipients = d.count("message recipients", maxRecipients)
 	m.Sender = d.str("message sender")
+	if v == msgRecordV2 { // version 1 records are all normal
+		m.Class = priority.Class(d.u8("message class"))
+		if d.err == nil && !m.Class.Valid() {
+			d.fail("message class")
+		}
+		m.Campaign = d.pace()
+	}
 	if !full {
 		return m, d.err
 	}
@@ -273,6 +321,12 @@ func decodeMsg(b []byte, full bool) (msgRecord, error) {
 	m.EnvID = d.str("message envid")
 	m.Ret = d.str("message ret")
 	m.Header = d.bytes("message header")
+	if d.err == nil && len(d.b) > 0 {
+		// Written only when there is something: an empty one is damage.
+		if m.Omitted = d.str("message omitted"); m.Omitted == "" {
+			d.fail("message omitted")
+		}
+	}
 	return m, d.done("message")
 }
 

@@ -72,9 +72,9 @@ func TestCodecRejectsDamage(t *testing.T) {
 			t.Errorf("%s with trailing byte: %v", name, err)
 		}
 		bad := append([]byte(nil), rec...)
-		bad[0] = 2
+		bad[0] = 9
 		if err := decode(bad); !errors.Is(err, ErrCorrupt) {
-			t.Errorf("%s version 2: %v", name, err)
+			t.Errorf("%s version 9: %v", name, err)
 		}
 		for i := range rec {
 			b := append([]byte(nil), rec...)
@@ -103,6 +103,8 @@ func TestDecodeRejectsBadFields(t *testing.T) {
 
 func FuzzDecodePart(f *testing.F) {
 	p := samplePart()
+	f.Add(encodePart(&p))
+	p.InDoubt, p.AlsoTransport, p.AlsoID = 1, "smpp", "0A1C"
 	f.Add(encodePart(&p))
 	f.Add([]byte{recordV1})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -141,4 +143,20 @@ func FuzzDecodeMessage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCodecOmitted shows that a message's Omitted note round-trips and
+// that records written before the field existed still decode.
+func TestCodecOmitted(t *testing.T) {
+	t.Parallel()
+	m := sampleMsg()
+	old := encodeMsg(&m)
+	m.Omitted = `"photo.jpg" (image/jpeg)`
+	got, err := decodeMsg(encodeMsg(&m), true)
+	if err != nil || got.Omitted != m.Omitted {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	if got, err := decodeMsg(old, true); err != nil || got.Omitted != "" {
+		t.Fatalf("record without the field: %+v %v", got, err)
+	}
 }

@@ -89,17 +89,7 @@ func (db *DB) Submitted(ctx context.Context, k PartKey, transportID string, now 
 // due at next, with reason as its last error.
 func (db *DB) Retry(ctx context.Context, k PartKey, next time.Time, reason string, now time.Time) error {
 	err := db.do(ctx, "retry", 64+len(reason), func(w *wtx) error {
-		old, err := w.partIn(k, PartQueued, PartSubmitting, PartSubmitted)
-		if err != nil {
-			return err
-		}
-		p := old
-		p.State = PartQueued
-		p.NextAttempt = next
-		p.TransportID = ""
-		p.Error = reason
-		p.Updated = now
-		return w.move(k, &old, &p)
+		return w.requeue(k, next, reason, now, 0, PartQueued, PartSubmitting, PartSubmitted)
 	})
 	if err != nil {
 		return fmt.Errorf("store: retry %s: %w", k, err)
@@ -203,6 +193,7 @@ func (w *wtx) recoverPart(kb []byte, now time.Time) (*PartKey, error) {
 	p.State = PartQueued
 	p.NextAttempt = now
 	p.Error = "attempt in doubt after restart"
+	p.InDoubt++ // it may have reached the network: one send in doubt
 	p.Updated = now
 	return &k, w.move(k, &old, &p)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
 
@@ -55,8 +57,16 @@ type Message struct {
 	EnvID      string    // RFC 3461 ENVID
 	Ret        string    // RFC 3461 RET: "" | "HDRS" | "FULL"
 	Header     []byte    // the original header block, for reports
+	Omitted    string    // what the SMS leaves out of the mail, for reports; "" when nothing
 	Original   []byte    // the whole mail, kept only for RET=FULL reports; see DB.Original
 	Recipients []Recipient
+
+	// Class is the priority class its parts are served in.
+	Class priority.Class
+	// Campaign, when set, makes the message a campaign with this pace:
+	// listed by Campaigns, each part first due at its NextAttempt (see
+	// Enqueue), and held to its window by the dispatcher.
+	Campaign *campaign.Pace
 }
 
 // Recipient is one destination number of a message.
@@ -85,6 +95,27 @@ type Part struct {
 	TransportID string    // the network's id, once submitted
 	Error       string    // the last error or final status text
 	Updated     time.Time // when State last changed
+	// InDoubt counts the sends of this part whose outcome was never known
+	// (no answer before the link was lost or the in-doubt limit passed, or
+	// a crash between Begin and Submitted): each may have reached the
+	// phone. It bounds the part's resends (max_in_doubt_resends).
+	InDoubt int
+	// AlsoTransport and AlsoID name an earlier send of this part that the
+	// network accepted after all, late, while the part had been or was
+	// being sent again: the phone may get it twice. The id is indexed for
+	// Lookup like TransportID, so receipts for either send match.
+	AlsoTransport, AlsoID string
+	// MovedFrom is the transport this part had gone out through before its
+	// message to this number was sent again as a whole through another
+	// (or another SIM): the phone may show that copy too.
+	MovedFrom string
+}
+
+// MaybeTwice reports whether the phone may have received part p more than
+// once: it was sent again after a send in doubt, or a late answer showed
+// that two sends were accepted.
+func (p *Part) MaybeTwice() bool {
+	return p.AlsoID != "" || (p.InDoubt > 0 && (p.State == PartSubmitted || p.State == PartDelivered))
 }
 
 // PartKey names one part: message id, recipient index, part index (0-based).

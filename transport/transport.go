@@ -30,6 +30,11 @@ type Part struct {
 	Total   int
 	Receipt bool      // ask the network for a delivery receipt
 	Expires time.Time // validity; zero means the network's default
+	// After is the id this transport's Send returned for another part of
+	// the same message to the same number, "" when none went out yet: a
+	// transport with several senders (modem SIMs) sends this part through
+	// the same one, or fails with ErrCannotFollow.
+	After string
 }
 
 // Concatenated reports whether p is one segment of a longer message.

@@ -8,10 +8,11 @@ import (
 	"github.com/smsbridge/smsbridge/sms"
 )
 
-// wantEncoding is the encoding each mode may produce.
+// wantEncoding is the encoding each mode may produce. gsm7 and ascii send
+// text mostly in Japanese or Korean as UCS-2 ([sms] unreadable = "ucs2").
 var wantEncoding = map[string][]sms.Encoding{
-	"gsm7":  {sms.GSM7},
-	"ascii": {sms.ASCII},
+	"gsm7":  {sms.GSM7, sms.UCS2},
+	"ascii": {sms.ASCII, sms.UCS2},
 	"ucs2":  {sms.UCS2},
 	"auto":  {sms.GSM7, sms.UCS2},
 }

@@ -29,6 +29,16 @@ func TestComposeParses(t *testing.T) {
 			status:  []string{"Action: delivered", "Status: 2.0.0", "Final-Recipient: rfc822; 4151234567@sms.example.com"},
 		},
 		{
+			name: "delivered with parts left out",
+			report: Report{Action: Delivered, Status: "2.0.0", Number: "+1 415-123-4567",
+				Recipient: "4151234567@sms.example.com", Subject: "Photo",
+				Omitted: `"IMG_0001.JPG" (image/jpeg); the end of the text, cut to fit 6 SMS parts`},
+			subject: "Delivered: Photo",
+			human: "Delivered to +1 415-123-4567 at 2026-11-26 13:45:02 UTC.\r\n" +
+				`The SMS does not carry everything in your mail: it left out "IMG_0001.JPG" (image/jpeg); the end of the text, cut to fit 6 SMS parts.`,
+			status: []string{"Action: delivered", "Status: 2.0.0"},
+		},
+		{
 			name: "failed with envid and orcpt",
 			report: Report{Action: Failed, Status: "5.0.0", Number: "+1 415-555-0100", Reason: "the network says undeliverable",
 				Diagnosis: "stat:UNDELIV err:001", Recipient: "oncall@sms.example.com", ORCPT: "rfc822;oncall@sms.example.com",
@@ -44,7 +54,10 @@ func TestComposeParses(t *testing.T) {
 			r.Hostname, r.From, r.To, r.MessageID = "gw.example.com", "smsbridge@sms.example.com", "alerts@example.com", "<orig@example.com>"
 			r.Date, r.Arrival = at, at.Add(-time.Minute)
 			r.Headers = []byte("Subject: x\nFrom: alerts@example.com\n")
-			raw := Compose(&r)
+			raw, err := Compose(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if bytes.Contains(bytes.ReplaceAll(raw, []byte("\r\n"), nil), []byte("\n")) {
 				t.Fatal("bare LF in report")
 			}
@@ -56,7 +69,7 @@ func TestComposeParses(t *testing.T) {
 			if err != nil || subject != tc.subject {
 				t.Errorf("Subject = %q (%v), want %q", subject, err, tc.subject)
 			}
-			for key, want := range map[string]string{"In-Reply-To": "<orig@example.com>", "Auto-Submitted": "auto-replied", "To": "alerts@example.com"} {
+			for key, want := range map[string]string{"In-Reply-To": "<orig@example.com>", "Auto-Submitted": "auto-replied", "To": "<alerts@example.com>"} {
 				if got := e.Header.Get(key); got != want {
 					t.Errorf("%s = %q, want %q", key, got, want)
 				}
@@ -114,7 +127,11 @@ func TestComposeFullAndDelayed(t *testing.T) {
 		Date: at, Recipient: "4151234567@sms.test", Number: "+1 415-123-4567", Action: Delayed, Status: "4.4.7",
 		Reason: "the SMSC has not answered", RetryUntil: at.Add(20 * time.Hour),
 		Headers: []byte("Subject: Backup\r\n"), Original: []byte("Subject: Backup\r\n\r\nThe whole mail.\r\n")}
-	e, err := message.Read(bytes.NewReader(Compose(&r)))
+	raw, err := Compose(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := message.Read(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,9 @@ func (w *walker) toUTF8(b []byte, label, path string) string {
 		// As browsers do: Latin-1 labels mostly hide Windows-1252 text.
 		return cp1252(b)
 	}
+	if isUTF16Label(label) {
+		return decodeUTF16(b, label)
+	}
 	r, err := charset.Reader(label, bytes.NewReader(b))
 	if err != nil {
 		w.warn("part %s: unknown charset %q: read as UTF-8 or Windows-1252", path, label)
@@ -111,10 +114,14 @@ func cp1252(b []byte) string {
 
 // wordDecoder decodes RFC 2047 encoded words with go-message's charsets.
 var wordDecoder = &mime.WordDecoder{CharsetReader: func(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "iso-8859-1", "latin1", "windows-1252", "cp1252":
+	label = strings.ToLower(label)
+	switch {
+	case label == "iso-8859-1", label == "latin1", label == "windows-1252", label == "cp1252":
 		b, err := io.ReadAll(in)
 		return strings.NewReader(cp1252(b)), err
+	case isUTF16Label(label):
+		b, err := io.ReadAll(in)
+		return strings.NewReader(decodeUTF16(b, label)), err
 	}
 	r, err := charset.Reader(label, in)
 	if err != nil {

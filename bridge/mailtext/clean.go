@@ -6,13 +6,14 @@ import (
 	"unicode/utf8"
 )
 
-// clean returns the text a person typed (quotes, signature, reply headers
-// and phone footers gone) and, as a fallback for when that leaves nothing,
-// the whole text; both with cut_after applied and white space collapsed.
-func clean(t text, cut []*regexp.Regexp) (cleaned, whole string) {
-	s := cutAfter(normalize(t.s), cut)
-	lines := strings.Split(s, "\n")
-	whole = collapse(lines)
+// clean returns the text a person typed (quotes, signature, reply headers,
+// phone footers and boilerplate gone) and, as a fallback for when that
+// leaves nothing, the whole text; both with cut_after and the URL mode
+// applied and white space collapsed.
+func clean(t text, opt Options) (cleaned, whole string) {
+	s := rewriteURLs(cutAfter(normalize(t.s), opt.CutAfter), opt.URLs)
+	whole = collapse(strings.Split(s, "\n"))
+	lines := strings.Split(dropBoilerplate(s, opt.Drop), "\n")
 	return collapse(dropNoise(lines, t.html)), whole
 }
 
@@ -88,6 +89,9 @@ func dropNoise(lines []string, html bool) []string {
 // "On Monday she wrote:", it needs a date or address, or quotes after it.
 func isAttribution(lines []string, i int) bool {
 	joined := strings.TrimSpace(lines[i])
+	if quotedAttribution(lines, i) {
+		return true
+	}
 	if !attributionStartRE.MatchString(joined) {
 		return false
 	}
@@ -100,6 +104,47 @@ func isAttribution(lines []string, i int) bool {
 		}
 	}
 	return false
+}
+
+// attributionEndRE ends an attribution in any of the languages mailers
+// write it in ("написал(а):", "kirjoitti 5.2.2024 klo 9.12:", "写道：").
+var attributionEndRE = regexp.MustCompile(`(?i)(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev|` +
+	`napisał\(a\)|napisał|napisala|napsal\(a\)|napsal|написал\(а\)|написала|написал|написав|kirjoitti|írta|yazdı|` +
+	`έγραψε|写道|寫道|様は書きました|님이 작성)\b?[^:：]{0,60}[:：]$`)
+
+// quotedAttribution reports an attribution in any language, on one line or
+// wrapped over two, by its shape: a line ending in a colon that names a
+// writer (an address and a date, or a "wrote" verb) and that quoted lines
+// follow.
+func quotedAttribution(lines []string, i int) bool {
+	joined := ""
+	for k := i; k < len(lines) && k < i+2; k++ {
+		t := strings.TrimSpace(lines[k])
+		if t == "" || strings.HasPrefix(t, ">") {
+			return false
+		}
+		if k > i && !wrappedStart(joined) {
+			return false
+		}
+		joined = strings.TrimSpace(joined + " " + t)
+		if len(joined) > 300 {
+			return false
+		}
+		if !strings.HasSuffix(joined, ":") && !strings.HasSuffix(joined, "：") || !quoteFollows(lines[k+1:]) {
+			continue
+		}
+		addressed := strings.Contains(joined, "@") && strings.ContainsAny(joined, "0123456789")
+		if addressed || attributionEndRE.MatchString(joined) {
+			return true
+		}
+	}
+	return false
+}
+
+// wrappedStart reports whether l can be the first half of a wrapped
+// attribution: a long line with a date or time in it, not a sentence's end.
+func wrappedStart(l string) bool {
+	return len(l) >= 30 && strings.ContainsAny(l, "0123456789") && !strings.ContainsAny(l[len(l)-1:], ".!?")
 }
 
 // skipForwardHeader counts the header lines (From:, Date:, Subject: …) and

@@ -298,3 +298,26 @@ the text
 		t.Errorf("Text = %q, warnings %q", res.Text, res.Warnings)
 	}
 }
+
+// TestPartLimit shows that text past the 1,000th part is announced, in the
+// text and in Omitted, while the text before it is kept.
+func TestPartLimit(t *testing.T) {
+	t.Parallel()
+	var sb strings.Builder
+	sb.WriteString("Subject: many\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n")
+	sb.WriteString("--b\r\n\r\nFirst part has the text.\r\n")
+	for range maxParts {
+		sb.WriteString("--b\r\nContent-Type: text/plain\r\n\r\n\r\n")
+	}
+	sb.WriteString("--b\r\n\r\nLast part is past the limit.\r\n--b--\r\n")
+	res, err := Extract(strings.NewReader(sb.String()), Options{Subject: SubjectIgnore})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "First part has the text. " + cutMark; res.Text != want {
+		t.Errorf("Text = %q, want %q", res.Text, want)
+	}
+	if len(res.Omitted) != 1 || !strings.Contains(res.Omitted[0], "MIME limits") {
+		t.Errorf("Omitted = %q, want the MIME limits named", res.Omitted)
+	}
+}

@@ -28,6 +28,9 @@ func FuzzExtract(f *testing.F) {
 		if mode&2 != 0 {
 			opt.CutAfter = cut
 		}
+		if mode&4 != 0 {
+			opt.Drop, opt.URLs = cut, URLMode(1+mode>>3%2) // short or drop
+		}
 		res, err := Extract(bytes.NewReader(mail), opt)
 		if err != nil {
 			return
@@ -45,6 +48,31 @@ func FuzzExtract(f *testing.F) {
 		}
 		if len(res.Warnings) > maxWarnings {
 			t.Errorf("%d warnings", len(res.Warnings))
+		}
+	})
+}
+
+// FuzzCalendarText checks that no iCalendar input panics and that a line
+// made from one is one line of valid UTF-8.
+func FuzzCalendarText(f *testing.F) {
+	files, _ := filepath.Glob("testdata/golden/calendar_*.eml")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if i := bytes.Index(b, []byte("BEGIN:VCALENDAR")); i >= 0 {
+			f.Add(b[i:])
+		}
+	}
+	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20240101\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := calendarText(data)
+		if err != nil {
+			return
+		}
+		if !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n") {
+			t.Errorf("calendarText = %q: not one valid line", s)
 		}
 	})
 }

@@ -14,8 +14,8 @@ var update = flag.Bool("update", false, "rewrite the golden .txt files from the 
 
 // TestGolden runs every testdata/golden/*.eml through Extract and compares
 // the result with the .txt next to it. An optional .opts file sets options:
-// "subject: ignore", "show_links: true" and any number of
-// "cut_after: <regexp>" lines.
+// "subject: ignore", "show_links: true", "urls: short" and any number of
+// "cut_after: <regexp>" and "drop: <regexp>" lines.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/golden/*.eml")
 	if err != nil {
@@ -73,6 +73,12 @@ func goldenOptions(t *testing.T, path string) Options {
 			opt.ShowLinks = v == "true"
 		case "cut_after":
 			opt.CutAfter = append(opt.CutAfter, regexp.MustCompile(v))
+		case "drop":
+			opt.Drop = append(opt.Drop, regexp.MustCompile(v))
+		case "urls":
+			if opt.URLs, err = ParseURLMode(v); err != nil {
+				t.Fatal(err)
+			}
 		default:
 			t.Fatalf("%s: unknown option line %q", path, line)
 		}
@@ -81,7 +87,7 @@ func goldenOptions(t *testing.T, path string) Options {
 }
 
 // formatResult renders a Result for golden comparison: the header fields,
-// one line per warning, a blank line, then the text.
+// one line per warning and per omitted part, a blank line, then the text.
 func formatResult(res *Result, err error) string {
 	if err != nil {
 		return "Error: " + err.Error() + "\n"
@@ -91,6 +97,9 @@ func formatResult(res *Result, err error) string {
 	sb.WriteString("Message-ID: " + res.MessageID + "\n")
 	for _, w := range res.Warnings {
 		sb.WriteString("Warning: " + w + "\n")
+	}
+	for _, o := range res.Omitted {
+		sb.WriteString("Omitted: " + o + "\n")
 	}
 	sb.WriteString("\n" + res.Text + "\n")
 	return sb.String()

@@ -14,9 +14,13 @@ import (
 
 var errLineTooLong = errors.New("line too long")
 
-// readTopHeader reads the mail's own header. An mbox "From " line in front
-// is skipped; no header field at all means the input is not a mail.
+// readTopHeader reads the mail's own header. Blank or white-space-only
+// lines in front (a client's stray padding) and an mbox "From " line are
+// skipped; no header field at all means the input is not a mail.
 func readTopHeader(br *bufio.Reader, w *walker) (textproto.Header, io.Reader, error) {
+	if n := skipBlankLines(br); n > 0 {
+		w.warn("header: %d blank lines before the first field skipped", n)
+	}
 	if b, _ := br.Peek(5); string(b) == "From " {
 		if _, err := readLine(br, maxHeaderBytes); err != nil && err != io.EOF {
 			return textproto.Header{}, nil, fmt.Errorf("%w: %w", ErrNotMail, err)
@@ -30,6 +34,26 @@ func readTopHeader(br *bufio.Reader, w *walker) (textproto.Header, io.Reader, er
 		return h, nil, fmt.Errorf("%w: no header field", ErrNotMail)
 	}
 	return h, body, nil
+}
+
+// maxLeadingBlank bounds the blank lines skipped before the header.
+const maxLeadingBlank = 100
+
+// skipBlankLines consumes the white-space-only lines at the start of br and
+// returns how many there were. A line that has any other character, or one
+// longer than the buffer, is left unread.
+func skipBlankLines(br *bufio.Reader) int {
+	n := 0
+	for n < maxLeadingBlank {
+		b, _ := br.Peek(br.Size())
+		end := bytes.IndexByte(b, '\n')
+		if end < 0 || len(bytes.TrimSpace(b[:end])) > 0 {
+			return n
+		}
+		br.Discard(end + 1)
+		n++
+	}
+	return n
 }
 
 // readHeader reads header fields up to the blank line. Unlike a strict
@@ -134,8 +158,11 @@ func mediaType(v, def string) (string, map[string]string) {
 }
 
 // lenientParams parses "; a=b; c="d"" without insisting on RFC 2045 tokens.
+// RFC 2231 continuations (boundary*0="…"; boundary*1="…") are joined in
+// order; a value may then be split over folded lines in any way.
 func lenientParams(s string) map[string]string {
 	params := map[string]string{}
+	pieces := map[string][]string{}
 	for _, kv := range strings.Split(s, ";") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -146,11 +173,47 @@ func lenientParams(s string) map[string]string {
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		}
+		if name, n, ok := continuation(k); ok {
+			if n < maxContinuations {
+				p := pieces[name]
+				for len(p) <= n {
+					p = append(p, "")
+				}
+				p[n] = v
+				pieces[name] = p
+			}
+			continue
+		}
 		if _, dup := params[k]; k != "" && !dup {
 			params[k] = v
 		}
 	}
+	for name, p := range pieces {
+		if _, dup := params[name]; !dup {
+			params[name] = strings.Join(p, "")
+		}
+	}
 	return params
+}
+
+// maxContinuations bounds the pieces of one RFC 2231 parameter.
+const maxContinuations = 64
+
+// continuation splits an RFC 2231 key "name*N" (or "name*N*") into the
+// name and N.
+func continuation(k string) (string, int, bool) {
+	name, num, ok := strings.Cut(strings.TrimSuffix(k, "*"), "*")
+	if !ok || name == "" || num == "" || len(num) > 2 {
+		return "", 0, false
+	}
+	n := 0
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return "", 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return name, n, true
 }
 
 // disposition returns the lower-case disposition ("inline", "attachment" or

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/k3a/html2text"
 )
@@ -132,6 +133,13 @@ func (z *simplifier) tag(raw string, next int) int {
 		n++
 	}
 	name, attrs := asciiLower(raw[:n]), raw[n:]
+	// Hidden elements, and a <footer> after some text (addresses, legal
+	// lines, links to settings), are skipped with their content.
+	if !closing && !voidTags[name] && (isHidden(attrs) || name == "footer" && z.hasText()) {
+		if end, ok := z.skipHidden(name, next); ok {
+			return end
+		}
+	}
 	switch {
 	case rawTags[name] && !closing && !strings.HasSuffix(attrs, "/"):
 		// Unclosed, it is ignored rather than allowed to swallow the body.
@@ -182,14 +190,16 @@ func (z *simplifier) anchor(closing bool, attrs string) {
 	}
 }
 
-// closeLink writes the open link's address after its text, between marks.
-// A link without text (an image link) has no address worth showing.
+// closeLink writes the open link's address after its text, between marks
+// and without spaces of its own: the white space around the link is the
+// text's, as a browser shows it. A link without text (an image link) has
+// no address worth showing.
 func (z *simplifier) closeLink() {
 	hasText := strings.TrimFunc(z.out.String()[z.linkStart:], func(r rune) bool {
 		return unicode.IsSpace(r) || r == '\ue000'
 	}) != ""
 	if z.href != "" && hasText {
-		z.out.WriteString(" " + linkOpen + hrefEscaper.Replace(z.href) + linkClose)
+		z.out.WriteString(linkOpen + hrefEscaper.Replace(z.href) + linkClose)
 	}
 	z.href = ""
 }
@@ -228,10 +238,11 @@ func (z *simplifier) blockquote(closing bool, attrs string) {
 }
 
 // linkRE matches a link's address as closeLink wrote it.
-var linkRE = regexp.MustCompile(` ?` + linkOpen + `([^` + linkClose + `]*)` + linkClose)
+var linkRE = regexp.MustCompile(linkOpen + `([^` + linkClose + `]*)` + linkClose)
 
 // dropRedundantLinks removes a link's URL when its text already shows it,
 // when it has no text at all (an image link) or, unless showLinks, always.
+// A URL shown stands apart from the words around it.
 func dropRedundantLinks(s string, showLinks bool) string {
 	var sb strings.Builder
 	last := 0
@@ -240,6 +251,9 @@ func dropRedundantLinks(s string, showLinks bool) string {
 		sb.WriteString(s[last:m[0]])
 		if url := s[m[2]:m[3]]; showLinks && !linkShown(before, url) {
 			sb.WriteString(" <" + url + ">")
+			if next, _ := utf8.DecodeRuneInString(s[m[1]:]); unicode.IsLetter(next) || unicode.IsDigit(next) {
+				sb.WriteByte(' ')
+			}
 		}
 		last = m[1]
 	}

@@ -1,6 +1,9 @@
 // Package mailtext turns a raw RFC 5322 mail into the short, clean text a
 // person would have typed: the body a human wrote, without quoting,
-// signatures, attachments or markup, ready to be made into SMS.
+// signatures, attachments, markup or boilerplate (banners, footers,
+// disclaimers, hidden preheaders), ready to be made into SMS. A calendar
+// invite becomes one line; what the text leaves out is listed for the
+// sender's report.
 //
 // It knows nothing of SMS encodings: Result.Text is plain UTF-8.
 package mailtext
@@ -48,6 +51,11 @@ func ParseSubjectMode(s string) (SubjectMode, error) {
 type Options struct {
 	Subject  SubjectMode
 	CutAfter []*regexp.Regexp // text from the first match on is dropped
+	// Drop removes each paragraph one matches (the line, in a paragraph
+	// longer than 500 bytes), as the built-in rules remove external-sender
+	// banners and "view in browser" lines.
+	Drop []*regexp.Regexp
+	URLs URLMode // how web addresses are written
 	// ShowLinks writes an HTML link's address after its text, "text <url>",
 	// where the text does not already show it. Off, a link is its text
 	// alone: addresses are long, cost SMS parts and are rarely typed in.
@@ -60,6 +68,10 @@ type Result struct {
 	Subject   string   // decoded Subject header
 	MessageID string   // Message-ID header, with angle brackets as written
 	Warnings  []string // e.g. unknown charset, broken MIME: logged by the caller
+	// Omitted names what the text leaves out, for the sender's report:
+	// attachments and pictures ("\"photo.jpg\" (image/jpeg)"), and the rest
+	// of a mail past the MIME limits.
+	Omitted []string
 }
 
 // ErrNotMail is returned (wrapped) when the input has no parsable header.
@@ -105,27 +117,43 @@ func Extract(r io.Reader, opt Options) (*Result, error) {
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		w.warn("reading mail: %v", err)
 	}
-	text := chooseBody(found, opt.CutAfter)
+	text, used := chooseBody(found, opt)
+	if w.cut && text != "" {
+		text += " " + cutMark
+	}
 	res.Text = joinSubject(res.Subject, text, opt.Subject)
 	res.Warnings = w.warnings
+	for _, f := range w.files {
+		if f != used.file {
+			res.Omitted = append(res.Omitted, f)
+		}
+	}
+	res.Omitted = append(res.Omitted, w.omitted...)
+	if w.cut {
+		res.Omitted = append(res.Omitted, fmt.Sprintf("the parts past the MIME limits (%d parts, %d levels)", maxParts, maxDepth))
+	}
 	return res, nil
 }
 
+// cutMark ends a text that the MIME limits stopped early.
+const cutMark = "[…]"
+
 // chooseBody cleans the main text; a forwarded message stands in when the
 // main text has nothing left, and uncleaned text when cleaning ate it all.
-func chooseBody(f found, cut []*regexp.Regexp) string {
-	mainClean, mainRaw := clean(f.body, cut)
+// It returns the text and the candidate it came from.
+func chooseBody(f found, opt Options) (string, text) {
+	mainClean, mainRaw := clean(f.body, opt)
 	if mainClean != "" {
-		return mainClean
+		return mainClean, f.body
 	}
-	fwdClean, fwdRaw := clean(f.forward, cut)
+	fwdClean, fwdRaw := clean(f.forward, opt)
 	switch {
 	case fwdClean != "":
-		return fwdClean
+		return fwdClean, f.forward
 	case mainRaw != "":
-		return mainRaw
+		return mainRaw, f.body
 	}
-	return fwdRaw
+	return fwdRaw, f.forward
 }
 
 // joinSubject puts the subject in front of the body unless told not to or

@@ -21,6 +21,17 @@ func (w *walker) multipart(ct string, params map[string]string, body io.Reader, 
 	rec := &prefixRecorder{r: body, max: maxTextBytes}
 	var src io.Reader = rec
 	boundary := params["boundary"]
+	if strings.ContainsAny(boundary, " \t") {
+		// A boundary folded inside its quotes keeps the folding white space
+		// after unfolding: the delimiter lines show which one was meant.
+		br := bufio.NewReaderSize(rec, sniffBytes)
+		peek, _ := br.Peek(sniffBytes)
+		if joined := strings.Join(strings.Fields(boundary), ""); !hasDelimiter(peek, boundary) && hasDelimiter(peek, joined) {
+			w.warn("part %s: boundary %q folded: using %q", path, boundary, joined)
+			boundary = joined
+		}
+		src = br
+	}
 	if boundary == "" {
 		br := bufio.NewReaderSize(rec, sniffBytes)
 		boundary = sniffBoundary(br)
@@ -36,6 +47,11 @@ func (w *walker) multipart(ct string, params map[string]string, body io.Reader, 
 		defType = "message/rfc822"
 	}
 	alt := ct == "multipart/alternative"
+	if alt {
+		// The other forms of one text (an invite beside its HTML) are not
+		// left out of anything.
+		defer func(n int) { w.files = w.files[:n] }(len(w.files))
+	}
 	f, parts := w.parts(textproto.NewMultipartReader(src, boundary), alt, path, depth, defType)
 	if parts == 0 {
 		// The parts may use another boundary than the header names.
@@ -92,7 +108,9 @@ func (w *walker) parts(mr *textproto.MultipartReader, alt bool, path string, dep
 		f.append(child.body)
 	}
 	if parts >= maxParts {
-		w.warn("part %s: more than %d parts: rest ignored", path, maxParts)
+		if _, err := mr.NextPart(); err != io.EOF {
+			w.limit("part %s: more than %d parts: rest ignored", path, maxParts)
+		}
 	}
 	return f, parts
 }
@@ -100,11 +118,12 @@ func (w *walker) parts(mr *textproto.MultipartReader, alt bool, path string, dep
 // alternative takes t unless a plain text is already chosen; done says
 // nothing later can replace the choice.
 func (f *found) alternative(t text) (done bool) {
-	if t.blank() || !f.body.blank() && !f.body.html {
-		return !f.body.blank() && !f.body.html
+	plain := !f.body.blank() && !f.body.html && !f.body.named
+	if t.blank() || plain || t.named && !f.body.blank() {
+		return plain
 	}
 	f.body = t
-	return !t.html
+	return !t.html && !t.named
 }
 
 // append adds an inline piece of text to the body of a multipart/mixed or
@@ -124,21 +143,50 @@ func (f *found) append(t text) {
 	}
 }
 
-// sniffBoundary looks for a line "--boundary" followed by a header field or
-// a blank line, as a multipart body without its boundary parameter has.
+// sniffBoundary looks for a line "--boundary" followed by a header field,
+// as a multipart body without its boundary parameter has, or followed by a
+// blank line when the same boundary also closes the multipart further on.
+// A line of dashes alone is an underline, never a guess.
 func sniffBoundary(br *bufio.Reader) string {
 	data, _ := br.Peek(sniffBytes)
 	lines := bytes.Split(data, []byte("\n"))
 	for i := 0; i+1 < len(lines); i++ {
 		l := bytes.TrimRight(lines[i], " \t\r")
-		if len(l) < 3 || len(l) > 72 || !bytes.HasPrefix(l, []byte("--")) || !isBoundary(l[2:]) {
+		if len(l) < 3 || len(l) > 72 || !bytes.HasPrefix(l, []byte("--")) || !isBoundary(l[2:]) ||
+			len(bytes.Trim(l, "-")) == 0 {
 			continue
 		}
-		if next := lines[i+1]; isBlankLine(next) || isFieldLine(next) {
-			return string(l[2:])
+		b := l[2:]
+		next := lines[i+1]
+		if isFieldLine(next) || isBlankLine(next) && hasCloseDelimiter(lines[i+1:], b) {
+			return string(b)
 		}
 	}
 	return ""
+}
+
+// hasDelimiter reports whether data has a line "--boundary" (or its
+// closing form) in it.
+func hasDelimiter(data []byte, boundary string) bool {
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		l = bytes.TrimRight(l, " \t\r")
+		if rest, ok := bytes.CutPrefix(l, []byte("--"+boundary)); ok && (len(rest) == 0 || string(rest) == "--") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCloseDelimiter reports whether one of lines is "--boundary--".
+func hasCloseDelimiter(lines [][]byte, boundary []byte) bool {
+	for _, l := range lines {
+		l = bytes.TrimRight(l, " \t\r")
+		if len(l) == len(boundary)+4 && bytes.HasPrefix(l, []byte("--")) && bytes.HasSuffix(l, []byte("--")) &&
+			bytes.Equal(l[2:len(l)-2], boundary) {
+			return true
+		}
+	}
+	return false
 }
 
 // isBoundary reports whether b uses only RFC 2046 bchars (minus space).

@@ -100,7 +100,7 @@ func TestClean(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := chooseBody(found{body: text{s: tt.in, html: tt.html}}, nil)
+			got, _ := chooseBody(found{body: text{s: tt.in, html: tt.html}}, Options{})
 			if got != tt.want {
 				t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -118,7 +118,7 @@ func TestCutAfter(t *testing.T) {
 		{"DISCLAIMER only", ""},
 	}
 	for _, tt := range tests {
-		if got := chooseBody(found{body: text{s: tt.in}}, cut); got != tt.want {
+		if got, _ := chooseBody(found{body: text{s: tt.in}}, Options{CutAfter: cut}); got != tt.want {
 			t.Errorf("cut %q = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -138,7 +138,7 @@ func TestChooseBodyForward(t *testing.T) {
 		{"nothing", "", "", ""},
 	}
 	for _, tt := range tests {
-		got := chooseBody(found{body: text{s: tt.main}, forward: text{s: tt.forward}}, nil)
+		got, _ := chooseBody(found{body: text{s: tt.main}, forward: text{s: tt.forward}}, Options{})
 		if got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}
@@ -301,6 +301,24 @@ func TestMetaCharset(t *testing.T) {
 	for _, tt := range tests {
 		if got := metaCharset([]byte(tt.in)); got != tt.want {
 			t.Errorf("metaCharset(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMediaTypeParams(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, boundary string
+	}{
+		{"quoted", `multipart/mixed; boundary="a=b"`, "a=b"},
+		{"unquoted equals sign", `multipart/mixed; boundary=----=_Part_1`, "----=_Part_1"},
+		{"rfc 2231 continuation", `multipart/mixed; boundary*0="----=_Part"; boundary*1="_77"`, "----=_Part_77"},
+		{"rfc 2231 continuation, malformed elsewhere", `multipart/mixed; boundary*1="_77"; boundary*0=----=_Part; x`, "----=_Part_77"},
+		{"folded after the equals sign", "multipart/mixed; boundary= \"abc-def\"", "abc-def"},
+	}
+	for _, tt := range tests {
+		if _, params := mediaType(tt.in, ""); params["boundary"] != tt.boundary {
+			t.Errorf("%s: boundary %q, want %q", tt.name, params["boundary"], tt.boundary)
 		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 type text struct {
 	s     string
 	html  bool
-	named bool // the part carries a file name: a document, not a body piece
+	named bool   // a document (a file name, an attachment, an invite), not a body piece
+	file  string // how Result.Omitted names the part when it is not the body
 }
 
 func (t text) blank() bool { return strings.TrimSpace(t.s) == "" }
@@ -29,11 +30,56 @@ type found struct {
 	forward text
 }
 
-// walker visits the MIME tree once, streaming, and collects warnings.
+// walker visits the MIME tree once, streaming, and collects warnings and
+// what the text leaves out.
 type walker struct {
 	showLinks   bool // Options.ShowLinks
 	warnings    []string
 	truncWarned bool
+	omitted     []string // parts not made text: Result.Omitted
+	files       []string // text documents seen; omitted unless one is the body
+	cut         bool     // a MIME limit stopped the walk: text may follow
+}
+
+// omit records a part that does not become text.
+func (w *walker) omit(ct, name string) {
+	if len(w.omitted) < maxWarnings {
+		w.omitted = append(w.omitted, describePart(ct, name))
+	}
+}
+
+// file records a text document, omitted unless it becomes the body.
+func (w *walker) file(desc string) {
+	if len(w.files) < maxWarnings {
+		w.files = append(w.files, desc)
+	}
+}
+
+// describePart names a part for people: its file name and media type.
+func describePart(ct, name string) string {
+	ct = truncateUTF8(ct, maxNameBytes)
+	if name != "" {
+		return fmt.Sprintf("%q (%s)", truncateUTF8(name, maxNameBytes), ct)
+	}
+	return ct
+}
+
+// maxNameBytes bounds a file name or media type quoted in a report.
+const maxNameBytes = 100
+
+// limit notes, with a warning, that a MIME limit hid the rest of the mail.
+func (w *walker) limit(format string, args ...any) {
+	w.cut = true
+	w.warn(format, args...)
+}
+
+// notOmitted are media types that carry no content a reader misses:
+// signatures and the machine-readable halves of reports.
+var notOmitted = map[string]bool{
+	"application/pgp-signature": true, "application/pkcs7-signature": true,
+	"application/x-pkcs7-signature": true, "application/pgp-keys": true,
+	"message/delivery-status": true, "message/disposition-notification": true,
+	"text/rfc822-headers": true, "message/feedback-report": true,
 }
 
 func (w *walker) warn(format string, args ...any) {
@@ -55,7 +101,7 @@ func (w *walker) truncated(path string) {
 // entity has no Content-Type.
 func (w *walker) entity(h textproto.Header, body io.Reader, path string, depth int, defType string) found {
 	if depth > maxDepth {
-		w.warn("part %s: MIME nesting deeper than %d: ignored", path, maxDepth)
+		w.limit("part %s: MIME nesting deeper than %d: ignored", path, maxDepth)
 		return found{}
 	}
 	ct, params := mediaType(h.Get("Content-Type"), defType)
@@ -68,16 +114,38 @@ func (w *walker) entity(h textproto.Header, body io.Reader, path string, depth i
 			return found{forward: inner.body}
 		}
 		return found{forward: inner.forward}
-	case disp == "attachment" || isTNEF(ct, name):
-		return found{}
+	case isCalendar(ct, name):
+		f := w.leaf(h, "text/calendar", params, body, path)
+		f.body.named, f.body.file = true, describePart(ct, name)
+		w.file(f.body.file)
+		return f
+	case isTNEF(ct, name):
+	case disp == "attachment" && (ct == "text/plain" || isTextFile(ct, name)):
+		// Used only when the mail has no other text.
+		f := w.leaf(h, "text/plain", params, body, path)
+		f.body.named, f.body.file = true, describePart(ct, name)
+		w.file(f.body.file)
+		return f
+	case disp == "attachment":
 	case strings.HasPrefix(ct, "multipart/"):
 		return w.multipart(ct, params, body, path, depth)
 	case ct == "text/plain" || ct == "text/html":
 		f := w.leaf(h, ct, params, body, path)
-		f.body.named = name != "" && disp != "inline"
+		if f.body.named = name != "" && disp != "inline"; f.body.named {
+			f.body.file = describePart(ct, name)
+			w.file(f.body.file)
+		}
 		return f
+	case notOmitted[ct]:
+		return found{}
 	}
+	w.omit(ct, name)
 	return found{}
+}
+
+// isTextFile reports a plain-text file sent under a generic type.
+func isTextFile(ct, name string) bool {
+	return strings.HasSuffix(strings.ToLower(name), ".txt") && (ct == "application/octet-stream" || ct == "text/plain")
 }
 
 func isTNEF(ct, name string) bool {
@@ -136,6 +204,8 @@ func (w *walker) textOf(data []byte, ct string, params map[string]string, path s
 	}
 	s := normalize(w.toUTF8(data, label, path))
 	switch {
+	case ct == "text/calendar":
+		s = w.calendarPart([]byte(s), path)
 	case isHTML:
 		s = htmlToText(s, w.showLinks)
 	case strings.EqualFold(params["format"], "flowed"):

@@ -29,11 +29,8 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bcfg, err := bridge.ConfigFrom(cfg)
+	bcfg, err := checkServable(cfg)
 	if err != nil {
-		return usageError{err}
-	}
-	if _, err := buildLanes(cfg, quietLogger(), nil); err != nil {
 		return usageError{err}
 	}
 	name := cfg.File
@@ -48,6 +45,28 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	printRoutes(stdout, cfg, bcfg)
 	return nil
+}
+
+// checkServable builds, without opening listeners, the store or links,
+// every piece runGateway builds from cfg, so that check fails where serve
+// would: the bridge's rules, the SMTP policy, the TLS certificate and key
+// (loaded), the transports.
+func checkServable(cfg *configs.Config) (bridge.Config, error) {
+	log := quietLogger()
+	bcfg, err := bridge.ConfigFrom(cfg)
+	if err != nil {
+		return bcfg, err
+	}
+	if _, _, err := smtpConfig(cfg, log, nil); err != nil { // no store: no counters
+		return bcfg, err
+	}
+	if _, _, err := serverTLS(cfg, log); err != nil {
+		return bcfg, err
+	}
+	if _, err := buildLanes(cfg, log, nil); err != nil {
+		return bcfg, err
+	}
+	return bcfg, nil
 }
 
 // maskSecrets returns a copy of cfg without passwords, PINs and tokens.

@@ -39,6 +39,7 @@ func startHTTP(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, st 
 	srv, err := api.New(api.Options{
 		Gateway: gw, Queue: st, Tokens: cfg.HTTP.Tokens, ReadOnlyTokens: cfg.HTTP.ReadOnlyTokens, Trusted: trustedNetworks(cfg),
 		Metrics: m.Handler(), Throughput: m.Throughput, MaxRecipients: cfg.SMTP.MaxRecipients, Logger: log,
+		PublicMetrics: cfg.HTTP.PublicMetrics,
 	})
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ func printMessage(w io.Writer, m api.MessageView) {
 	if m.Expires != nil {
 		fmt.Fprintf(w, "expires:  %s\n", m.Expires.Local().Format(timeFmt))
 	}
-	fmt.Fprintf(w, "sender:   %s\n", orNone(m.Sender))
+	fmt.Fprintf(w, "sender:   %s\nclass:    %s\n", orNone(m.Sender), m.Class)
 	if m.Subject != "" {
 		fmt.Fprintf(w, "subject:  %s\n", m.Subject)
 	}
@@ -87,8 +87,19 @@ func partExtras(p api.PartView) string {
 	if p.TransportID != "" {
 		fmt.Fprintf(&b, " id %s", p.TransportID)
 	}
+	if p.AlsoID != "" {
+		fmt.Fprintf(&b, " and %s", p.AlsoID)
+	}
 	if p.Receipt != "" {
 		fmt.Fprintf(&b, "  receipt %s", p.Receipt)
+	}
+	if p.MovedFrom != "" {
+		fmt.Fprintf(&b, "  sent again as a whole (first through %s)", p.MovedFrom)
+	}
+	if p.MaybeTwice {
+		b.WriteString("  may have been delivered twice")
+	} else if p.InDoubt > 0 {
+		fmt.Fprintf(&b, "  in doubt %d", p.InDoubt)
 	}
 	if p.NextAttempt != nil {
 		fmt.Fprintf(&b, "  next %s", time.Until(*p.NextAttempt).Round(time.Second))

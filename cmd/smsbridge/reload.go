@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 
 	"github.com/smsbridge/smsbridge/bridge"
@@ -24,9 +23,10 @@ type reloadTargets struct {
 }
 
 // reloadOnHUP reads the configuration file again on every SIGHUP and puts
-// in force what can change safely: the TLS certificate, users, aliases,
-// limits, routes, number and conversion rules, report settings, API
-// tokens. What needs a restart is logged. A file that does not validate
+// in force what can change safely: the TLS certificate, users, trusted
+// networks, aliases, limits, routes, number and conversion rules, report
+// settings, API tokens. What needs a restart is logged (reloadRules says
+// which is which). A file that does not validate
 // changes nothing but the certificate.
 func reloadOnHUP(ctx context.Context, running *configs.Config, log *slog.Logger, t *reloadTargets) {
 	hup := make(chan os.Signal, 1)
@@ -80,37 +80,7 @@ func (t *reloadTargets) apply(cfg *configs.Config, log *slog.Logger) error {
 		users = append(users, smtpd.User{Name: u.Name, PasswordHash: u.PasswordHash})
 	}
 	t.smtp.SetUsers(users)
+	t.smtp.SetTrustedNetworks(trustedNetworks(cfg))
 	t.http.reload(cfg)
 	return nil
-}
-
-// needsRestart names the settings that differ but are fixed while running:
-// listeners, the store, the transports.
-func needsRestart(old, next *configs.Config) []string {
-	var keys []string
-	if !slices.Equal(old.SMTP.Listen, next.SMTP.Listen) {
-		keys = append(keys, "smtp.listen")
-	}
-	if !slices.Equal(old.SMTP.ListenTLS, next.SMTP.ListenTLS) {
-		keys = append(keys, "smtp.listen_tls")
-	}
-	if old.Store.Path != next.Store.Path {
-		keys = append(keys, "store.path")
-	}
-	if old.HTTP.Listen != next.HTTP.Listen {
-		keys = append(keys, "http.listen")
-	}
-	if !slices.EqualFunc(old.Transports, next.Transports, sameTransport) {
-		keys = append(keys, "transports")
-	}
-	if old.Receipts.Smarthost != next.Receipts.Smarthost || old.Receipts.Maildir != next.Receipts.Maildir {
-		keys = append(keys, "receipts.smarthost/maildir")
-	}
-	return keys
-}
-
-func sameTransport(a, b configs.Transport) bool {
-	return a.Name == b.Name && a.Type == b.Type && a.Address == b.Address && a.SystemID == b.SystemID &&
-		a.Password == b.Password && a.Bind == b.Bind && a.Window == b.Window && a.Binds == b.Binds &&
-		a.Device == b.Device && slices.Equal(a.Devices, b.Devices) && a.Rate == b.Rate
 }

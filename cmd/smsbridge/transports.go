@@ -27,12 +27,14 @@ func buildLanes(cfg *configs.Config, log *slog.Logger, quota modem.Quota) ([]bri
 				Name: tc.Name, Address: tc.Address, SystemID: tc.SystemID, Password: tc.Password, SystemType: tc.SystemType,
 				Bind: tc.Bind, Source: tc.Source, Window: tc.Window, Binds: tc.Binds, Long: tc.Long,
 				ReceiptIDFormat: tc.ReceiptIDFormat, EnquireLink: tc.EnquireLink.Duration, ResponseTimeout: tc.ResponseTimeout.Duration,
-				GSM7Coding: tc.GSM7Coding, ASCIICoding: tc.ASCIICoding, Logger: log, // smpp adds the transport's name
+				GSM7Coding: tc.GSM7Coding, ASCIICoding: tc.ASCIICoding, InDoubtLimit: tc.InDoubtLimit.Duration,
+				Logger: log, // smpp adds the transport's name
 			})
 			if err != nil {
 				return nil, fmt.Errorf("transport %q: %w", tc.Name, err)
 			}
-			lanes = append(lanes, bridge.Lane{Transport: t, Rate: tc.Rate, Slots: max(tc.Window, 1) * max(tc.Binds, 1)})
+			lanes = append(lanes, bridge.Lane{Transport: t, Rate: tc.Rate, Slots: max(tc.Window, 1) * max(tc.Binds, 1),
+				InDoubtLimit: tc.InDoubtLimit.Duration, MaxInDoubtResends: tc.MaxInDoubtResends})
 		case "modem":
 			devices := tc.Devices
 			if tc.Device != "" {
@@ -47,7 +49,7 @@ func buildLanes(cfg *configs.Config, log *slog.Logger, quota modem.Quota) ([]bri
 				return nil, fmt.Errorf("transport %q: %w", tc.Name, err)
 			}
 			// One send at a time per modem; one more waits its turn.
-			lanes = append(lanes, bridge.Lane{Transport: t, Rate: tc.Rate, Slots: 2 * len(devices)})
+			lanes = append(lanes, bridge.Lane{Transport: t, Rate: tc.Rate, Slots: 2 * len(devices), MaxInDoubtResends: tc.MaxInDoubtResends})
 		default:
 			return nil, fmt.Errorf("transport %q: type %q is not available in this build", tc.Name, tc.Type)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/warthog618/sms"
@@ -26,6 +27,9 @@ type modem struct {
 
 	sendMu   sync.Mutex // one +CMGS at a time; guards lastSend
 	lastSend time.Time
+	// sentOK is set when a send succeeds: the session worked, and its
+	// loss is a fresh fault that starts the reopen backoff anew.
+	sentOK atomic.Bool
 
 	// guarded by t.mu
 	sess     *session
@@ -67,8 +71,8 @@ func (m *modem) run(ctx context.Context) error {
 			m.log.Error("modem not usable until smsbridge restarts", "err", err)
 			return fmt.Errorf("%s: %w", m.dev, err)
 		}
-		if time.Since(began) > time.Minute {
-			delay = m.t.cfg.ReopenMin // it worked for a while: a fresh fault
+		if m.sentOK.Swap(false) || time.Since(began) > time.Minute {
+			delay = m.t.cfg.ReopenMin // it worked: a fresh fault
 		}
 		m.log.Warn("modem down; reopening", "err", err, "in", delay)
 		select {
@@ -219,10 +223,16 @@ func (m *modem) send(ctx context.Context, p *transport.Part) (string, error) {
 		err = classify(err)
 		if transport.IsInDoubt(err) {
 			m.count(1) // the SIM may have paid for it
+			// A +CMGS answer cannot come after its timeout: the dispatcher
+			// decides whether the part is sent again (max_in_doubt_resends).
+			if sh, ok := m.t.handler().(transport.SubmitHandler); ok {
+				sh.SubmitInDoubt(m.t.cfg.Name, p.Key)
+			}
 		}
 		return "", err
 	}
 	m.count(1)
+	m.sentOK.Store(true)
 	if mr < 0 {
 		// No reference, so no report can name this send.
 		return m.simID() + ":-:" + m.t.nextID(), nil

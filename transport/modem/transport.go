@@ -3,6 +3,7 @@ package modem
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -144,15 +145,32 @@ func (t *Transport) pick(p *transport.Part) (*modem, error) {
 			delete(t.pins, k)
 		}
 	}
+	// Without a pin or an After id no part of the message has gone out
+	// through this transport: a SIM must have room for all of it.
+	need := 1
+	if p.Concatenated() {
+		need = max(p.Total, 1)
+	}
 	if pn, ok := t.pins[g]; ok && g != "" {
-		if pn.m.sess == nil || !pn.m.use.room(now, 1) {
-			return nil, errPinned
+		if err := t.canFollow(pn.m, now); err != nil {
+			if transport.CannotFollow(err) {
+				delete(t.pins, g)
+			}
+			return nil, err
 		}
 		return t.reserve(pn.m, now), nil
 	}
-	need := 1
-	if p.Concatenated() {
-		need = max(p.Total-p.Seq+1, 1)
+	if p.After != "" {
+		// Another part went out through the SIM in After (before a restart,
+		// or longer ago than PinFor): this one must follow it.
+		m, err := t.follow(p.After, now)
+		if err != nil {
+			return nil, err
+		}
+		if g != "" {
+			t.pins[g] = &pin{m: m, until: now.Add(t.cfg.PinFor), left: need}
+		}
+		return t.reserve(m, now), nil
 	}
 	var best *modem
 	anyUp := false
@@ -161,12 +179,16 @@ func (t *Transport) pick(p *transport.Part) (*modem, error) {
 			continue
 		}
 		anyUp = true
-		if m.use.room(now, need) && (best == nil || m.use.reserved < best.use.reserved ||
+		if m.use.room(now, need+t.promised(m)) && (best == nil || m.use.reserved < best.use.reserved ||
 			(m.use.reserved == best.use.reserved && m.lastPick.Before(best.lastPick))) {
 			best = m
 		}
 	}
 	switch {
+	case best == nil && anyUp && need > 1:
+		// Some SIM may send a part, none the whole rest of the message: it
+		// must go another way as a whole, not split over SIMs.
+		return nil, fmt.Errorf("%w for the %d parts of this message left: %w", errExhausted, need, transport.ErrCannotFollow)
 	case best == nil && anyUp:
 		return nil, errExhausted
 	case best == nil:

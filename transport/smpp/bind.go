@@ -14,7 +14,8 @@ import (
 )
 
 // healthyAfter is how long a session must have lasted for its loss to
-// reconnect at once rather than continue the backoff.
+// reconnect at once rather than continue the backoff, when it carried no
+// traffic (a receiver bind the SMSC sent nothing on, say).
 const healthyAfter = 10 * time.Second
 
 // maxDialBackoff caps the pause between attempts to reach an SMSC that does
@@ -57,7 +58,11 @@ func (t *Transport) bindLoop(ctx context.Context, idx int, k bindKind) {
 		if ctx.Err() != nil {
 			return
 		}
-		if time.Since(started) >= healthyAfter {
+		// A session that worked (the SMSC accepted a submit or sent a
+		// deliver_sm on it) ends the backoff however short it was: an SMSC
+		// that drops links every few hundred PDUs must not push the
+		// reconnect delay up to maxBackoff.
+		if s.worked.Load() || time.Since(started) >= healthyAfter {
 			failures = 0
 		}
 		delay := time.Duration(0)
@@ -114,6 +119,7 @@ func (t *Transport) connect(ctx context.Context, k bindKind) (*session, error) {
 	id := strconv.FormatUint(connIDs.Add(1), 10)
 	s := newSession(conn, k, t.cfg.Window, t.cfg.ResponseTimeout, t.log.With("conn_id", id, "kind", k.String()))
 	s.onRequest = func(s *session, p pdu.PDU) { t.onDeliver(ctx, s, p) }
+	s.onLate = func(key string, p pdu.PDU) { t.onLateSubmit(ctx, s, key, p) }
 	go s.readLoop()
 	if err := t.bind(ctx, s, k); err != nil {
 		s.fail(err)

@@ -32,7 +32,11 @@ type Config struct {
 	ASCIICoding     string
 	EnquireLink     time.Duration
 	ResponseTimeout time.Duration
-	Logger          *slog.Logger
+	// InDoubtLimit is how long a submit unanswered after ResponseTimeout
+	// is waited for while its bind is up, before Send gives up on it with
+	// an in-doubt error (its answer, should it come later, still counts).
+	InDoubtLimit time.Duration
+	Logger       *slog.Logger
 }
 
 // Defaults applied by New to zero fields.
@@ -40,6 +44,7 @@ const (
 	DefaultWindow          = 10
 	DefaultEnquireLink     = 30 * time.Second
 	DefaultResponseTimeout = 10 * time.Second
+	DefaultInDoubtLimit    = 5 * time.Minute
 )
 
 func (c *Config) setDefaults() {
@@ -72,6 +77,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ResponseTimeout <= 0 {
 		c.ResponseTimeout = DefaultResponseTimeout
+	}
+	if c.InDoubtLimit <= 0 {
+		c.InDoubtLimit = max(DefaultInDoubtLimit, c.ResponseTimeout)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -113,6 +121,9 @@ func (c *Config) validate() error {
 	}
 	if !slices.Contains([]string{"gsm7", "ia5", "latin1"}, c.ASCIICoding) {
 		errs = append(errs, fmt.Errorf("ascii_coding = %q: want gsm7, ia5 or latin1", c.ASCIICoding))
+	}
+	if c.InDoubtLimit < c.ResponseTimeout {
+		errs = append(errs, fmt.Errorf("in_doubt_limit %s is shorter than response_timeout %s", c.InDoubtLimit, c.ResponseTimeout))
 	}
 	if c.Source != "" {
 		if _, _, _, err := sourceAddr(c.Source); err != nil {

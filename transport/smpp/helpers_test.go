@@ -96,6 +96,13 @@ func startTransport(t testing.TB, cfg Config, h transport.Handler) *Transport {
 		t.Fatal(err)
 	}
 	tr.minBackoff = 20 * time.Millisecond
+	runTransport(t, tr, h)
+	return tr
+}
+
+// runTransport runs tr until the test ends.
+func runTransport(t testing.TB, tr *Transport, h transport.Handler) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tr.Run(ctx, h) }()
@@ -105,7 +112,6 @@ func startTransport(t testing.TB, cfg Config, h transport.Handler) *Transport {
 			t.Errorf("Run: %v", err)
 		}
 	})
-	return tr
 }
 
 func waitUp(t testing.TB, tr *Transport) {

@@ -46,6 +46,9 @@ type session struct {
 	// suspect is set while a probe checks whether the SMSC still answers,
 	// after a request went unanswered: no new submits go into a black hole.
 	suspect atomic.Bool
+	// worked is set once the SMSC accepted a submit or sent a deliver_sm
+	// on this session: its loss is a fresh fault, not a failing bind.
+	worked atomic.Bool
 
 	// Writes: a writer that finds another writing adds its PDU to the next
 	// batch and waits for it, so submits released together (a window of
@@ -60,8 +63,13 @@ type session struct {
 	werr    error  // the write that failed; every later write fails too
 	wfailed uint64 // the batch whose write failed
 
+	// onLate handles the response to a submit given up on (see giveUp),
+	// with the part's key; it runs on the read loop.
+	onLate func(key string, p pdu.PDU)
+
 	mu      sync.Mutex
 	pending map[uint32]chan pdu.PDU
+	late    map[uint32]string // submits given up on: sequence number → part key
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -76,6 +84,7 @@ func newSession(conn net.Conn, kind bindKind, window int, timeout time.Duration,
 		timeout: timeout,
 		slots:   make(chan struct{}, window),
 		pending: make(map[uint32]chan pdu.PDU),
+		late:    make(map[uint32]string),
 		done:    make(chan struct{}),
 	}
 	s.wcond = sync.NewCond(&s.wmu)
@@ -148,19 +157,11 @@ func (s *session) flushBatches() {
 // request sends a request and waits for its response. After the write
 // succeeded, any error but a response means the outcome is unknown.
 func (s *session) request(ctx context.Context, id uint32, body []byte) (pdu.PDU, error) {
-	seq := s.nextSeq()
-	ch := make(chan pdu.PDU, 1)
-	s.mu.Lock()
-	s.pending[seq] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.pending, seq)
-		s.mu.Unlock()
-	}()
-	if err := s.write(pdu.PDU{ID: id, Seq: seq, Body: body}); err != nil {
+	seq, ch, err := s.start(id, body)
+	if err != nil {
 		return pdu.PDU{}, err
 	}
+	defer s.forget(seq)
 	timer := time.NewTimer(s.timeout)
 	defer timer.Stop()
 	select {
@@ -173,6 +174,28 @@ func (s *session) request(ctx context.Context, id uint32, body []byte) (pdu.PDU,
 	case <-ctx.Done():
 		return pdu.PDU{}, ctx.Err()
 	}
+}
+
+// start writes a request whose response will come on ch. The caller
+// forgets seq once it stops waiting.
+func (s *session) start(id uint32, body []byte) (seq uint32, ch chan pdu.PDU, err error) {
+	seq = s.nextSeq()
+	ch = make(chan pdu.PDU, 1)
+	s.mu.Lock()
+	s.pending[seq] = ch
+	s.mu.Unlock()
+	if err := s.write(pdu.PDU{ID: id, Seq: seq, Body: body}); err != nil {
+		s.forget(seq)
+		return 0, nil, err
+	}
+	return seq, ch, nil
+}
+
+// forget stops waiting for the response to seq.
+func (s *session) forget(seq uint32) {
+	s.mu.Lock()
+	delete(s.pending, seq)
+	s.mu.Unlock()
 }
 
 // readLoop reads PDUs until the connection fails.
@@ -196,6 +219,7 @@ func (s *session) readLoop() {
 		case p.ID == pdu.AlertNotification:
 			// No response is defined for alert_notification.
 		case p.ID == pdu.DeliverSM && s.onRequest != nil:
+			s.worked.Store(true)
 			s.onRequest(s, p)
 		default:
 			s.reply(p, pdu.GenericNack, pdu.StatusInvCmdID, nil)
@@ -214,7 +238,13 @@ func (s *session) resolve(p pdu.PDU) {
 	s.mu.Lock()
 	ch, ok := s.pending[p.Seq]
 	delete(s.pending, p.Seq)
+	key, late := s.late[p.Seq]
+	delete(s.late, p.Seq)
 	s.mu.Unlock()
+	if late && s.onLate != nil {
+		s.onLate(key, p)
+		return
+	}
 	if !ok {
 		s.log.Debug("smpp: response to no pending request", "command_id", fmt.Sprintf("0x%08X", p.ID), "seq", p.Seq)
 		return

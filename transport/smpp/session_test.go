@@ -65,7 +65,7 @@ func TestWindowRespected(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, smsctest.Options{Hold: true})
 	cfg := testConfig(srv.Addr())
-	cfg.Window, cfg.ResponseTimeout = 3, time.Second
+	cfg.Window, cfg.ResponseTimeout, cfg.InDoubtLimit = 3, 500*time.Millisecond, time.Second
 	tr := startTransport(t, cfg, newRecorder())
 	waitUp(t, tr)
 

@@ -138,15 +138,12 @@ func (t *Transport) submit(ctx context.Context, p *transport.Part, body []byte) 
 	}
 	defer t.release(s)
 	sent := time.Now()
-	resp, err := s.request(ctx, pdu.SubmitSM, body)
+	resp, err := t.submitAwait(ctx, s, p, body)
 	if err != nil {
 		var we *writeError
 		if errors.As(err, &we) {
 			t.removeSession(s)
 			return "", transport.Temporary("", err)
-		}
-		if errors.Is(err, errNoResponse) {
-			s.suspectDead(t.notify)
 		}
 		return "", &transport.Error{Temporary: true, InDoubt: true, Err: fmt.Errorf("smpp: submit_sm: %w", err)}
 	}
@@ -187,6 +184,7 @@ func (t *Transport) submitResult(s *session, p *transport.Part, resp pdu.PDU) (s
 		return "", &transport.Error{Temporary: true, InDoubt: true, Err: fmt.Errorf("smpp: submit_sm_resp: %w", err)}
 	}
 	t.ids.issued(id)
+	s.worked.Store(true)
 	s.log.Debug("smpp: submitted", "msg_id", p.Key, "smsc_id", id, "to", p.To)
 	return id, nil
 }

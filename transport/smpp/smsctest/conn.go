@@ -26,6 +26,7 @@ type conn struct {
 	bound    bool
 	kind     uint32 // the bind command id
 	systemID string
+	submits  int // submit_sm received on this connection
 }
 
 func (c *conn) isBound() bool { return c.bound }
@@ -213,7 +214,12 @@ func (c *conn) submit(p pdu.PDU) {
 		return
 	}
 	sub := newSubmit(sm, c.systemID)
+	c.submits++
+	drop := s.dropEvery > 0 && c.submits >= s.dropEvery
+	delay := s.respDelay
 	switch {
+	case drop:
+		sub.Held = true
 	case s.hold:
 		sub.Held = true
 	case s.throttle > 0:
@@ -233,7 +239,22 @@ func (c *conn) submit(p pdu.PDU) {
 	if s.opt.OnSubmit != nil {
 		s.opt.OnSubmit(sub)
 	}
-	c.answer(p, sub)
+	switch {
+	case drop:
+		c.nc.Close()
+	case delay > 0:
+		s.wg.Go(func() {
+			t := time.NewTimer(delay)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				c.answer(p, sub)
+			case <-s.quit:
+			}
+		})
+	default:
+		c.answer(p, sub)
+	}
 }
 
 func (c *conn) answer(p pdu.PDU, sub Submit) {

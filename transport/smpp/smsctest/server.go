@@ -75,6 +75,8 @@ type Server struct {
 	reject        uint32
 	throttle      int
 	ignoreEnquire bool
+	respDelay     time.Duration // answer each submit_sm this late
+	dropEvery     int           // close a connection after this many submit_sm
 	nextID        uint64
 	nextRef       uint16
 	bindAttempts  int
@@ -201,6 +203,16 @@ func (s *Server) SetReject(status uint32) { s.set(func() { s.reject = status }) 
 
 // Throttle answers the next n submit_sm with ESME_RTHROTTLED.
 func (s *Server) Throttle(n int) { s.set(func() { s.throttle = n }) }
+
+// SetRespDelay makes the server answer each submit_sm d after it came, as
+// a loaded SMSC does, while it answers everything else at once; 0 answers
+// at once again. The submit is recorded when it comes.
+func (s *Server) SetRespDelay(d time.Duration) { s.set(func() { s.respDelay = d }) }
+
+// DropEvery makes the server close each connection, without unbind, once
+// it has received n submit_sm on it (the n-th is recorded, not answered);
+// 0 stops it.
+func (s *Server) DropEvery(n int) { s.set(func() { s.dropEvery = n }) }
 
 // IgnoreEnquireLink stops (true) or resumes answering enquire_link.
 func (s *Server) IgnoreEnquireLink(v bool) { s.set(func() { s.ignoreEnquire = v }) }

@@ -15,6 +15,7 @@
 //   {"cmd":"reject","status":11} every submit gets status (0 = stop)
 //   {"cmd":"refuse","n":3,"status":13} the next n binds are refused
 //   {"cmd":"hold","on":true}     submits are recorded but never answered
+//   {"cmd":"delay","ms":1200}    submits are recorded at once, answered ms later
 //   {"cmd":"silent","on":true}   nothing is answered (binds, enquire_link, ...)
 //   {"cmd":"drop"}               every connection is cut, without unbind
 //   {"cmd":"mo","from":"+1415...","to":"12345","text":"hi"}
@@ -38,6 +39,7 @@ let throttle = 0;
 let reject = 0;
 let refuse = { n: 0, status: 0 };
 let hold = false;
+let respDelay = 0;
 let silent = false;
 const receivers = new Set();
 const sessions = new Set();
@@ -115,9 +117,16 @@ function onSubmit(session, pdu) {
 		registered_delivery: pdu.registered_delivery,
 		udh: udh.toString('hex'), short_message: msg.toString('hex'),
 	});
-	session.send(pdu.response(status ? { command_status: status } : { message_id: id }));
-	if (!status && (pdu.registered_delivery & 3)) {
-		receiptFor(session, pdu, id);
+	const answer = () => {
+		session.send(pdu.response(status ? { command_status: status } : { message_id: id }));
+		if (!status && (pdu.registered_delivery & 3)) {
+			receiptFor(session, pdu, id);
+		}
+	};
+	if (respDelay > 0) {
+		setTimeout(answer, respDelay);
+	} else {
+		answer();
 	}
 }
 
@@ -215,6 +224,9 @@ function command(line) {
 		break;
 	case 'hold':
 		hold = c.on;
+		break;
+	case 'delay':
+		respDelay = c.ms;
 		break;
 	case 'silent':
 		silent = c.on;

@@ -294,8 +294,13 @@ func TestSendFormRules(t *testing.T) {
 		{"opted out", "+447700900999", "hi", "", "STOP"},
 		{"empty text", "+447700900123", "  ", "", "empty"},
 		{"bad from", "+447700900123", "hi", "Ops <ops@example.com>", "plain mail address"},
+		{"bad priority", "+447700900123", "hi", "", `"priority" must be one of`},
 	} {
-		resp, body := c.do("POST", Prefix+"send", url.Values{"csrf": {token}, "to": {tc.to}, "text": {tc.text}, "from": {tc.from}})
+		pri := "normal"
+		if tc.name == "bad priority" {
+			pri = "asap"
+		}
+		resp, body := c.do("POST", Prefix+"send", url.Values{"csrf": {token}, "to": {tc.to}, "text": {tc.text}, "from": {tc.from}, "priority": {pri}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, tc.want) {
 			t.Errorf("%s: %d, %q missing", tc.name, resp.StatusCode, tc.want)
 		}
@@ -303,9 +308,17 @@ func TestSendFormRules(t *testing.T) {
 			t.Errorf("%s: the text typed is lost", tc.name)
 		}
 	}
-	resp, _ := c.do("POST", Prefix+"send", url.Values{"csrf": {token}, "to": {"07700 900123, 07700 900124"}, "text": {"Ünïcode ☃ text"}})
+	resp, _ := c.do("POST", Prefix+"send", url.Values{"csrf": {token}, "to": {"07700 900123, 07700 900124"}, "text": {"Ünïcode ☃ text"},
+		"priority": {"urgent"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("send: %d", resp.StatusCode)
+	}
+	m, err := g.Store.Message(strings.TrimPrefix(resp.Header.Get("Location"), Prefix+"messages/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Class.String() != "urgent" {
+		t.Errorf("sent as %v", m.Class)
 	}
 	subs := g.waitSubmitsGet(t, 2)
 	if subs[0].Dest == subs[1].Dest || subs[0].DataCoding != 0x08 {

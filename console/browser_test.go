@@ -147,7 +147,8 @@ func (b *tab) shoot(name string) {
 // TestBrowserOperator drives the console in Chromium as an operator would:
 // log in, see the transport go down when the SMSC stops and up again, send
 // an SMS from the form (the counter counting as it is typed) and find it
-// at the SMSC, retry a message whose submit failed, log out.
+// at the SMSC, retry a message whose submit failed for now and one that
+// failed for good, log out.
 func TestBrowserOperator(t *testing.T) {
 	ctx := browser(t)
 	g := startGateway(t)
@@ -202,6 +203,22 @@ func TestBrowserOperator(t *testing.T) {
 		t.Errorf("after retry: %q", got)
 	}
 	if _, err := g.SMSC.WaitSubmits(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	b.waitText("dl.facts", "delivered")
+
+	// A message the SMSC refused for good has failed; once the operator
+	// has fixed the cause, Retry now sends it again.
+	g.SMSC.SetReject(0x0B) // ESME_RINVDSTADR: permanent
+	failed := g.send(t, "+447700900125", "Refused, then fixed", "")
+	g.waitMessage(t, failed, "failed")
+	g.SMSC.SetReject(0)
+	b.open(Prefix + "messages/" + failed)
+	if got := b.text("dl.facts"); !strings.Contains(got, "failed") {
+		t.Fatalf("the failed message shows %q", got)
+	}
+	b.submit(`form[action$="/retry"] button`)
+	if _, err := g.SMSC.WaitSubmits(ctx, 5); err != nil {
 		t.Fatal(err)
 	}
 	b.waitText("dl.facts", "delivered")

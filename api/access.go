@@ -55,15 +55,19 @@ func (e *RequestError) Error() string { return e.Msg }
 
 // Send queues req under the same rules as POST /api/v1/messages and
 // returns the message id. Errors are a *RequestError or those of
-// bridge.Gateway's ResolveNumbers and SendText.
+// bridge.Gateway's ResolveNumbers and SendClassText.
 func (s *Server) Send(ctx context.Context, source string, req SendRequest) (string, error) {
-	r := sendRequest{To: req.To, Text: req.Text, From: req.From, Priority: req.Priority}
-	if msg := s.checkSend(&r); msg != "" {
+	return s.send(ctx, source, &sendRequest{To: req.To, Text: req.Text, From: req.From, Priority: req.Priority})
+}
+
+// send checks req, resolves its numbers and queues it.
+func (s *Server) send(ctx context.Context, source string, req *sendRequest) (string, error) {
+	if msg := s.checkSend(req); msg != "" {
 		return "", &RequestError{Msg: msg}
 	}
-	numbers, err := s.opt.Gateway.ResolveNumbers(r.To)
+	numbers, err := s.opt.Gateway.ResolveNumbers(req.To)
 	if err != nil {
 		return "", err
 	}
-	return s.opt.Gateway.SendClassText(ctx, source, r.From, numbers, r.Text, r.class)
+	return s.opt.Gateway.SendClassText(ctx, source, req.From, numbers, req.Text, req.class)
 }

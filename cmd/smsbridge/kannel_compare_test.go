@@ -268,7 +268,9 @@ func compareLoop(t *testing.T, base, user, password string, seen *atomic.Int64) 
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))].Round(10 * time.Microsecond) }
+	pct := func(p float64) time.Duration {
+		return all[min(len(all)-1, int(p*float64(len(all))))].Round(10 * time.Microsecond)
+	}
 	t.Logf("%d requests, %d clients: %.0f accepted/s (%v), latency p50 %v p90 %v p99 %v max %v; all at the SMSC after %v (%.0f/s)",
 		compareRequests, compareClients, float64(compareRequests)/took.Seconds(), took.Round(time.Millisecond),
 		pct(0.50), pct(0.90), pct(0.99), all[len(all)-1].Round(10*time.Microsecond), drained.Round(time.Millisecond),

@@ -22,13 +22,14 @@ var readmeNotRun = map[string]string{
 	"apt-get":                     "installs packages as root (scripts/test does it)",
 	"apt-get install swaks":       "installs a package as root (scripts/test does it)",
 	"docker build -t smsbridge .": "needs docker",
-	"docker run -v smsbridge-data:/data -v $PWD/smsbridge.toml:/etc/smsbridge/smsbridge.toml:ro -p 2525:2525 -p 8025:8025 smsbridge": "needs docker",
-	"systemctl daemon-reload && systemctl enable --now smsbridge":                                                                    "needs systemd as the machine's init, and root",
-	"systemctl reload smsbridge":       "needs systemd as the machine's init, and root",
-	"postmap /etc/postfix/transport":   "writes the machine's Postfix configuration, as root",
-	"smsbridge store salvage NEW_FILE": "needs a damaged queue file: TestDamagedQueueFile runs it on one",
-	"smsbridge queue retry ID":         "needs a failed message: TestQueueRetryFailed runs it on one",
+	"docker run -v smsbridge-data:/data -v $PWD/smsbridge.toml:/etc/smsbridge/smsbridge.toml:ro -p 2525:2525 -p 8025:8025 smsbridge":                                                                 "needs docker",
+	"systemctl daemon-reload && systemctl enable --now smsbridge":                                                                                                                                    "needs systemd as the machine's init, and root",
 	"curl -s 'http://127.0.0.1:13013/cgi-bin/sendsms?username=alerts&password=PW&to=%2B14155550100+%2B14155550101&text=db-1+down&dlr-mask=31&dlr-url=http%3A%2F%2Fapp%2Fdlr%3Fs%3D%25d%26to%3D%25p'": "needs [kannel] listen and a user: TestKannelSendsmsThroughTheGateway sends such a request",
+	"systemctl reload smsbridge":                                "needs systemd as the machine's init, and root",
+	"postmap /etc/postfix/transport":                            "writes the machine's Postfix configuration, as root",
+	"smsbridge store salvage NEW_FILE":                          "needs a damaged queue file: TestDamagedQueueFile runs it on one",
+	"smsbridge queue retry ID":                                  "needs a failed message: TestQueueRetryFailed runs it on one",
+	"go test ./console -run TestScreenshots -args -screenshots": "rewrites docs/console/*.png in a browser (console's own tests)",
 }
 
 // readmeServe starts the gateway; the test runs it as a process first.

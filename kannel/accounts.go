@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"runtime"
 	"sync"
 
 	"golang.org/x/crypto/bcrypt"
@@ -13,11 +14,13 @@ import (
 // with every request, and bcrypt costs tens of milliseconds: a password
 // once verified is remembered as an HMAC under a key of this process, so
 // later requests cost a hash. Unknown names are checked against a decoy
-// hash so that the answer's time does not tell which names exist.
+// hash so that the answer's time does not tell which names exist; a
+// semaphore bounds the CPU bcrypt may take at once.
 type accounts struct {
 	hashes map[string][]byte
 	decoy  []byte
 	key    []byte
+	slots  chan struct{}
 
 	mu       sync.Mutex
 	verified map[string][]byte // name → HMAC of the password last verified
@@ -27,7 +30,8 @@ func newAccounts(users []User) *accounts {
 	if len(users) == 0 {
 		return nil
 	}
-	a := &accounts{hashes: make(map[string][]byte, len(users)), key: make([]byte, 32), verified: map[string][]byte{}}
+	a := &accounts{hashes: make(map[string][]byte, len(users)), key: make([]byte, 32), verified: map[string][]byte{},
+		slots: make(chan struct{}, runtime.NumCPU())}
 	_, _ = rand.Read(a.key)
 	cost := bcrypt.DefaultCost
 	for _, u := range users {
@@ -53,6 +57,8 @@ func (a *accounts) verify(name, password string) bool {
 	if known != nil && hmac.Equal(known, sum) {
 		return true
 	}
+	a.slots <- struct{}{}
+	defer func() { <-a.slots }()
 	hash, ok := a.hashes[name]
 	if !ok {
 		hash = a.decoy

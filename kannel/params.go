@@ -56,7 +56,7 @@ type fields struct {
 // headers.
 func readFields(r *http.Request, maxBody int64) (*fields, error) {
 	switch r.Method {
-	case http.MethodGet, http.MethodHead:
+	case http.MethodGet:
 		return cgi(r.URL.Query()), nil
 	case http.MethodPost:
 	default:

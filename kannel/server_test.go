@@ -53,8 +53,10 @@ func TestSendsmsRefusals(t *testing.T) {
 	if status, body := e.do(t, "POST", "/cgi-bin/sendsms", "text/xml", "<x/>", nil); status != 400 || body != "Invalid content-type" {
 		t.Errorf("XML POST: %d %q", status, body)
 	}
-	if status, _ := e.do(t, "PUT", "/cgi-bin/sendsms", "", "", nil); status != http.StatusMethodNotAllowed {
-		t.Errorf("PUT: %d", status)
+	for _, method := range []string{"PUT", "HEAD"} {
+		if status, _ := e.do(t, method, "/cgi-bin/sendsms?username=app&password=s3cret&to=%2B14155550100&text=x", "", "", nil); status != http.StatusMethodNotAllowed {
+			t.Errorf("%s: %d", method, status)
+		}
 	}
 	if st, _ := e.st.Stats(); st[store.PartQueued]+st[store.PartSubmitted]+st[store.PartDelivered] != 0 {
 		t.Errorf("a refused request queued parts: %v", st)

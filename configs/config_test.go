@@ -31,6 +31,9 @@ func TestParseErrors(t *testing.T) {
 		key  string // expected in the message
 	}{
 		{"wrong type", "[smtp]\nmax_recipients = \"many\" # <-", false, "smtp.max_recipients"},
+		{"kannel listen not host:port", "[kannel]\nlisten = \"13013\" # <-", false, "kannel.listen"},
+		{"kannel without users", "[kannel]\nlisten = \"127.0.0.1:13013\" # <-", false, "kannel.listen"},
+		{"kannel negative retry", "[kannel]\ndlr_retry_for = \"-1h\" # <-", false, "kannel.dlr_retry_for"},
 		{"bad duration", "[sms]\nvalidity = \"forever\" # <-", false, "sms.validity"},
 		{"bad encoding", "[sms]\nencoding = \"utf9\" # <-", false, "sms.encoding"},
 		{"bad split", "[sms]\nsplit = \"chunks\" # <-", false, "sms.split"},

@@ -94,6 +94,9 @@ func TestSMPPExample(t *testing.T) {
 	if len(c.Text.CutAfter) != 1 || len(c.Text.Drop) != 1 || c.Text.URLs != "short" || c.Text.Emoji != "words" {
 		t.Errorf("text = %+v", c.Text)
 	}
+	if c.Kannel.Listen != "127.0.0.1:13013" || c.Kannel.DLRRetryFor.Duration != 48*time.Hour {
+		t.Errorf("kannel = %+v", c.Kannel)
+	}
 	if _, ok := c.Transport("nope"); ok {
 		t.Error("Transport found a name that is not there")
 	}

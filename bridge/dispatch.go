@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	retrydelay "github.com/smsbridge/smsbridge/internal/backoff"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -385,13 +385,7 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 	if ceiling <= 0 {
 		ceiling = retryCeiling
 	}
-	d := floor
-	for i := 1; i < attempts && d < ceiling; i++ {
-		d *= 2
-	}
-	d = min(d, ceiling)
-	jitter := time.Duration(rand.Int64N(int64(d)*2/5+1)) - d/5
-	return d + jitter
+	return retrydelay.Policy{Floor: floor, Ceiling: ceiling, Jitter: 0.2}.Delay(attempts)
 }
 
 func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {

@@ -163,7 +163,7 @@ func submit(t *testing.T, g *Gateway, from string, rcpts []string, body string) 
 		if err != nil {
 			return "", err
 		}
-		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Data: data})
+		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Numbers: data})
 	}
 	return g.Submit(context.Background(), env, []byte(body))
 }

@@ -22,7 +22,7 @@ const maxStoredHeader = 16 << 10 // header bytes kept for reports
 
 // Recipient implements smtpd.Backend: it answers RCPT TO for one address,
 // returning the E.164 numbers it stands for.
-func (g *Gateway) Recipient(_ context.Context, env *smtpd.Envelope, address string) (any, error) {
+func (g *Gateway) Recipient(_ context.Context, env *smtpd.Envelope, address string) ([]string, error) {
 	local, domain, ok := splitAddress(address)
 	if !ok {
 		return nil, smtpd.Errorf(550, [3]int{5, 1, 3}, "Bad recipient address syntax")
@@ -132,8 +132,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	}
 	seen := map[string]bool{}
 	for _, rcpt := range env.Recipients {
-		numbers, _ := rcpt.Data.([]string)
-		for _, n := range numbers {
+		for _, n := range rcpt.Numbers {
 			if seen[n] {
 				continue // one SMS per number, however often it was named
 			}

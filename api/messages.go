@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -19,6 +21,11 @@ type sendRequest struct {
 	To   []string `json:"to"`   // numbers in any common form, alias names, number@domain
 	Text string   `json:"text"` // converted and split as mail text is
 	From string   `json:"from"` // mail address told about delivery; "" for nobody
+	// Priority is the class asked for: urgent, normal (the default) or
+	// bulk; the sender rules of [priority] apply.
+	Priority string `json:"priority"`
+
+	class priority.Class
 }
 
 func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +42,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		s.gatewayError(w, err)
 		return
 	}
-	id, err := s.opt.Gateway.SendText(r.Context(), "api", req.From, numbers, req.Text)
+	id, err := s.opt.Gateway.SendClassText(r.Context(), "api", req.From, numbers, req.Text, req.class)
 	if err != nil {
 		s.gatewayError(w, err)
 		return
@@ -58,10 +65,20 @@ func (s *Server) checkSend(req *sendRequest) string {
 	case strings.TrimSpace(req.Text) == "":
 		return `"text" is empty`
 	}
+	if req.Priority != "" {
+		c, err := priority.Parse(req.Priority)
+		if err != nil {
+			return fmt.Sprintf(`"priority" must be one of %s`, priority.Names)
+		}
+		req.class = c
+	}
 	if req.From != "" {
 		a, err := mail.ParseAddress(req.From)
 		if err != nil || a.Name != "" || strings.ContainsAny(req.From, "\r\n") {
 			return `"from" must be a plain mail address such as ops@example.com`
+		}
+		if _, err := mailfmt.ParseUnquoted(a.Address); err != nil {
+			return `"from": ` + err.Error() // reports could not be sent to it
 		}
 		req.From = a.Address
 	}
@@ -189,7 +206,7 @@ func (s *Server) retryMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n == 0 {
-		writeError(w, http.StatusConflict, codeNothingQueued, "nothing of "+id+" is waiting in the queue")
+		writeError(w, http.StatusConflict, codeNothingQueued, "nothing of "+id+" is waiting in the queue, failed or expired")
 		return
 	}
 	writeJSON(w, http.StatusOK, RetryView{ID: id, Queued: n})

@@ -132,6 +132,7 @@ func TestSendRefusals(t *testing.T) {
 	post(map[string]any{"to": []string{}, "text": "x"}, http.StatusBadRequest, codeBadRequest)
 	post(map[string]any{"to": []string{"4151234567"}, "text": "  "}, http.StatusBadRequest, codeBadRequest)
 	post(map[string]any{"to": []string{"4151234567"}, "text": "x", "from": "Ops <ops@example.com>"}, http.StatusBadRequest, codeBadRequest)
+	post(map[string]any{"to": []string{"4151234567"}, "text": "x", "from": `"victim@example.net> ORCPT=rfc822;z"@attacker.example`}, http.StatusBadRequest, codeBadRequest)
 	post(map[string]any{"to": make([]string, 101), "text": "x"}, http.StatusBadRequest, codeBadRequest)
 	post(map[string]any{"to": []string{"not-a-number"}, "text": "x"}, http.StatusUnprocessableEntity, codeBadRecipient)
 	post(map[string]any{"to": []string{"4151234567@example.com"}, "text": "x"}, http.StatusUnprocessableEntity, codeBadRecipient)

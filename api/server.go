@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -34,7 +36,8 @@ const (
 
 // Gateway is what the API needs of the bridge (*bridge.Gateway).
 type Gateway interface {
-	SendText(ctx context.Context, source, from string, numbers []string, text string) (string, error)
+	SendClassText(ctx context.Context, source, from string, numbers []string, text string, class priority.Class) (string, error)
+	SendCampaign(ctx context.Context, source, from string, to []string, text string, p campaign.Pace) (string, error)
 	ResolveNumbers(to []string) ([]string, error)
 	NormalizeNumber(s string) (string, error)
 	CancelMessage(ctx context.Context, id string) (int, error)
@@ -47,6 +50,8 @@ type Queue interface {
 	Message(id string) (*store.Message, error)
 	List(q store.ListQuery) ([]store.Summary, string, error)
 	Stats() (map[store.PartState]int, error)
+	Campaigns(limit int) ([]store.CampaignSummary, error)
+	Campaign(id string) (store.CampaignSummary, error)
 }
 
 // Options configure a Server. Gateway and Queue are required.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -20,6 +21,7 @@ type MessageView struct {
 	Sender     string          `json:"sender,omitempty"`
 	Subject    string          `json:"subject,omitempty"`
 	Recipients []RecipientView `json:"recipients"`
+	Class      priority.Class  `json:"class"` // urgent | normal | bulk
 }
 
 // RecipientView is one recipient number of a message.
@@ -66,7 +68,7 @@ func optTime(t time.Time) *time.Time {
 // ViewMessage is the API's view of a stored message.
 func ViewMessage(m *store.Message) MessageView {
 	v := MessageView{ID: m.ID, Received: m.Received, Expires: optTime(m.Expires), Sender: m.Sender,
-		Subject: m.Subject, Recipients: make([]RecipientView, 0, len(m.Recipients))}
+		Subject: m.Subject, Class: m.Class, Recipients: make([]RecipientView, 0, len(m.Recipients))}
 	var all []store.Part
 	for _, r := range m.Recipients {
 		rv := RecipientView{Address: r.Address, Number: r.Number, State: store.RecipientState(r.Parts).String(),
@@ -116,6 +118,7 @@ type SummaryView struct {
 	Subject    string                 `json:"subject,omitempty"`
 	Parts      map[string]int         `json:"parts"` // by state
 	Recipients []RecipientSummaryView `json:"recipients"`
+	Class      priority.Class         `json:"class"`
 }
 
 // RecipientSummaryView is one recipient in a list.
@@ -135,7 +138,7 @@ type ListView struct {
 // ViewSummary is the API's view of a listed message.
 func ViewSummary(s store.Summary) SummaryView {
 	v := SummaryView{ID: s.ID, Received: s.Received, Expires: optTime(s.Expires), Sender: s.Sender, Subject: s.Subject,
-		Parts: map[string]int{}, Recipients: make([]RecipientSummaryView, 0, len(s.Recipients))}
+		Class: s.Class, Parts: map[string]int{}, Recipients: make([]RecipientSummaryView, 0, len(s.Recipients))}
 	var states []store.Part
 	for st, n := range s.Parts {
 		if n > 0 {

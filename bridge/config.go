@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 
@@ -20,14 +21,17 @@ func ConfigFrom(c *configs.Config) (Config, error) {
 		Numbers:              c.NumberPolicy().Cached(), // a reload starts a new cache
 		Validity:             c.SMS.Validity.Duration,
 		ReceiptMode:          c.Receipts.Mode,
-		ReportFrom:           c.Receipts.From,
+		ReportFrom:           unquoted(c.Receipts.From),
 		DelayAfter:           c.Receipts.DelayAfter.Duration,
 		Retention:            c.Store.Retention.Duration,
 		MailRetryFloor:       c.Receipts.RetryMin.Duration,
-		InboundDefaultTo:     c.Inbound.DefaultTo,
+		InboundDefaultTo:     unquoted(c.Inbound.DefaultTo),
 		ConversationTTL:      c.Inbound.ConversationTTL.Duration,
 		Keywords:             Keywords{StopReply: c.Inbound.StopReply, StartReply: c.Inbound.StartReply, HelpReply: c.Inbound.HelpReply},
 		Aliases:              map[string][]string{},
+		Priority: Priority{Rules: c.PriorityRules(),
+			Shares: [3]float64{0, c.Priority.NormalShare, c.Priority.BulkShare}},
+		Campaigns: Campaigns{MinRecipients: c.Campaigns.MinRecipients, Pace: c.CampaignPace()},
 	}
 	for _, d := range c.SMTP.Domains {
 		cfg.Domains = append(cfg.Domains, strings.TrimSuffix(strings.ToLower(d), "."))
@@ -106,4 +110,14 @@ func smsOptions(c *configs.Config) (sms.Options, error) {
 	}
 	return sms.Options{Mode: mode, Split: split, MaxParts: c.SMS.MaxParts, Truncate: c.SMS.OnTooLong != "reject",
 		Emoji: emoji, Unreadable: unreadable}, nil
+}
+
+// unquoted turns a validated address from the file ("john doe"@example.com)
+// into the form the gateway keeps senders in, quotes removed, as go-smtp
+// hands them out; mailfmt quotes it again wherever it is written.
+func unquoted(addr string) string {
+	if a, err := mail.ParseAddress(addr); err == nil {
+		return a.Address
+	}
+	return addr
 }

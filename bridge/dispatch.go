@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	retrydelay "github.com/smsbridge/smsbridge/internal/backoff"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -90,10 +91,15 @@ type dispatcher struct {
 	g       *Gateway
 	kicker  // wakes run: there may be work
 	workers sync.WaitGroup
+	// storeFail holds off leasing while store writes fail; receipts,
+	// which finish parts through the dispatcher, wait on it too.
+	storeFail storeBackoff
 
 	avoidMu   sync.Mutex
 	avoiding  map[store.RcptKey]avoidance // see cannotFollow
 	moveAfter time.Duration               // see routeMessage; a field so tests can shorten it
+
+	shares shares // touched only by run's goroutine
 }
 
 func newDispatcher(g *Gateway) *dispatcher {
@@ -150,6 +156,9 @@ func (d *dispatcher) stop(drain time.Duration, cancelSends context.CancelFunc) {
 // long to sleep before looking again.
 func (d *dispatcher) fill(ctx context.Context) time.Duration {
 	g := d.g
+	if wait := d.storeFail.wait(); wait > 0 {
+		return wait
+	}
 	room := 0
 	for _, name := range g.order {
 		if l := g.lanes[name]; l.isUp() {
@@ -165,6 +174,9 @@ func (d *dispatcher) fill(ctx context.Context) time.Duration {
 		g.log.Error("reading due parts", "err", err)
 		return idleRecheck
 	}
+	due = d.shares.plan(due, min(room, leaseBatch), g.conf().Priority.Shares, func(c priority.Class, n int) ([]store.DuePart, error) {
+		return g.st.DueIn(c, now, n)
+	})
 	leased, blocked := d.lease(ctx, due, now)
 	switch {
 	case leased > 0 && len(due) == min(room, leaseBatch):
@@ -189,6 +201,9 @@ func (d *dispatcher) lease(ctx context.Context, due []store.DuePart, now time.Ti
 	for _, dp := range due {
 		if !dp.Expires.IsZero() && now.After(dp.Expires) {
 			d.finish(ctx, dp.Key, store.PartExpired, "validity period ended before it could be sent")
+			continue
+		}
+		if d.campaignHold(ctx, dp, now) {
 			continue
 		}
 		l, down, err := d.routeMessage(ctx, dp, chosen, now)
@@ -227,6 +242,7 @@ func (d *dispatcher) setAside(ctx context.Context, parts []store.DuePart, now ti
 		wg.Go(func() { // one group commit for all of them
 			if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, "no transport of its route is up", now); err != nil {
 				d.g.log.Error("setting aside a part whose transports are down", "part", dp.Key.String(), "err", err)
+				d.storeFail.failed(err)
 			}
 		})
 	}
@@ -241,10 +257,11 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 	}
 	skipped, err := d.g.st.Begin(context.WithoutCancel(ctx), keys, l.name, now)
 	if err != nil {
-		d.g.log.Error("recording attempts", "transport", l.name, "err", err)
+		d.g.log.Error("recording attempts", "transport", l.name, "hold_off", d.storeFail.failed(err).String(), "err", err)
 		l.release(len(parts))
 		return 0
 	}
+	d.storeFail.ok()
 	skip := make(map[store.PartKey]bool, len(skipped))
 	for _, k := range skipped {
 		skip[k] = true
@@ -256,6 +273,7 @@ func (d *dispatcher) begin(ctx context.Context, l *lane, parts []store.DuePart, 
 			continue
 		}
 		p.Part.Attempts++
+		d.shares.leased(p.Class, d.g.conf().Priority.Shares)
 		l.jobs <- p // never blocks: a slot was reserved
 		n++
 	}
@@ -329,7 +347,7 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	}
 	switch {
 	case err == nil:
-		g.obs.PartSubmitted(l.name, time.Since(start), now.Sub(dp.Received))
+		g.obs.PartSubmitted(l.name, dp.Class, time.Since(start), now.Sub(dp.Received))
 		if err := g.st.Submitted(context.WithoutCancel(ctx), dp.Key, id, now); err != nil {
 			g.log.Error("recording submission; the part will be resent after a restart", "part", dp.Key.String(), "transport", l.name, "id", id, "err", err)
 			return
@@ -373,6 +391,7 @@ func (d *dispatcher) retry(ctx context.Context, dp store.DuePart, reason string,
 	}
 	if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, reason, now); err != nil {
 		d.g.log.Error("scheduling retry; the part will be resent after a restart", "part", dp.Key.String(), "err", err)
+		d.storeFail.failed(err)
 	}
 }
 
@@ -391,9 +410,10 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {
 	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
 	if err != nil {
-		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "err", err)
+		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "hold_off", d.storeFail.failed(err).String(), "err", err)
 		return fmt.Errorf("recording final state: %w", err)
 	}
+	d.storeFail.ok()
 	d.g.obs.PartFinal(state)
 	if done {
 		d.g.reports.kick()

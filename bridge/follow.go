@@ -81,7 +81,7 @@ func (d *dispatcher) routeMessage(ctx context.Context, dp store.DuePart, chosen 
 // resendWhole puts the parts of rk that went out back in the queue so the
 // whole message leaves one way.
 func (d *dispatcher) resendWhole(ctx context.Context, rk store.RcptKey, dp store.DuePart, reason string, now time.Time) {
-	n, err := d.g.st.Resend(context.WithoutCancel(ctx), rk, reason, now)
+	n, err := d.g.st.RequeueRecipient(context.WithoutCancel(ctx), rk, reason, now)
 	if err != nil {
 		d.g.log.Error("sending a message again as a whole", "part", dp.Key.String(), "err", err)
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/smsbridge/smsbridge/bridge/mailtext"
 	"github.com/smsbridge/smsbridge/carriers"
 	"github.com/smsbridge/smsbridge/mailout"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
@@ -24,6 +25,7 @@ import (
 type Store interface {
 	Enqueue(ctx context.Context, m *store.Message) error
 	Due(now time.Time, limit int) ([]store.DuePart, error)
+	DueIn(class priority.Class, now time.Time, limit int) ([]store.DuePart, error)
 	NextDue() (time.Time, bool, error)
 	Begin(ctx context.Context, keys []store.PartKey, transport string, now time.Time) ([]store.PartKey, error)
 	Submitted(ctx context.Context, k store.PartKey, transportID string, now time.Time) error
@@ -31,7 +33,7 @@ type Store interface {
 	RetryInDoubt(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
 	LateID(ctx context.Context, k store.PartKey, transport, id string, now time.Time) (store.LateOutcome, error)
 	Via(k store.RcptKey) (store.Via, error)
-	Resend(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
+	RequeueRecipient(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
 	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
 	Lookup(transport, transportID string) (store.PartKey, bool, error)
 	Recover(now time.Time) ([]store.PartKey, error)
@@ -120,6 +122,9 @@ type Config struct {
 	// gateway's own mail (default 30s).
 	RetryFloor, RetryCeiling time.Duration
 	MailRetryFloor           time.Duration
+
+	Priority  Priority  // classes: overrides and shares
+	Campaigns Campaigns // which bulk messages are paced campaigns
 }
 
 // Gateway accepts mail for SMS and sees every part to a final state.

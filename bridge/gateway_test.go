@@ -124,15 +124,20 @@ func testConfig() Config {
 	}
 }
 
-// startTestGateway runs a gateway on a real store in a temporary directory.
-func startTestGateway(t *testing.T, cfg Config, tr *fakeTransport, mailer *fakeMailer) (*Gateway, *store.DB) {
+// startTestGateway runs a gateway on a real store in a temporary directory;
+// edit, when given, changes its options first.
+func startTestGateway(t *testing.T, cfg Config, tr *fakeTransport, mailer *fakeMailer, edit ...func(*Options)) (*Gateway, *store.DB) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "q.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(cfg, Options{Store: st, Lanes: []Lane{{Transport: tr, Slots: 4}}, Mailer: mailer,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	opt := Options{Store: st, Lanes: []Lane{{Transport: tr, Slots: 4}}, Mailer: mailer,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	for _, e := range edit {
+		e(&opt)
+	}
+	g, err := New(cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,13 +219,7 @@ func (nopStore) OptedOut(string) (bool, time.Time, error) { return false, time.T
 
 func TestDeliveredReport(t *testing.T) {
 	t.Parallel()
-	var tr *fakeTransport
-	tr = newFakeTransport(func(n int, p *transport.Part) (string, error) {
-		id := fmt.Sprintf("id-%d", n)
-		// The receipt overtakes the submit's answer, as fast SMSCs do.
-		tr.receipt(id, transport.StateDelivered)
-		return id, nil
-	})
+	tr := deliveringTransport()
 	mailer := newFakeMailer()
 	g, _ := startTestGateway(t, testConfig(), tr, mailer)
 	body := "Subject: Backup\r\nMessage-ID: <m1@example.com>\r\n\r\n" + strings.Repeat("The nightly backup completed. ", 9) + "\r\n"

@@ -6,13 +6,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"mime/quotedprintable"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/emersion/go-message/textproto"
+
 	"github.com/smsbridge/smsbridge/carriers"
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
@@ -59,7 +61,9 @@ func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) erro
 	g := m.g
 	from, err := g.conf().Numbers.Normalize(in.From)
 	if err != nil {
-		from = in.From // keep what the network said; the mail still says who wrote
+		// Keep what the network said, on one line: the mail still says who
+		// wrote, and a hostile SMSC's line breaks stay out of it.
+		from = mailfmt.Text(in.From)
 	}
 	log := g.log.With("transport", in.Transport, "from", from)
 	switch parseKeyword(in.Text) {
@@ -119,15 +123,23 @@ func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.
 	} else {
 		conv = store.Conversation{}
 	}
+	rcpt, err := mailfmt.ParseUnquoted(to)
+	if to != "" && err != nil {
+		// A sender kept before MAIL FROM was checked as it is now.
+		g.log.Warn("the last sender to the number cannot be written as an address; mailing [inbound] default_to instead",
+			"from", from, "err", err)
+		to = ""
+	}
 	if to == "" {
 		to = g.conf().InboundDefaultTo
+		rcpt, _ = mailfmt.ParseUnquoted(to) // validated with the configuration
 	}
 	if to == "" {
 		g.log.Warn("SMS from a phone with nobody to mail it to: no conversation and no [inbound] default_to; dropped",
 			"from", from, "transport", in.Transport)
 		return nil
 	}
-	mail, msgID := g.inboundMail(from, to, conv, in)
+	mail, msgID := g.inboundMail(from, rcpt, conv, in)
 	if err := g.outbox.queue(ctx, &mailout.Mail{From: "", To: []string{to}, Data: mail}, store.MailFor{}); err != nil {
 		g.log.Error("queuing mail for an SMS from a phone; not acknowledged, so that the network sends it again", "from", from, "err", err)
 		return fmt.Errorf("queuing its mail: %w", err)
@@ -142,15 +154,16 @@ func (g *Gateway) forwardInbound(ctx context.Context, from string, in transport.
 }
 
 // inboundMail writes the mail for an SMS: From the number at the first SMS
-// domain, so replying to it sends SMS back.
-func (g *Gateway) inboundMail(from, to string, conv store.Conversation, in transport.Inbound) ([]byte, string) {
+// domain, so replying to it sends SMS back. Its header is written by
+// go-message from values made safe by mailfmt.
+func (g *Gateway) inboundMail(from string, to mailfmt.Address, conv store.Conversation, in transport.Inbound) ([]byte, string) {
 	domain := g.conf().Hostname
 	if len(g.conf().Domains) > 0 {
 		domain = g.conf().Domains[0]
 	}
 	var tok [12]byte
 	rand.Read(tok[:])
-	msgID := "<" + hex.EncodeToString(tok[:]) + "@" + g.conf().Hostname + ">"
+	msgID := hex.EncodeToString(tok[:]) + "@" + g.conf().Hostname
 	subject := "SMS from " + carriers.Format(from)
 	if conv.Subject != "" {
 		subject = "Re: " + strings.TrimPrefix(conv.Subject, "Re: ")
@@ -159,25 +172,38 @@ func (g *Gateway) inboundMail(from, to string, conv store.Conversation, in trans
 	if received.IsZero() {
 		received = g.now()
 	}
-	var b bytes.Buffer
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\r\n", args...) }
-	w("From: %s <%s@%s>", mime.QEncoding.Encode("utf-8", `"`+carriers.Format(from)+`"`), strings.TrimPrefix(from, "+"), domain)
-	w("To: %s", to)
-	w("Subject: %s", mime.QEncoding.Encode("utf-8", subject))
-	w("Date: %s", received.Format(time.RFC1123Z))
-	w("Message-ID: %s", msgID)
-	if conv.MessageID != "" {
-		w("In-Reply-To: %s", conv.MessageID)
-		w("References: %s", conv.MessageID)
+	var h mailfmt.Fields
+	h.AddAddress("From", carriers.Format(from), phoneAddress(from, domain))
+	h.AddAddress("To", "", to)
+	h.AddText("Subject", subject)
+	h.Add("Date", received.Format(time.RFC1123Z))
+	h.AddMsgID("Message-ID", msgID)
+	if id, ok := mailfmt.MsgID(conv.MessageID); ok {
+		h.AddMsgID("In-Reply-To", id)
+		h.AddMsgID("References", id)
 	}
-	w("X-SMS-Transport: %s", in.Transport)
-	w("MIME-Version: 1.0")
-	w("Content-Type: text/plain; charset=utf-8")
-	w("Content-Transfer-Encoding: quoted-printable")
-	w("")
+	h.Add("X-SMS-Transport", mailfmt.Text(in.Transport))
+	h.Add("MIME-Version", "1.0")
+	h.Add("Content-Type", "text/plain; charset=utf-8")
+	h.Add("Content-Transfer-Encoding", "quoted-printable")
+	var b bytes.Buffer
+	// Into a buffer, go-message's writer fails only on a line break in a
+	// value, which mailfmt.Fields never holds.
+	_ = textproto.WriteHeader(&b, h.Header().Header)
 	qp := quotedprintable.NewWriter(&b)
 	qp.Write([]byte(strings.ReplaceAll(in.Text, "\n", "\r\n")))
 	qp.Close()
-	w("")
-	return b.Bytes(), msgID
+	b.WriteString("\r\n")
+	return b.Bytes(), "<" + msgID + ">"
+}
+
+// phoneAddress is the address a reply to an SMS goes to: the number at the
+// SMS domain. A sender that is no number and cannot be an address's local
+// part (an SMSC's odd source address) gets one that says so; its text is
+// still in the display name.
+func phoneAddress(from, domain string) mailfmt.Address {
+	if a, err := mailfmt.ParseUnquoted(strings.TrimPrefix(from, "+") + "@" + domain); err == nil {
+		return a
+	}
+	return mailfmt.Address{Local: "unknown-sender", Domain: domain}
 }

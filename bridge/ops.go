@@ -30,6 +30,7 @@ const CancelReason = "cancelled by an operator"
 type operatorStore interface {
 	CancelQueued(ctx context.Context, id, reason string, now time.Time) (int, []store.RcptKey, error)
 	RetryQueued(ctx context.Context, id string, now time.Time) (int, error)
+	Resend(ctx context.Context, id string, expires, now time.Time) (int, error)
 }
 
 // NormalizeNumber turns a number in any common form into E.164 under the
@@ -68,6 +69,22 @@ func (g *Gateway) ResolveNumbers(to []string) ([]string, error) {
 }
 
 func (g *Gateway) resolveOne(entry string) ([]string, error) {
+	numbers, err := g.resolveEntry(entry)
+	if err != nil {
+		return nil, err
+	}
+	kept, _, err := g.optedIn(numbers)
+	if err != nil {
+		return nil, fmt.Errorf("checking opt-outs: %w", err)
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("%w: %s replied STOP to this gateway", ErrOptedOut, entry)
+	}
+	return kept, nil
+}
+
+// resolveEntry is the numbers one entry of a list names, opted out or not.
+func (g *Gateway) resolveEntry(entry string) ([]string, error) {
 	local := strings.TrimSpace(entry)
 	if strings.Contains(local, "@") {
 		l, domain, ok := splitAddress(local)
@@ -80,14 +97,7 @@ func (g *Gateway) resolveOne(entry string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrBadRecipient, local, numberReason(err))
 	}
-	kept, _, err := g.optedIn(numbers)
-	if err != nil {
-		return nil, fmt.Errorf("checking opt-outs: %w", err)
-	}
-	if len(kept) == 0 {
-		return nil, fmt.Errorf("%w: %s replied STOP to this gateway", ErrOptedOut, entry)
-	}
-	return kept, nil
+	return numbers, nil
 }
 
 // CancelMessage cancels the parts of message id still waiting in the queue;
@@ -116,21 +126,37 @@ func (g *Gateway) CancelMessage(ctx context.Context, id string) (int, error) {
 }
 
 // RetryMessage makes the queued parts of message id due now, skipping their
-// backoff, and returns how many are queued.
+// backoff, and sends its failed and expired parts again with a fresh
+// validity (the operator fixed a route, a credit); their recipients are
+// reported again. It returns how many parts are queued.
 func (g *Gateway) RetryMessage(ctx context.Context, id string) (int, error) {
 	ost, ok := g.st.(operatorStore)
 	if !ok {
 		return 0, ErrUnsupported
 	}
-	n, err := ost.RetryQueued(ctx, id, g.now())
+	now := g.now()
+	n, err := ost.RetryQueued(ctx, id, now)
 	if err != nil {
 		return 0, err
 	}
-	if n > 0 {
-		g.log.Info("message retried now", "msg_id", id, "parts", n)
+	again, err := ost.Resend(ctx, id, g.expiry(now), now)
+	if err != nil {
+		return 0, err
+	}
+	if n+again > 0 {
+		g.log.Info("message retried now", "msg_id", id, "parts", n+again, "sent_again", again)
 		g.dispatch.kick()
 	}
-	return n, nil
+	return n + again, nil
+}
+
+// expiry is the end of the validity of a message queued at now; zero for
+// none.
+func (g *Gateway) expiry(now time.Time) time.Time {
+	if v := g.conf().Validity; v > 0 {
+		return now.Add(v)
+	}
+	return time.Time{}
 }
 
 // RouteOf names the transport a number is sent through first: the first of

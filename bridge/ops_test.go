@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -135,5 +136,58 @@ func TestRouteOf(t *testing.T) {
 	}
 	if got := g.RouteOf("+442079460958"); got != "" {
 		t.Errorf("unrouted: %q", got)
+	}
+}
+
+// TestRetryFailedMessage: once the operator fixed the cause, a failed
+// message is sent again with a fresh validity, and its report is sent
+// again when it ends.
+func TestRetryFailedMessage(t *testing.T) {
+	t.Parallel()
+	tr := newFakeTransport(func(n int, p *transport.Part) (string, error) {
+		if n == 1 {
+			return "", transport.Permanent("0x00000045 ESME_RSUBMITFAIL", errors.New("no credit"))
+		}
+		return "id-2", nil
+	})
+	mailer := newFakeMailer()
+	g, st := startTestGateway(t, testConfig(), tr, mailer)
+	ctx := context.Background()
+	id, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, "Subject: x\r\n\r\nhello\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := mailer.wait(t, 1); !bytes.Contains(m[0].Data, []byte("Action: failed")) {
+		t.Fatalf("first report:\n%s", m[0].Data)
+	}
+	before, err := st.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if n, err := g.RetryMessage(ctx, id); err != nil || n != 1 {
+		t.Fatalf("RetryMessage of a failed message = %d %v, want 1 part", n, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, ok, _ := st.Lookup("fake", "id-2"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the part was not sent again")
+		}
+	}
+	after, err := st.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.Expires.After(before.Expires) {
+		t.Errorf("validity %v after the retry, %v before: want a fresh one", after.Expires, before.Expires)
+	}
+	tr.receipt("id-2", transport.StateDelivered)
+	if m := mailer.wait(t, 2); !bytes.Contains(m[1].Data, []byte("Action: delivered")) {
+		t.Errorf("report after the retry:\n%s", m[1].Data)
+	}
+	if n, err := g.RetryMessage(ctx, id); err != nil || n != 0 {
+		t.Errorf("RetryMessage of a delivered message = %d %v, want nothing", n, err)
 	}
 }

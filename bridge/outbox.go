@@ -22,9 +22,17 @@ const (
 type outbox struct {
 	g      *Gateway
 	kicker // wakes run: there may be work
+
+	// Used by run only. storeFail holds off sending while store writes
+	// fail; sent holds mails handed on whose removal from the store
+	// failed, so that they are removed, not sent again.
+	storeFail storeBackoff
+	sent      map[string]bool
 }
 
-func newOutbox(g *Gateway) *outbox { return &outbox{g: g, kicker: newKicker()} }
+func newOutbox(g *Gateway) *outbox {
+	return &outbox{g: g, kicker: newKicker(), sent: map[string]bool{}}
+}
 
 // queue stores a mail for sending; what names what it settles in the same
 // commit (a report, a delay notice).
@@ -55,6 +63,9 @@ func (o *outbox) run(ctx context.Context) {
 func (o *outbox) send(ctx context.Context) time.Duration {
 	g := o.g
 	for ctx.Err() == nil {
+		if wait := o.storeFail.wait(); wait > 0 {
+			return wait
+		}
 		due, err := g.st.DueMail(g.now(), outboxBatch)
 		if err != nil {
 			g.log.Error("reading the outbox", "err", err)
@@ -76,6 +87,13 @@ func (o *outbox) send(ctx context.Context) time.Duration {
 
 func (o *outbox) deliver(ctx context.Context, om *store.OutMail) {
 	g := o.g
+	if o.storeFail.wait() > 0 {
+		return // the rest of the batch waits with the store
+	}
+	if o.sent[om.ID] {
+		o.remove(ctx, om)
+		return
+	}
 	err := g.mailer.Deliver(ctx, &mailout.Mail{From: om.From, To: om.To, Data: om.Data})
 	g.obs.MailSent(err == nil)
 	now := g.now()
@@ -94,11 +112,24 @@ func (o *outbox) deliver(ctx context.Context, om *store.OutMail) {
 		next := now.Add(backoff(om.Attempts+1, floor, mailRetryCeil))
 		g.log.Warn("mail delivery failed; will retry", "mail_id", om.ID, "to", om.To, "at", next, "err", err)
 		if err := g.st.MailRetry(context.WithoutCancel(ctx), om.ID, next, err.Error()); err != nil {
-			g.log.Error("rescheduling mail", "mail_id", om.ID, "err", err)
+			g.log.Error("rescheduling mail", "mail_id", om.ID, "hold_off", o.storeFail.failed(err).String(), "err", err)
+		} else {
+			o.storeFail.ok()
 		}
 		return
 	}
-	if err := g.st.MailSent(context.WithoutCancel(ctx), om.ID); err != nil {
-		g.log.Error("removing sent mail from the outbox; it may be sent again", "mail_id", om.ID, "err", err)
+	o.remove(ctx, om)
+}
+
+// remove takes a mail handed on (or dropped) out of the outbox. When the
+// store cannot write, the mail is remembered as sent so that it is not
+// sent again while this process runs.
+func (o *outbox) remove(ctx context.Context, om *store.OutMail) {
+	if err := o.g.st.MailSent(context.WithoutCancel(ctx), om.ID); err != nil {
+		o.sent[om.ID] = true
+		o.g.log.Error("removing sent mail from the outbox; it may be sent again after a restart", "mail_id", om.ID, "hold_off", o.storeFail.failed(err).String(), "err", err)
+		return
 	}
+	delete(o.sent, om.ID)
+	o.storeFail.ok()
 }

@@ -27,15 +27,15 @@ type receiptMatcher struct {
 
 	mu sync.Mutex // held across Lookup-or-park, and by submitted
 	// early holds receipts that came before their submit was recorded;
-	// they have been acknowledged to the network already.
-	early     map[string]transport.Receipt
-	earlyAt   map[string]time.Time
+	// they have been acknowledged to the network already, once kept in
+	// the store too (see parking.go).
+	early     *earlyReceipts
 	unmatched int
 }
 
 func newReceiptMatcher(g *Gateway) *receiptMatcher {
 	return &receiptMatcher{g: g, ch: make(chan receipt, receiptQueue), in: make(chan inboundSMS, receiptQueue), done: make(chan struct{}),
-		early: map[string]transport.Receipt{}, earlyAt: map[string]time.Time{}}
+		early: newEarlyReceipts(earlyMaxCount, earlyMaxBytes)}
 }
 
 func receiptKey(transportName, id string) string { return transportName + "\x00" + id }
@@ -48,8 +48,8 @@ type receipt struct {
 
 // HandleReceipt implements transport.Handler. It blocks when the queue is
 // full: back-pressure on the transport rather than unbounded memory. A
-// receipt is done once its part's final state is stored, or once it waits
-// in memory for its submit to be recorded. One still queued when the
+// receipt is done once its part's final state is stored, or once it is
+// kept in the store to wait for its submit to be recorded. One still queued when the
 // gateway stops is never done, so the network sends it again.
 func (m *receiptMatcher) HandleReceipt(r transport.Receipt, done func(error)) {
 	select {
@@ -96,12 +96,17 @@ func (m *receiptMatcher) run(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case rc := <-m.ch:
+					// While the store cannot write, receipts wait
+					// here and the transport's queue fills: the
+					// network holds them meanwhile.
+					m.g.dispatch.storeFail.sleep(ctx)
 					rc.done(m.match(ctx, rc.r))
 				}
 			}
 		})
 	}
 	defer wg.Wait()
+	m.restore(ctx) // once workers take what it hands them
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
 	for {
@@ -112,7 +117,7 @@ func (m *receiptMatcher) run(ctx context.Context) {
 			m.g.obs.Inbound(mo.in.Transport)
 			mo.done(m.inbound(ctx, mo.in))
 		case <-sweep.C:
-			m.dropStale()
+			m.dropStale(ctx)
 		}
 	}
 }
@@ -120,55 +125,69 @@ func (m *receiptMatcher) run(ctx context.Context) {
 func (m *receiptMatcher) match(ctx context.Context, r transport.Receipt) error {
 	m.mu.Lock()
 	k, ok, err := m.g.st.Lookup(r.Transport, r.MessageID)
+	var dropped []transport.Receipt
+	at := m.g.now()
 	if err == nil && !ok {
-		key := receiptKey(r.Transport, r.MessageID)
-		m.early[key] = r
-		m.earlyAt[key] = m.g.now()
+		dropped = m.early.park(receiptKey(r.Transport, r.MessageID), r, at)
 	}
 	m.mu.Unlock()
 	if err != nil {
 		m.g.log.Error("looking up receipt", "transport", r.Transport, "id", r.MessageID, "err", err)
 		return fmt.Errorf("looking up receipt: %w", err)
 	}
-	m.g.obs.Receipt(r.Transport, r.State, ok)
-	if ok {
-		return m.apply(ctx, k, r)
+	if !ok {
+		// Stored outside the lock: submitted, which takes it, runs on
+		// the send path. Counted once it matches (when its submit is
+		// recorded) or once it is given up.
+		err := m.persist(ctx, r, at, dropped)
+		m.unmatchedGone(dropped, "too many receipts wait for their submit; the oldest is dropped")
+		return err
 	}
-	return nil
+	m.g.obs.Receipt(r.Transport, r.State, true)
+	return m.apply(ctx, k, r)
+}
+
+// unmatchedGone counts and logs parked receipts given up: dropped for
+// room (why says so) or waited too long.
+func (m *receiptMatcher) unmatchedGone(rs []transport.Receipt, why string) {
+	for _, r := range rs {
+		m.g.obs.Receipt(r.Transport, r.State, false)
+		if why != "" {
+			m.g.obs.ReceiptDropped(r.Transport)
+		}
+	}
+	if len(rs) == 0 {
+		return
+	}
+	m.mu.Lock()
+	m.unmatched += len(rs)
+	total, parked := m.unmatched, m.early.len()
+	m.mu.Unlock()
+	if why == "" {
+		why = "receipt matches no part"
+	}
+	last := rs[len(rs)-1]
+	m.g.log.Warn(why, "transport", last.Transport, "id", last.MessageID, "state", last.State.String(),
+		"receipts", len(rs), "unmatched_total", total, "parked", parked)
 }
 
 // submitted is called once a part's network id is stored: a receipt that
 // came first can now be applied.
 func (m *receiptMatcher) submitted(ctx context.Context, transportName, id string) {
-	key := receiptKey(transportName, id)
 	m.mu.Lock()
-	r, ok := m.early[key]
-	delete(m.early, key)
-	delete(m.earlyAt, key)
+	r, ok := m.early.take(receiptKey(transportName, id))
 	m.mu.Unlock()
 	if ok {
-		m.HandleReceipt(r, func(err error) {
-			if err != nil {
-				m.g.log.Error("receipt that came before its submit not applied", "transport", transportName, "id", id, "err", err)
-			}
-		})
+		m.HandleReceipt(r, m.appliedLater(ctx, r))
 	}
 }
 
-func (m *receiptMatcher) dropStale() {
-	cut := m.g.now().Add(-earlyTTL)
+func (m *receiptMatcher) dropStale(ctx context.Context) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	for key, at := range m.earlyAt {
-		if at.Before(cut) {
-			r := m.early[key]
-			m.unmatched++
-			m.g.obs.Receipt(r.Transport, r.State, false)
-			m.g.log.Warn("receipt matches no part", "transport", r.Transport, "id", r.MessageID, "state", r.State.String(), "unmatched_total", m.unmatched)
-			delete(m.early, key)
-			delete(m.earlyAt, key)
-		}
-	}
+	old := m.early.stale(m.g.now().Add(-earlyTTL))
+	m.mu.Unlock()
+	m.forget(ctx, old)
+	m.unmatchedGone(old, "")
 }
 
 func (m *receiptMatcher) apply(ctx context.Context, k store.PartKey, r transport.Receipt) error {

@@ -109,7 +109,12 @@ func (r *reporter) report(ctx context.Context, m *store.Message, k store.RcptKey
 	if rep == nil {
 		return r.g.st.MarkReported(context.WithoutCancel(ctx), k)
 	}
-	mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: dsn.Compose(rep)}
+	data, err := dsn.Compose(rep)
+	if err != nil {
+		r.g.log.Warn("no report: it cannot be written safely", "msg_id", m.ID, "err", err)
+		return r.g.st.MarkReported(context.WithoutCancel(ctx), k)
+	}
+	mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: data}
 	if err := r.g.outbox.queue(ctx, mail, store.MailFor{Report: &k}); err != nil {
 		return err
 	}
@@ -141,7 +146,15 @@ func (r *reporter) delayNotices(ctx context.Context) error {
 			}
 			continue
 		}
-		mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: dsn.Compose(rep)}
+		data, err := dsn.Compose(rep)
+		if err != nil {
+			r.g.log.Warn("no delay notice: it cannot be written safely", "msg_id", m.ID, "err", err)
+			if err := r.g.st.DelayDone(context.WithoutCancel(ctx), k); err != nil {
+				return err
+			}
+			continue
+		}
+		mail := &mailout.Mail{From: "", To: []string{m.Sender}, Data: data}
 		if err := r.g.outbox.queue(ctx, mail, store.MailFor{Delay: &k}); err != nil {
 			return err
 		}

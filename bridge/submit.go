@@ -127,6 +127,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	m := g.newMessage(env.From, res, data)
 	m.Omitted = omitted(res, msg)
 	m.EnvID, m.Ret = env.EnvID, env.Ret
+	m.Class = g.mailClass(env, data)
 	if env.Ret == "FULL" {
 		m.Original = data // RFC 3461: reports return the whole mail
 	}
@@ -146,6 +147,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	if len(m.Recipients) == 0 {
 		return "", smtpd.Errorf(554, [3]int{5, 5, 1}, "No valid recipients")
 	}
+	g.asCampaign(m)
 	parts := len(m.Recipients) * len(msg.Parts)
 	if err := g.pol.ChargeParts(ctx, env, parts); err != nil {
 		return "", err
@@ -156,7 +158,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	}
 	g.obs.MessageQueued("smtp", len(m.Recipients), parts)
 	g.log.Debug("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
-		"parts", len(msg.Parts), "encoding", msg.Encoding.String())
+		"parts", len(msg.Parts), "encoding", msg.Encoding.String(), "class", m.Class.String())
 	g.dispatch.kick()
 	return m.ID, nil
 }

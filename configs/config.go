@@ -18,6 +18,8 @@ type Config struct {
 	Aliases    map[string][]string `toml:"aliases"`
 	HTTP       HTTP                `toml:"http"`
 	Limits     Limits              `toml:"limits"`
+	Priority   Priority            `toml:"priority"`
+	Campaigns  Campaigns           `toml:"campaigns"`
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`

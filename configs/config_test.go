@@ -76,6 +76,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad smarthost_tls", "[receipts]\nsmarthost_tls = \"maybe\" # <-", false, "receipts.smarthost_tls"},
 		{"bad from", "[receipts]\nfrom = \"not an address\" # <-", false, "receipts.from"},
 		{"bad default_to", "[inbound]\ndefault_to = \"nobody\" # <-", false, "inbound.default_to"},
+		{"default_to with '@' in its quoted local part", "[inbound]\ndefault_to = '\"v@example.net\"@example.com' # <-", false, "inbound.default_to"},
 		{"bad alias number", "[aliases]\noncall = [\"+14155550100\", \"call me\"] # <-", false, "aliases.oncall"},
 		{"empty alias", "[aliases]\noncall = [] # <-", false, "aliases.oncall"},
 		{"bad http listen", "[http]\nlisten = \"localhost\" # <-", false, "http.listen"},

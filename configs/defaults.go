@@ -91,6 +91,8 @@ func defaults() *Config {
 			StartReply:      "You are subscribed again. Reply STOP to unsubscribe.",
 			HelpReply:       "Messages from an email-to-SMS gateway. Reply STOP to unsubscribe, START to subscribe again.",
 		},
+		Priority:  Priority{NormalShare: defaultShare, BulkShare: defaultShare},
+		Campaigns: Campaigns{MinRecipients: defaultCampaignRecipients, TimeZone: recipientZone},
 	}
 }
 

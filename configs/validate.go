@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // checker collects validation errors; paths name array entries by index so
@@ -74,6 +76,10 @@ func (c *checker) address(path, v string) {
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Name != "" || !strings.Contains(a.Address, "@") {
 		c.add(path, "%q is not a plain mail address (user@domain)", v)
+		return
+	}
+	if _, err := mailfmt.ParseUnquoted(a.Address); err != nil {
+		c.add(path, "%q: %v", v, err)
 	}
 }
 
@@ -95,6 +101,8 @@ func (cfg *Config) Validate() error {
 	cfg.validateAliases(c)
 	cfg.validateHTTP(c)
 	validateLimits(c, "limits", cfg.Limits)
+	cfg.validatePriority(c)
+	cfg.validateCampaigns(c)
 	return errors.Join(c.errs...)
 }
 

@@ -1,6 +1,7 @@
 package mailout
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,6 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // Maildir delivers into a Maildir (new/, cur/, tmp/), the format every local
@@ -24,6 +29,10 @@ func (md *Maildir) Deliver(ctx context.Context, m *Mail) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	head, err := envelopeHeader(m)
+	if err != nil {
+		return err
+	}
 	for _, sub := range []string{"tmp", "new", "cur"} {
 		if err := os.MkdirAll(filepath.Join(md.Dir, sub), 0o700); err != nil {
 			return &Error{Err: fmt.Errorf("maildir: %w", err)}
@@ -34,7 +43,7 @@ func (md *Maildir) Deliver(ctx context.Context, m *Mail) error {
 		return &Error{Err: err}
 	}
 	tmp := filepath.Join(md.Dir, "tmp", name)
-	if err := writeSynced(tmp, m); err != nil {
+	if err := writeSynced(tmp, head, m.Data); err != nil {
 		os.Remove(tmp)
 		return &Error{Err: fmt.Errorf("maildir: %w", err)}
 	}
@@ -45,21 +54,35 @@ func (md *Maildir) Deliver(ctx context.Context, m *Mail) error {
 	return syncDir(filepath.Join(md.Dir, "new"))
 }
 
-func writeSynced(path string, m *Mail) error {
+// envelopeHeader is the Return-Path and Delivered-To fields that go before
+// the mail's own header, without the empty line that would end a header.
+func envelopeHeader(m *Mail) ([]byte, error) {
+	from, to, err := envelope(m)
+	if err != nil {
+		return nil, err
+	}
+	var h mailfmt.Fields
+	h.Add("Return-Path", "<"+from+">")
+	for _, addr := range to {
+		h.Add("Delivered-To", addr)
+	}
+	var b bytes.Buffer
+	if err := textproto.WriteHeader(&b, h.Header().Header); err != nil {
+		return nil, &Error{Permanent: true, Err: fmt.Errorf("maildir: %w", err)}
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\r\n")), nil
+}
+
+func writeSynced(path string, head, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if _, err := fmt.Fprintf(f, "Return-Path: <%s>\r\n", m.From); err != nil {
+	if _, err := f.Write(head); err != nil {
 		return err
 	}
-	for _, to := range m.To {
-		if _, err := fmt.Fprintf(f, "Delivered-To: %s\r\n", to); err != nil {
-			return err
-		}
-	}
-	if _, err := f.Write(m.Data); err != nil {
+	if _, err := f.Write(mailfmt.CRLF(data)); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {

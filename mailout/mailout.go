@@ -6,13 +6,42 @@ package mailout
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // Mail is one message ready to go: the envelope and the whole RFC 5322 text.
+// Addresses are in the form go-smtp hands them out, quotes removed
+// (mailfmt.ParseUnquoted); they are quoted again where they are written.
 type Mail struct {
 	From string // envelope sender; "" for the null sender <>
 	To   []string
 	Data []byte
+}
+
+// envelope is a mail's sender and recipients as they are written into
+// MAIL FROM and RCPT TO ("" for the null sender). An address that cannot
+// be written safely fails the whole mail for good.
+func envelope(m *Mail) (from string, to []string, err error) {
+	if m.From != "" {
+		a, err := mailfmt.ParseUnquoted(m.From)
+		if err != nil {
+			return "", nil, &Error{Permanent: true, Err: fmt.Errorf("envelope sender: %w", err)}
+		}
+		from = a.String()
+	}
+	if len(m.To) == 0 {
+		return "", nil, &Error{Permanent: true, Err: errors.New("no recipients")}
+	}
+	for _, r := range m.To {
+		a, err := mailfmt.ParseUnquoted(r)
+		if err != nil {
+			return "", nil, &Error{Permanent: true, Err: fmt.Errorf("recipient: %w", err)}
+		}
+		to = append(to, a.String())
+	}
+	return from, to, nil
 }
 
 // Error is a failed delivery, saying whether trying again later may help.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // TLSMode says how the connection to a smarthost is protected.
@@ -37,7 +39,14 @@ type Smarthost struct {
 
 // Deliver sends one mail. 5xx answers are permanent errors, everything else
 // (connection refused, 4xx, timeouts) temporary.
+// The envelope is written from parsed addresses, and the text in CRLF
+// lines, so the client's dot-stuffing (which works on CRLF lines) leaves
+// no line a smarthost could read as the end of the data.
 func (s *Smarthost) Deliver(ctx context.Context, m *Mail) error {
+	from, to, err := envelope(m)
+	if err != nil {
+		return err
+	}
 	c, err := s.dial(ctx)
 	if err != nil {
 		return classify(err)
@@ -45,7 +54,7 @@ func (s *Smarthost) Deliver(ctx context.Context, m *Mail) error {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := s.send(c, m); err != nil {
+	if err := s.send(c, from, to, mailfmt.CRLF(m.Data)); err != nil {
 		return classify(err)
 	}
 	return nil
@@ -102,13 +111,13 @@ func (s *Smarthost) open(ctx context.Context, newClient func(net.Conn) (*smtp.Cl
 	return c, nil
 }
 
-func (s *Smarthost) send(c *smtp.Client, m *Mail) error {
+func (s *Smarthost) send(c *smtp.Client, from string, to []string, data []byte) error {
 	if s.User != "" {
 		if err := c.Auth(sasl.NewPlainClient("", s.User, s.Password)); err != nil {
 			return fmt.Errorf("smarthost %s: AUTH: %w", s.Addr, err)
 		}
 	}
-	if err := c.SendMail(m.From, m.To, bytes.NewReader(m.Data)); err != nil {
+	if err := c.SendMail(from, to, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("smarthost %s: %w", s.Addr, err)
 	}
 	return c.Quit()

@@ -55,7 +55,7 @@ var (
 	descModemSignal    = desc("modem_signal_rssi", "The modem's signal as +CSQ RSSI (0-31; 99 unknown).", "transport", "device")
 	descSIMSent        = desc("sim_sent", "SMS sent through the SIM this period (day or month).", "transport", "device", "period")
 	descSIMLimit       = desc("sim_limit", "The configured SMS limit per SIM and period (0: none).", "transport", "period")
-	allCollectorDescs  = []*prometheus.Desc{descParts, descStoreUp, descQueueDepth, descQueueOldest, descQueueComplete, descTransportUp, descInFlight, descSlots, descThroughput, descModemUp, descModemSignal, descSIMSent, descSIMLimit, descModemUnacked, descModemIndicationsOff}
+	allCollectorDescs  = []*prometheus.Desc{descClassDepth, descClassOldest, descParts, descStoreUp, descQueueDepth, descQueueOldest, descQueueComplete, descTransportUp, descInFlight, descSlots, descThroughput, descModemUp, descModemSignal, descSIMSent, descSIMLimit, descModemUnacked, descModemIndicationsOff}
 	partStatesInGauges = []store.PartState{store.PartQueued, store.PartSubmitting, store.PartSubmitted, store.PartDelivered, store.PartFailed, store.PartExpired, store.PartCancelled}
 )
 
@@ -105,7 +105,9 @@ func collectQueue(ch chan<- prometheus.Metric, src *Sources) {
 	}
 	depth := map[string]int{}
 	oldest := map[string]time.Time{}
+	var classes classWalk
 	complete, err := src.Queue.Queued(queueWalkLimit, func(q store.QueuedPart) {
+		classes.add(q)
 		name := q.Transport
 		if name == "" && src.Route != nil {
 			name = src.Route(q.Number)
@@ -123,6 +125,7 @@ func collectQueue(ch chan<- prometheus.Metric, src *Sources) {
 	}
 	gauge(ch, descQueueComplete, boolValue(complete))
 	now := src.Now()
+	classes.emit(ch, now)
 	for name, n := range depth {
 		gauge(ch, descQueueDepth, float64(n), name)
 		gauge(ch, descQueueOldest, max(now.Sub(oldest[name]), 0).Seconds(), name)

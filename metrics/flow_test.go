@@ -90,7 +90,7 @@ func (f *flow) mail(t *testing.T, to ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Data: data})
+		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Numbers: data})
 	}
 	body := "From: ops@example.com\r\nSubject: disk\r\n\r\n/var is 97% full\r\n"
 	if _, err := f.gw.Submit(context.Background(), env, []byte(body)); err != nil {

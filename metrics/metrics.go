@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -32,11 +33,13 @@ type Metrics struct {
 	submitFailures              *prometheus.CounterVec // by transport, kind
 	final                       *prometheus.CounterVec // by state
 	receipts                    *prometheus.CounterVec // by transport, status, matched
+	receiptsDropped             *prometheus.CounterVec // by transport
 	inbound                     *prometheus.CounterVec // by transport
 	mails                       *prometheus.CounterVec // by result
 	submitSeconds               *prometheus.HistogramVec
 	endToEndSeconds             *prometheus.HistogramVec
 	inDoubt                     inDoubt
+	classEndToEndSeconds        *prometheus.HistogramVec
 
 	rates *throughput
 	src   atomic.Pointer[Sources]
@@ -61,6 +64,7 @@ func New() *Metrics {
 	m.submitFailures = counter("submit_failures_total", "Failed submit attempts, by transport and kind (temporary: retried; permanent: failed).", "transport", "kind")
 	m.final = counter("parts_final_total", "SMS parts that reached a final state, by state.", "state")
 	m.receipts = counter("receipts_total", "Delivery receipts, by transport, status (DELIVRD, UNDELIV, …) and whether they matched a part.", "transport", "status", "matched")
+	m.receiptsDropped = counter("receipts_dropped_total", "Receipts that came before their submit was recorded and were dropped to keep those waiting within bounds, by transport.", "transport")
 	m.inbound = counter("inbound_total", "SMS from phones, by transport.", "transport")
 	m.mails = counter("mails_sent_total", "Mail the gateway sent (reports, replies), by result (ok, failed).", "result")
 	m.submitSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "submit_duration_seconds",
@@ -70,7 +74,8 @@ func New() *Metrics {
 		Help: "From acceptance of the mail or text to the network's acceptance of a part, by transport.", Buckets: prometheus.ExponentialBuckets(0.1, 4, 12)},
 		[]string{"transport"})
 	m.registerInDoubt()
-	m.reg.MustRegister(m.submitSeconds, m.endToEndSeconds, &collector{m: m},
+	m.classEndToEndSeconds = newClassLatency()
+	m.reg.MustRegister(m.submitSeconds, m.endToEndSeconds, m.classEndToEndSeconds, &collector{m: m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -109,10 +114,11 @@ func (m *Metrics) MessageQueued(source string, recipients, parts int) {
 }
 
 // PartSubmitted implements bridge.Observer.
-func (m *Metrics) PartSubmitted(transport string, took, waited time.Duration) {
+func (m *Metrics) PartSubmitted(transport string, c priority.Class, took, waited time.Duration) {
 	m.submitted.WithLabelValues(transport).Inc()
 	m.submitSeconds.WithLabelValues(transport).Observe(took.Seconds())
 	m.endToEndSeconds.WithLabelValues(transport).Observe(max(waited, 0).Seconds())
+	m.classEndToEndSeconds.WithLabelValues(c.String()).Observe(max(waited, 0).Seconds())
 	m.rates.add(transport)
 }
 
@@ -131,6 +137,11 @@ func (m *Metrics) PartFinal(state store.PartState) { m.final.WithLabelValues(sta
 // Receipt implements bridge.Observer.
 func (m *Metrics) Receipt(transport string, state transport.ReceiptState, matched bool) {
 	m.receipts.WithLabelValues(transport, state.String(), strconv.FormatBool(matched)).Inc()
+}
+
+// ReceiptDropped implements bridge.Observer.
+func (m *Metrics) ReceiptDropped(transport string) {
+	m.receiptsDropped.WithLabelValues(transport).Inc()
 }
 
 // Inbound implements bridge.Observer.

@@ -1,9 +1,12 @@
 package smtpd
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // RFC 5321 section 4.5.3.1 limits.
@@ -110,4 +113,29 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 
 func hasControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// enhBadSender is RFC 3463's "bad sender's mailbox address syntax".
+var enhBadSender = [3]int{5, 1, 7}
+
+// checkSender refuses a MAIL FROM address the gateway could not write back
+// into a report's RCPT TO and To: exactly (mailfmt.ParseUnquoted says
+// when). go-smtp hands the address out with its quotes removed, so a quoted
+// local part holding '@' or a control character is refused here rather than
+// guessed at when the report is written. The null sender gets no report and
+// is always accepted.
+func checkSender(from string) *Error {
+	if from == "" {
+		return nil
+	}
+	if _, err := mailfmt.ParseUnquoted(from); err != nil {
+		why := err.Error()
+		var ae *mailfmt.AddressError
+		if errors.As(err, &ae) {
+			why = ae.Reason
+		}
+		return &Error{Code: 553, Enhanced: enhBadSender,
+			Message: "Sender address rejected: " + why + "; delivery reports could not be sent back to it"}
+	}
+	return nil
 }

@@ -92,6 +92,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) (err error) {
 	if !s.trusted && s.user == "" {
 		return &Error{Code: 530, Enhanced: enhAuthRequired, Message: "Authentication required"}
 	}
+	if e := checkSender(from); e != nil {
+		return e
+	}
 	env := &Envelope{
 		ID:         s.id,
 		RemoteAddr: s.remote,

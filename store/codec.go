@@ -6,6 +6,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
 
@@ -19,6 +21,10 @@ const recordV1 = 1
 // recordV2 is a part record with its in-doubt fields after the others;
 // parts without them are still written as recordV1.
 const recordV2 = 2
+
+// msgRecordV2 is a message record with its priority class and campaign
+// pace after the sender.
+const msgRecordV2 = 2
 
 const zeroTime = math.MinInt64
 
@@ -45,6 +51,8 @@ type msgRecord struct {
 	Header     []byte
 	Omitted    string // written after Header; absent in records from before it
 	Recipients int
+	Class      priority.Class
+	Campaign   *campaign.Pace
 }
 
 type encoder struct{ b []byte }
@@ -267,11 +275,13 @@ func decodeRcpt(b []byte) (rcptRecord, error) {
 
 func encodeMsg(m *msgRecord) []byte {
 	e := encoder{b: make([]byte, 0, 40+len(m.Sender)+len(m.Subject)+len(m.MessageID)+len(m.EnvID)+len(m.Ret)+len(m.Header))}
-	e.u8(recordV1)
+	e.u8(msgRecordV2)
 	e.time(m.Received)
 	e.time(m.Expires)
 	e.uvar(uint64(m.Recipients))
 	e.str(m.Sender)
+	e.u8(uint8(m.Class))
+	e.pace(m.Campaign)
 	e.str(m.Subject)
 	e.str(m.MessageID)
 	e.str(m.EnvID)
@@ -288,11 +298,21 @@ func encodeMsg(m *msgRecord) []byte {
 func decodeMsg(b []byte, full bool) (msgRecord, error) {
 	d := decoder{b: b}
 	var m msgRecord
-	d.version("message")
+	v := d.u8("message version")
+	if d.err == nil && v != recordV1 && v != msgRecordV2 {
+		d.err = fmt.Errorf("%w: message record version %d", ErrCorrupt, v)
+	}
 	m.Received = d.time("message received")
 	m.Expires = d.time("message expires")
 	m.Recipients = d.count("message recipients", maxRecipients)
 	m.Sender = d.str("message sender")
+	if v == msgRecordV2 { // version 1 records are all normal
+		m.Class = priority.Class(d.u8("message class"))
+		if d.err == nil && !m.Class.Valid() {
+			d.fail("message class")
+		}
+		m.Campaign = d.pace()
+	}
 	if !full {
 		return m, d.err
 	}

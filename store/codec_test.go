@@ -72,9 +72,9 @@ func TestCodecRejectsDamage(t *testing.T) {
 			t.Errorf("%s with trailing byte: %v", name, err)
 		}
 		bad := append([]byte(nil), rec...)
-		bad[0] = 2
+		bad[0] = 9
 		if err := decode(bad); !errors.Is(err, ErrCorrupt) {
-			t.Errorf("%s version 2: %v", name, err)
+			t.Errorf("%s version 9: %v", name, err)
 		}
 		for i := range rec {
 			b := append([]byte(nil), rec...)

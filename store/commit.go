@@ -148,6 +148,7 @@ func (db *DB) try(ops []*op) (int, error) {
 		db.failAll(ops, err)
 		return -1, nil
 	}
+	db.health.set(nil)
 	for i, o := range ops {
 		o.done <- results[i]
 	}
@@ -155,6 +156,7 @@ func (db *DB) try(ops []*op) (int, error) {
 }
 
 func (db *DB) failAll(ops []*op, err error) {
+	db.health.set(err)
 	db.log.Error("commit failed", "ops", len(ops), "err", err)
 	for _, o := range ops {
 		o.done <- fmt.Errorf("store: %s: commit: %w", o.name, err)

@@ -2,7 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,4 +123,169 @@ func partOf2(t *testing.T, db *DB) PartState {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// damagedFile builds a queue file with enough messages for branch pages,
+// closes it and returns its path, page size and the root page of the
+// part bucket (a branch) and of the msg bucket.
+func damagedFile(t *testing.T) (path string, pageSize int, partRoot, msgRoot uint64) {
+	t.Helper()
+	db, path := openTest(t)
+	for i := range 300 {
+		mustEnqueue(t, db, testMessage(fmt.Sprintf("m%03d", i), 2, 2, t0))
+	}
+	err := db.view(func(tx *bolt.Tx) error {
+		pageSize = tx.DB().Info().PageSize
+		partRoot, msgRoot = uint64(tx.Bucket(bktPart).Root()), uint64(tx.Bucket(bktMsg).Root())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, pageSize, partRoot, msgRoot
+}
+
+// TestDamagedFiles: every kind of damage makes Open fail with one line
+// naming the file and ErrDamaged (no panic, no fault), or, where bbolt
+// has a spare copy (a meta page), open with the data intact; Salvage then
+// copies what can be read into a file that opens.
+func TestDamagedFiles(t *testing.T) {
+	t.Parallel()
+	at := func(off int64, b []byte) func(*os.File, int, uint64, uint64) error {
+		return func(f *os.File, _ int, _, _ uint64) error { _, err := f.WriteAt(b, off); return err }
+	}
+	onPage := func(which func(part, msg uint64) uint64, off int, b []byte) func(*os.File, int, uint64, uint64) error {
+		return func(f *os.File, ps int, part, msg uint64) error {
+			_, err := f.WriteAt(b, int64(which(part, msg))*int64(ps)+int64(off))
+			return err
+		}
+	}
+	partPage := func(part, _ uint64) uint64 { return part }
+	msgPage := func(_, msg uint64) uint64 { return msg }
+	u16 := func(v uint16) []byte { return binary.NativeEndian.AppendUint16(nil, v) }
+	u32 := func(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
+	u64 := func(v uint64) []byte { return binary.NativeEndian.AppendUint64(nil, v) }
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b
+	}
+	truncate := func(size func(fileSize int64, ps int) int64) func(*os.File, int, uint64, uint64) error {
+		return func(f *os.File, ps int, _, _ uint64) error {
+			info, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			return f.Truncate(size(info.Size(), ps))
+		}
+	}
+	tests := []struct {
+		name        string
+		damage      func(f *os.File, pageSize int, partRoot, msgRoot uint64) error
+		opens       bool // bbolt has a spare copy of what was hit
+		salvageable bool
+		reason      string // in the error
+	}{
+		{"empty file", truncate(func(int64, int) int64 { return 0 }), false, false, "empty"},
+		{"half a meta page", truncate(func(int64, int) int64 { return 40 }), false, false, "meta"},
+		{"truncated to half", truncate(func(s int64, _ int) int64 { return s / 2 }), false, false, "truncated"},
+		{"truncated to the meta pages", truncate(func(_ int64, ps int) int64 { return 2 * int64(ps) }), false, false, "truncated"},
+		{"both meta pages zeroed", func(f *os.File, ps int, _, _ uint64) error {
+			_, err := f.WriteAt(make([]byte, 2*ps), 0)
+			return err
+		}, false, false, "no valid meta page"},
+		{"first meta page's checksum", at(16+56, u64(1)), true, true, ""},
+		{"both magics", func(f *os.File, ps int, _, _ uint64) error {
+			if _, err := f.WriteAt(u32(1), 16); err != nil {
+				return err
+			}
+			_, err := f.WriteAt(u32(1), int64(ps)+16)
+			return err
+		}, false, false, "not a bbolt file"},
+		{"page id in a header", onPage(partPage, 0, u64(7777)), false, true, "header says page 7777"},
+		{"page flags", onPage(partPage, 8, u16(0x4040)), false, true, "flags"},
+		{"element count", onPage(msgPage, 10, u16(0xffff)), false, true, "elements do not fit"},
+		{"branch child past the end", onPage(partPage, 16+8, u64(1<<40)), false, true, "outside the"},
+		{"element offset", onPage(msgPage, 16+4, u32(1<<30)), false, true, "points outside the page"},
+		{"overflow count", onPage(msgPage, 12, u32(1<<30)), false, true, "overflow pages"},
+		{"a page of noise", onPage(msgPage, 0, random(4096)), false, true, ""},
+		{"a page zeroed", onPage(partPage, 0, make([]byte, 4096)), false, true, ""},
+		{"a file of noise", func(f *os.File, _ int, _, _ uint64) error {
+			if err := f.Truncate(0); err != nil {
+				return err
+			}
+			_, err := f.WriteAt(random(64<<10), 0)
+			return err
+		}, false, false, "no valid meta page"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path, ps, partRoot, msgRoot := damagedFile(t)
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.damage(f, ps, partRoot, msgRoot); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+
+			db, err := Open(path, Options{Timeout: time.Second, Logger: quietLogger()})
+			if tt.opens {
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				defer db.Close()
+				if m, err := db.Message("m123"); err != nil || len(m.Recipients) != 2 {
+					t.Errorf("message after opening: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded on a damaged file")
+			}
+			msg := err.Error()
+			if !errors.Is(err, ErrDamaged) || !strings.Contains(msg, path) || !strings.Contains(msg, tt.reason) || strings.Contains(msg, "\n") {
+				t.Errorf("Open: %q; want one line naming the file, ErrDamaged and %q", msg, tt.reason)
+			}
+			if cerr := Check(path, time.Second); !errors.Is(cerr, ErrDamaged) {
+				t.Errorf("Check: %v", cerr)
+			}
+
+			out := filepath.Join(t.TempDir(), "salvaged.db")
+			rep, err := Salvage(path, out)
+			if !tt.salvageable {
+				if err == nil {
+					t.Errorf("Salvage copied %d keys from a file without a usable meta page", rep.Keys)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Salvage: %v", err)
+			}
+			t.Logf("salvaged %d buckets, %d keys; skipped %v", rep.Buckets, rep.Keys, rep.Skipped)
+			if len(rep.Skipped) == 0 || rep.Keys == 0 {
+				t.Errorf("salvage report %+v: want keys copied and the damage skipped", rep)
+			}
+			if err := Check(out, time.Second); err != nil {
+				t.Errorf("the salvaged file: %v", err)
+			}
+			db, err = Open(out, Options{Timeout: time.Second, Logger: quietLogger()})
+			if err != nil {
+				t.Fatalf("Open of the salvaged file: %v", err)
+			}
+			defer db.Close()
+			if _, err := db.Due(t0.Add(time.Hour), 1000); err != nil {
+				t.Errorf("Due on the salvaged file: %v", err)
+			}
+		})
+	}
 }

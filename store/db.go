@@ -37,7 +37,7 @@ var (
 	bktMsg        = []byte("msg")        // msgKey → msgRecord
 	bktRcpt       = []byte("rcpt")       // rcptKey → rcptRecord
 	bktPart       = []byte("part")       // partKey → Part
-	bktDue        = []byte("due")        // NextAttempt + partKey, queued parts
+	bktDue        = []byte("dueclass")   // class rank + NextAttempt + partKey, queued parts (see dueKey)
 	bktSubmitting = []byte("submitting") // partKey, parts whose attempt is in doubt
 	bktTID        = []byte("tid")        // transport 0x00 transport id → partKey
 	bktOverdue    = []byte("overdue")    // Expires + partKey, submitted parts
@@ -52,11 +52,15 @@ var (
 	bktOutDue     = []byte("outdue")     // NextAttempt + mail id
 	bktConv       = []byte("conv")       // E.164 number → Conversation
 	bktOptOut     = []byte("optout")     // E.164 number → time it opted out
+	bktPolicy     = []byte("policy")     // "daily" → the sender policy's counters
+	bktEarly      = []byte("early")      // transport 0x00 transport id → ParkedReceipt
+	bktEarlyAt    = []byte("earlyat")    // Parked + transport 0x00 transport id
 )
 
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
 	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
-	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut}
+	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut, bktPolicy,
+	bktEarly, bktEarlyAt, bktCampaign}
 
 // Options tune Open.
 type Options struct {
@@ -75,6 +79,8 @@ type DB struct {
 
 	mu     sync.RWMutex // held for reading while sending to ops
 	closed bool
+
+	health writeHealth // set by the committer
 }
 
 // Open opens or creates the queue file at path, creating its directory
@@ -90,28 +96,28 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	// A damaged file makes bbolt panic or fault: walk it first.
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	if err := compactIfSparse(path, opt.Timeout, opt.Logger); err != nil {
 		// A file that cannot be compacted is still a good queue.
 		opt.Logger.Warn("queue file not compacted", "path", path, "err", err)
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opt.Timeout,
-		FreelistType: bolt.FreelistMapType, // faster page allocation once the file is big
-		// The free list is rebuilt from the pages at open instead of being
-		// written at every commit: one page and its encoding less per
-		// group commit, as etcd runs bbolt.
-		NoFreelistSync: true,
-	})
+	bdb, err := openChecked(path, opt.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
+	var migrated int
 	err = bdb.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
 		}
-		return nil
+		var err error
+		migrated, err = migrateDueIndex(tx)
+		return err
 	})
 	if err != nil {
 		_ = bdb.Close()
@@ -123,6 +129,9 @@ func Open(path string, opt Options) (*DB, error) {
 		ops:  make(chan *op, maxBatchOps),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
+	}
+	if migrated > 0 {
+		db.log.Info("due index moved to the class-ordered layout", "parts", migrated)
 	}
 	go db.committer()
 	return db, nil

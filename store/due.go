@@ -6,6 +6,9 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
 )
 
 // DuePart is a queued part ready for an attempt, with what sending needs.
@@ -15,6 +18,8 @@ type DuePart struct {
 	Sender   string
 	Received time.Time // when the message was accepted
 	Expires  time.Time
+	Class    priority.Class
+	Campaign *campaign.Pace // nil unless the message is a campaign
 	Part     Part
 }
 
@@ -24,10 +29,15 @@ type unreadable struct {
 	err   error
 }
 
-// Due lists queued parts with NextAttempt <= now, earliest first, at most
-// limit. Entries whose records do not decode are taken out of the queue
-// (and logged) rather than returned again and again.
+// Due lists queued parts with NextAttempt <= now, most urgent class first
+// and earliest first within a class, at most limit. Entries whose records
+// do not decode are taken out of the queue (and logged) rather than
+// returned again and again.
 func (db *DB) Due(now time.Time, limit int) ([]DuePart, error) {
+	return db.due(now, limit, priority.Classes[:]...)
+}
+
+func (db *DB) due(now time.Time, limit int, classes ...priority.Class) ([]DuePart, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -37,16 +47,19 @@ func (db *DB) Due(now time.Time, limit int) ([]DuePart, error) {
 		out, bad = nil, nil
 		msgs := make(map[string]msgRecord)
 		c := tx.Bucket(bktDue).Cursor()
-		for k, _ := c.First(); k != nil && len(out) < limit && len(bad) < limit; k, _ = c.Next() {
-			if len(k) >= timeKeyLen && timeFromKey(k).After(now) {
+		for _, class := range classes {
+			dueScan(c, class, now, func(k []byte) bool {
+				dp, err := readDue(tx, k, msgs)
+				if err != nil {
+					bad = append(bad, unreadable{append([]byte(nil), k...), err})
+				} else {
+					out = append(out, dp)
+				}
+				return len(out) < limit && len(bad) < limit
+			})
+			if len(out) == limit || len(bad) == limit {
 				break
 			}
-			dp, err := readDue(tx, k, msgs)
-			if err != nil {
-				bad = append(bad, unreadable{append([]byte(nil), k...), err})
-				continue
-			}
-			out = append(out, dp)
 		}
 		return nil
 	})
@@ -63,10 +76,10 @@ func (db *DB) Due(now time.Time, limit int) ([]DuePart, error) {
 
 // readDue reads one due entry; msgs caches message records across entries.
 func readDue(tx *bolt.Tx, entry []byte, msgs map[string]msgRecord) (DuePart, error) {
-	if len(entry) < timeKeyLen {
-		return DuePart{}, fmt.Errorf("%w: due key %x", ErrCorrupt, entry)
+	_, _, kb, err := dueEntry(entry)
+	if err != nil {
+		return DuePart{}, err
 	}
-	kb := entry[timeKeyLen:]
 	k, err := parsePartKey(kb)
 	if err != nil {
 		return DuePart{}, err
@@ -90,7 +103,8 @@ func readDue(tx *bolt.Tx, entry []byte, msgs map[string]msgRecord) (DuePart, err
 		}
 		msgs[k.Msg] = m
 	}
-	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Received: m.Received, Expires: m.Expires, Part: p}, nil
+	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Received: m.Received, Expires: m.Expires, Class: m.Class,
+		Campaign: m.Campaign, Part: p}, nil
 }
 
 // dropUnreadable removes unreadable due entries, after checking in the write
@@ -104,7 +118,7 @@ func (db *DB) dropUnreadable(bad []unreadable) error {
 			if _, err := readDue(w.tx, b.entry, map[string]msgRecord{}); err == nil {
 				continue
 			}
-			if err := w.quarantine(bktDue, b.entry, b.entry[min(timeKeyLen, len(b.entry)):], b.err); err != nil {
+			if err := w.quarantine(bktDue, b.entry, b.entry[min(dueKeyLen, len(b.entry)):], b.err); err != nil {
 				return err
 			}
 		}
@@ -114,26 +128,6 @@ func (db *DB) dropUnreadable(bad []unreadable) error {
 		return fmt.Errorf("store: due: dropping unreadable entries: %w", err)
 	}
 	return nil
-}
-
-// NextDue is the earliest NextAttempt of any queued part; ok is false when
-// nothing is queued.
-func (db *DB) NextDue() (t time.Time, ok bool, err error) {
-	err = db.view(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bktDue).Cursor().First()
-		if k == nil {
-			return nil
-		}
-		if len(k) < timeKeyLen {
-			return fmt.Errorf("%w: due key %x", ErrCorrupt, k)
-		}
-		t, ok = timeFromKey(k), true
-		return nil
-	})
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("store: next due: %w", err)
-	}
-	return t, ok, nil
 }
 
 // Lookup finds the part a network id belongs to. Ids are forgotten once the

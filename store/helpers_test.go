@@ -105,7 +105,11 @@ func checkIndexes(t testing.TB, db *DB) {
 				pending[RcptKey{k.Msg, k.Rcpt}]++
 			}
 			has := func(b, key []byte) bool { return tx.Bucket(b).Get(key) != nil }
-			if q := has(bktDue, timedKey(p.NextAttempt, kb)); q != (p.State == PartQueued) {
+			m, err := loadMsg(tx, k.Msg, false)
+			if err != nil {
+				return err
+			}
+			if q := has(bktDue, dueKey(m.Class, p.NextAttempt, kb)); q != (p.State == PartQueued) {
 				return fmt.Errorf("%s %s: due entry %v", k, p.State, q)
 			}
 			if s := has(bktSubmitting, kb); s != (p.State == PartSubmitting) {
@@ -129,7 +133,7 @@ func checkIndexes(t testing.TB, db *DB) {
 		if err != nil {
 			return err
 		}
-		for name, want := range map[string]int{"due": idx["queued"], "submitting": idx["submitting"], "tid": idx["tid"]} {
+		for name, want := range map[string]int{string(bktDue): idx["queued"], "submitting": idx["submitting"], "tid": idx["tid"]} {
 			if n := tx.Bucket([]byte(name)).Stats().KeyN; n != want {
 				return fmt.Errorf("bucket %s has %d entries, want %d", name, n, want)
 			}

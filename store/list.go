@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smsbridge/smsbridge/priority"
 )
 
 // Listing limits: a page holds at most MaxListLimit messages, and one List
@@ -35,6 +37,7 @@ type Summary struct {
 	Expires    time.Time
 	Sender     string
 	Subject    string
+	Class      priority.Class
 	Recipients []RcptSummary
 	Parts      map[PartState]int // part count by state, all recipients
 }
@@ -111,7 +114,7 @@ func summarize(tx *bolt.Tx, k, v []byte, q *ListQuery) (Summary, bool, error) {
 		return Summary{}, false, nil
 	}
 	s := Summary{ID: id, Received: mr.Received, Expires: mr.Expires, Sender: mr.Sender, Subject: mr.Subject,
-		Parts: map[PartState]int{}}
+		Class: mr.Class, Parts: map[PartState]int{}}
 	states, err := partStates(tx, k, mr.Recipients)
 	if err != nil {
 		return Summary{}, false, fmt.Errorf("message %s: %w", id, err)
@@ -300,9 +303,10 @@ type QueuedPart struct {
 	Received    time.Time // when its message was accepted
 	NextAttempt time.Time
 	Attempts    int
+	Class       priority.Class
 }
 
-// Queued calls fn for queued parts in order of their next attempt, at most
+// Queued calls fn for queued parts by class, then in order of their next attempt, at most
 // limit of them (inside a read transaction: fn must be quick and must not
 // use the DB). complete is false when limit cut the walk short. Entries
 // that do not decode are skipped.
@@ -335,14 +339,15 @@ func (db *DB) Queued(limit int, fn func(QueuedPart)) (complete bool, err error) 
 
 // readQueued reads one due index entry; the maps cache what parts share.
 func readQueued(tx *bolt.Tx, entry []byte, numbers map[RcptKey]string, received map[string]time.Time) (QueuedPart, error) {
-	if len(entry) < timeKeyLen {
-		return QueuedPart{}, fmt.Errorf("%w: due key %x", ErrCorrupt, entry)
-	}
-	k, err := parsePartKey(entry[timeKeyLen:])
+	rank, _, kb, err := dueEntry(entry)
 	if err != nil {
 		return QueuedPart{}, err
 	}
-	p, err := loadPart(tx, entry[timeKeyLen:], k)
+	k, err := parsePartKey(kb)
+	if err != nil {
+		return QueuedPart{}, err
+	}
+	p, err := loadPart(tx, kb, k)
 	if err != nil {
 		return QueuedPart{}, err
 	}
@@ -364,5 +369,5 @@ func readQueued(tx *bolt.Tx, entry []byte, numbers map[RcptKey]string, received 
 		rec, received[k.Msg] = m.Received, m.Received
 	}
 	return QueuedPart{Key: k, Number: num, Transport: p.Transport, Received: rec,
-		NextAttempt: p.NextAttempt, Attempts: p.Attempts}, nil
+		NextAttempt: p.NextAttempt, Attempts: p.Attempts, Class: priority.Classes[rank]}, nil
 }

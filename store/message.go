@@ -17,9 +17,11 @@ type kv struct{ k, v []byte }
 type prepared struct {
 	id       string
 	received time.Time
+	campaign bool
 	msg      kv
 	rcpts    []kv
 	parts    []kv
+	due      [][]byte // the parts' due index keys
 	delay    [][]byte // delay-watch keys
 	convs    []kv
 	original []byte
@@ -27,7 +29,8 @@ type prepared struct {
 }
 
 // Enqueue stores a whole message with its recipients and parts. Every part
-// starts queued, due at m.Received (now when zero), with its attempt fields
+// starts queued, due at m.Received (now when zero) or at its NextAttempt
+// when that is later (a campaign's pace), with its other attempt fields
 // cleared. A recipient given with Reported set is never listed by
 // Unreported. m is not modified. When Enqueue returns nil the message is
 // on disk (fsynced); on a ctx error it may or may not be.
@@ -66,9 +69,10 @@ func prepare(m *Message, now time.Time) (*prepared, error) {
 	if received.IsZero() {
 		received = now
 	}
-	pm := &prepared{id: m.ID, received: received, original: m.Original, convs: conversations(m, received)}
+	pm := &prepared{id: m.ID, received: received, campaign: m.Campaign != nil, original: m.Original, convs: conversations(m, received)}
 	mr := msgRecord{Received: received, Expires: m.Expires, Sender: m.Sender, Subject: m.Subject,
-		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Omitted: m.Omitted, Recipients: len(m.Recipients)}
+		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Omitted: m.Omitted, Recipients: len(m.Recipients),
+		Class: m.Class, Campaign: m.Campaign}
 	pm.msg = kv{msgKey(m.ID), encodeMsg(&mr)}
 	pm.size = len(pm.msg.v) + len(m.Original)
 	for i := range m.Recipients {
@@ -80,9 +84,15 @@ func prepare(m *Message, now time.Time) (*prepared, error) {
 			pm.delay = append(pm.delay, timedKey(received, rcptKeyBytes(RcptKey{m.ID, i})))
 		}
 		for j, p := range r.Parts {
-			p.State, p.Attempts, p.NextAttempt, p.Updated = PartQueued, 0, received, received
+			next := received
+			if p.NextAttempt.After(received) {
+				next = p.NextAttempt
+			}
+			p.State, p.Attempts, p.NextAttempt, p.Updated = PartQueued, 0, next, received
 			p.Transport, p.TransportID, p.Error = "", "", ""
-			pm.parts = append(pm.parts, kv{partKeyBytes(PartKey{m.ID, i, j}), encodePart(&p)})
+			kb := partKeyBytes(PartKey{m.ID, i, j})
+			pm.parts = append(pm.parts, kv{kb, encodePart(&p)})
+			pm.due = append(pm.due, dueKey(m.Class, next, kb))
 			pm.size += len(pm.parts[len(pm.parts)-1].v)
 		}
 	}
@@ -104,11 +114,11 @@ func (w *wtx) enqueue(pm *prepared) error {
 			return err
 		}
 	}
-	for _, p := range pm.parts {
+	for i, p := range pm.parts {
 		if err := w.put(bktPart, p.k, p.v); err != nil {
 			return err
 		}
-		if err := w.put(bktDue, timedKey(pm.received, p.k), []byte{}); err != nil {
+		if err := w.put(bktDue, pm.due[i], []byte{}); err != nil {
 			return err
 		}
 	}
@@ -116,9 +126,15 @@ func (w *wtx) enqueue(pm *prepared) error {
 	return w.enqueueExtras(pm)
 }
 
-// enqueueExtras writes what two-way mail and reports need besides the queue:
-// the original for RET=FULL, the delay watch and the conversations.
+// enqueueExtras writes what two-way mail, reports and campaigns need
+// besides the queue: the original for RET=FULL, the delay watch, the
+// conversations and the campaign index.
 func (w *wtx) enqueueExtras(pm *prepared) error {
+	if pm.campaign {
+		if err := w.put(bktCampaign, timedKey(pm.received, pm.msg.k), []byte{}); err != nil {
+			return err
+		}
+	}
 	if len(pm.original) > 0 {
 		if err := w.put(bktOriginal, pm.msg.k, pm.original); err != nil {
 			return err
@@ -162,7 +178,7 @@ func readMessage(tx *bolt.Tx, id string) (*Message, error) {
 	}
 	m := &Message{ID: id, Received: mr.Received, Expires: mr.Expires, Sender: mr.Sender,
 		Subject: mr.Subject, MessageID: mr.MessageID, EnvID: mr.EnvID, Ret: mr.Ret, Header: mr.Header, Omitted: mr.Omitted,
-		Recipients: make([]Recipient, mr.Recipients)}
+		Class: mr.Class, Campaign: mr.Campaign, Recipients: make([]Recipient, mr.Recipients)}
 	for i := range m.Recipients {
 		k := RcptKey{id, i}
 		rr, err := loadRcpt(tx, rcptKeyBytes(k), k)

@@ -70,6 +70,9 @@ func (w *wtx) purgeMessage(entry []byte) error {
 	if err := w.del(bktOriginal, mk); err != nil {
 		return err
 	}
+	if err := w.del(bktCampaign, entry); err != nil {
+		return err
+	}
 	return w.del(bktMsg, mk)
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
 
@@ -58,6 +60,13 @@ type Message struct {
 	Omitted    string    // what the SMS leaves out of the mail, for reports; "" when nothing
 	Original   []byte    // the whole mail, kept only for RET=FULL reports; see DB.Original
 	Recipients []Recipient
+
+	// Class is the priority class its parts are served in.
+	Class priority.Class
+	// Campaign, when set, makes the message a campaign with this pace:
+	// listed by Campaigns, each part first due at its NextAttempt (see
+	// Enqueue), and held to its window by the dispatcher.
+	Campaign *campaign.Pace
 }
 
 // Recipient is one destination number of a message.

@@ -56,14 +56,14 @@ func (db *DB) Via(k RcptKey) (Via, error) {
 	return v, nil
 }
 
-// Resend puts every part of recipient k that has gone out (submitted or
+// RequeueRecipient puts every part of recipient k that has gone out (submitted or
 // delivered) back in the queue, due at now, so that the whole message is
 // sent again one way: some part could not follow the others. Each keeps
 // the transport it went out through in MovedFrom and reason as its status.
 // Parts being submitted are left alone. It returns how many it moved.
-func (db *DB) Resend(ctx context.Context, k RcptKey, reason string, now time.Time) (int, error) {
+func (db *DB) RequeueRecipient(ctx context.Context, k RcptKey, reason string, now time.Time) (int, error) {
 	var n int
-	err := db.do(ctx, "resend", 64+len(reason), func(w *wtx) error {
+	err := db.do(ctx, "requeue recipient", 64+len(reason), func(w *wtx) error {
 		n = 0
 		kb := rcptKeyBytes(k)
 		r, err := loadRcpt(w.tx, kb, k)

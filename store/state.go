@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/smsbridge/smsbridge/priority"
 )
 
 func loadPart(tx *bolt.Tx, kb []byte, k PartKey) (Part, error) {
@@ -65,18 +67,17 @@ func validTransport(name string) error {
 // its old state and into those of the new one.
 func (w *wtx) move(k PartKey, old, p *Part) error {
 	kb := partKeyBytes(k)
-	var expires time.Time
-	if old.State == PartSubmitted || p.State == PartSubmitted {
-		m, err := loadMsg(w.tx, k.Msg, false)
-		if err != nil {
+	var m msgRecord // its expiry for the overdue index, its class for the due index
+	if old.State == PartSubmitted || p.State == PartSubmitted || old.State == PartQueued || p.State == PartQueued {
+		var err error
+		if m, err = loadMsg(w.tx, k.Msg, false); err != nil {
 			return err
 		}
-		expires = m.Expires
 	}
-	if err := w.leave(kb, old, expires); err != nil {
+	if err := w.leave(kb, old, m.Expires, m.Class); err != nil {
 		return err
 	}
-	if err := w.enter(kb, p, expires); err != nil {
+	if err := w.enter(kb, p, m.Expires, m.Class); err != nil {
 		return err
 	}
 	w.count(old.State, -1)
@@ -84,10 +85,10 @@ func (w *wtx) move(k PartKey, old, p *Part) error {
 	return w.put(bktPart, kb, encodePart(p))
 }
 
-func (w *wtx) leave(kb []byte, p *Part, expires time.Time) error {
+func (w *wtx) leave(kb []byte, p *Part, expires time.Time, class priority.Class) error {
 	switch p.State {
 	case PartQueued:
-		return w.del(bktDue, timedKey(p.NextAttempt, kb))
+		return w.del(bktDue, dueKey(class, p.NextAttempt, kb))
 	case PartSubmitting:
 		return w.del(bktSubmitting, kb)
 	case PartSubmitted:
@@ -111,10 +112,10 @@ func (w *wtx) leave(kb []byte, p *Part, expires time.Time) error {
 	return nil
 }
 
-func (w *wtx) enter(kb []byte, p *Part, expires time.Time) error {
+func (w *wtx) enter(kb []byte, p *Part, expires time.Time, class priority.Class) error {
 	switch p.State {
 	case PartQueued:
-		return w.put(bktDue, timedKey(p.NextAttempt, kb), []byte{})
+		return w.put(bktDue, dueKey(class, p.NextAttempt, kb), []byte{})
 	case PartSubmitting:
 		return w.put(bktSubmitting, kb, []byte{})
 	case PartSubmitted:

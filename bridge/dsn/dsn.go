@@ -11,6 +11,11 @@ import (
 	"mime"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/smsbridge/smsbridge/internal/mailfmt"
 )
 
 // Action is the RFC 3464 action of a report.
@@ -25,8 +30,8 @@ const (
 // Report describes the outcome for one recipient number of one mail.
 type Report struct {
 	Hostname  string    // Reporting-MTA
-	From      string    // header From address of the report
-	To        string    // the original envelope sender
+	From      string    // header From address of the report, unquoted (mailfmt.ParseUnquoted)
+	To        string    // the original envelope sender, unquoted
 	Subject   string    // the original subject
 	MessageID string    // the original Message-ID, with angle brackets
 	EnvID     string    // RFC 3461 ENVID, echoed
@@ -51,55 +56,77 @@ type Report struct {
 	Notes []string
 }
 
-// Compose returns the whole report mail with CRLF line ends.
-func Compose(r *Report) []byte {
-	boundary := randomToken()
+// Compose returns the whole report mail with CRLF line ends. Its header,
+// the delivery-status fields and the part headers are written by
+// go-message from values made safe by mailfmt; it fails when the report's
+// sender or recipient cannot be written as an address.
+func Compose(r *Report) ([]byte, error) {
+	to, err := mailfmt.ParseUnquoted(r.To)
+	if err != nil {
+		return nil, fmt.Errorf("dsn: report recipient: %w", err)
+	}
+	from, err := mailfmt.ParseUnquoted(r.From)
+	if err != nil {
+		return nil, fmt.Errorf("dsn: report sender: %w", err)
+	}
+	var h mailfmt.Fields
+	h.AddAddress("From", "SMS gateway", from)
+	h.AddAddress("To", "", to)
+	h.AddText("Subject", subjectPrefix(r.Action)+r.Subject)
+	h.Add("Date", r.Date.Format(time.RFC1123Z))
+	h.AddMsgID("Message-ID", randomToken()+"@"+r.Hostname)
+	if id, ok := mailfmt.MsgID(r.MessageID); ok {
+		h.AddMsgID("In-Reply-To", id)
+		h.AddMsgID("References", id)
+	}
+	h.Add("Auto-Submitted", "auto-replied")
+	h.Add("MIME-Version", "1.0")
+	h.Add("Content-Type", mime.FormatMediaType("multipart/report", map[string]string{"report-type": "delivery-status", "boundary": randomToken()}))
+
 	var b bytes.Buffer
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\r\n", args...) }
-	w("From: %s", headerAddress("SMS gateway", r.From))
-	w("To: %s", r.To)
-	w("Subject: %s%s", subjectPrefix(r.Action), mime.QEncoding.Encode("utf-8", oneLine(r.Subject)))
-	w("Date: %s", r.Date.Format(time.RFC1123Z))
-	w("Message-ID: <%s@%s>", randomToken(), r.Hostname)
-	if r.MessageID != "" {
-		w("In-Reply-To: %s", r.MessageID)
-		w("References: %s", r.MessageID)
+	mw, err := message.CreateWriter(&b, h.Header())
+	if err != nil {
+		return nil, fmt.Errorf("dsn: %w", err)
 	}
-	w("Auto-Submitted: auto-replied")
-	w("MIME-Version: 1.0")
-	w("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=%q", boundary)
-	w("")
-	w("--%s", boundary)
-	w("Content-Type: text/plain; charset=utf-8")
-	w("Content-Transfer-Encoding: 8bit")
-	w("")
-	w("%s", humanText(r))
-	for _, n := range r.Notes {
-		w("%s", oneLine(n))
+	if err := writePart(mw, "text/plain; charset=utf-8", "8bit", []byte(humanText(r))); err != nil {
+		return nil, err
 	}
-	w("--%s", boundary)
-	w("Content-Type: message/delivery-status")
-	w("")
-	writeStatus(&b, r)
+	if err := writePart(mw, "message/delivery-status", "", status(r)); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(r.Original) > 0:
-		w("--%s", boundary)
-		w("Content-Type: message/rfc822")
-		w("")
-		b.Write(crlf(bytes.TrimRight(r.Original, "\r\n")))
-		w("")
+		err = writePart(mw, "message/rfc822", "", mailfmt.CRLF(r.Original))
 	case len(r.Headers) > 0:
-		w("--%s", boundary)
-		w("Content-Type: text/rfc822-headers")
-		w("")
-		// The header block keeps its terminating empty line; the CRLF
-		// after it belongs to the boundary.
-		b.Write(crlf(bytes.TrimRight(r.Headers, "\r\n")))
-		w("")
-		w("")
+		// The header block keeps its terminating empty line.
+		err = writePart(mw, "text/rfc822-headers", "", append(mailfmt.CRLF(bytes.TrimRight(r.Headers, "\r\n")), "\r\n\r\n"...))
 	}
-	w("--%s--", boundary)
-	return b.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if err := mw.Close(); err != nil {
+		return nil, fmt.Errorf("dsn: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func writePart(mw *message.Writer, contentType, encoding string, body []byte) error {
+	var h mailfmt.Fields
+	h.Add("Content-Type", contentType)
+	if encoding != "" {
+		h.Add("Content-Transfer-Encoding", encoding)
+	}
+	w, err := mw.CreatePart(h.Header())
+	if err == nil {
+		_, err = w.Write(body)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("dsn: %w", err)
+	}
+	return nil
 }
 
 func subjectPrefix(a Action) string {
@@ -112,19 +139,26 @@ func subjectPrefix(a Action) string {
 	return "Undeliverable: "
 }
 
+// humanText is the part for people. The reason may be the network's
+// words, so it is kept to one line like every other echoed value.
 func humanText(r *Report) string {
-	return outcomeText(r) + omittedText(r.Omitted)
+	text := outcomeText(r) + omittedText(r.Omitted)
+	for _, n := range r.Notes {
+		text += mailfmt.Text(n) + "\r\n"
+	}
+	return text
 }
 
 func outcomeText(r *Report) string {
+	number := mailfmt.Text(r.Number)
 	when := r.Date.UTC().Format("2006-01-02 15:04:05 MST")
 	switch r.Action {
 	case Delivered:
-		return fmt.Sprintf("Delivered to %s at %s.\r\n", r.Number, when)
+		return fmt.Sprintf("Delivered to %s at %s.\r\n", number, when)
 	case Delayed:
-		return fmt.Sprintf("Not yet delivered to %s: %s.\r\nThe gateway keeps trying; you will be told when it succeeds or gives up.\r\n", r.Number, orUnknown(r.Reason))
+		return fmt.Sprintf("Not yet delivered to %s: %s.\r\nThe gateway keeps trying; you will be told when it succeeds or gives up.\r\n", number, orUnknown(r.Reason))
 	}
-	return fmt.Sprintf("Not delivered: %s: %s.\r\n", r.Number, orUnknown(r.Reason))
+	return fmt.Sprintf("Not delivered: %s: %s.\r\n", number, orUnknown(r.Reason))
 }
 
 // omittedText tells the sender what of the mail the SMS does not carry.
@@ -132,59 +166,61 @@ func omittedText(omitted string) string {
 	if omitted == "" {
 		return ""
 	}
-	return fmt.Sprintf("The SMS does not carry everything in your mail: it left out %s.\r\n", oneLine(omitted))
+	return fmt.Sprintf("The SMS does not carry everything in your mail: it left out %s.\r\n", mailfmt.Text(omitted))
 }
 
 func orUnknown(s string) string {
-	if s == "" {
+	if s = mailfmt.Text(s); s == "" {
 		return "no reason given"
 	}
 	return s
 }
 
-func writeStatus(b *bytes.Buffer, r *Report) {
-	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\r\n", args...) }
-	w("Reporting-MTA: dns; %s", r.Hostname)
+// status writes the message/delivery-status body: the per-message fields,
+// then the recipient's. Everything echoed from the sender's session (ENVID,
+// ORCPT, the recipient) or from the network (the diagnosis) is made one
+// line of text.
+func status(r *Report) []byte {
+	var msg mailfmt.Fields
+	msg.Add("Reporting-MTA", "dns; "+r.Hostname)
 	if r.EnvID != "" {
-		w("Original-Envelope-Id: %s", r.EnvID)
+		msg.Add("Original-Envelope-Id", mailfmt.Text(r.EnvID))
 	}
 	if !r.Arrival.IsZero() {
-		w("Arrival-Date: %s", r.Arrival.Format(time.RFC1123Z))
+		msg.Add("Arrival-Date", r.Arrival.Format(time.RFC1123Z))
 	}
-	w("")
+	var rcpt mailfmt.Fields
 	if r.ORCPT != "" {
-		w("Original-Recipient: %s", addrType(r.ORCPT))
+		rcpt.Add("Original-Recipient", addrType(mailfmt.Text(r.ORCPT)))
 	}
-	w("Final-Recipient: rfc822; %s", r.Recipient)
-	w("Action: %s", r.Action)
-	w("Status: %s", r.Status)
+	rcpt.Add("Final-Recipient", "rfc822; "+recipient(r.Recipient))
+	rcpt.Add("Action", string(r.Action))
+	rcpt.Add("Status", mailfmt.Text(r.Status))
 	if r.Transport != "" {
-		w("Remote-MTA: x-sms; %s", r.Transport)
+		rcpt.Add("Remote-MTA", "x-sms; "+mailfmt.Text(r.Transport))
 	}
 	if r.Diagnosis != "" {
-		w("Diagnostic-Code: x-sms; %s", oneLine(r.Diagnosis))
+		rcpt.Add("Diagnostic-Code", "x-sms; "+mailfmt.Text(r.Diagnosis))
 	}
-	w("Last-Attempt-Date: %s", r.Date.Format(time.RFC1123Z))
+	rcpt.Add("Last-Attempt-Date", r.Date.Format(time.RFC1123Z))
 	if !r.RetryUntil.IsZero() {
-		w("Will-Retry-Until: %s", r.RetryUntil.Format(time.RFC1123Z))
+		rcpt.Add("Will-Retry-Until", r.RetryUntil.Format(time.RFC1123Z))
 	}
+	var b bytes.Buffer
+	// Into a buffer, go-message's writer fails only on a line break in a
+	// value, which mailfmt.Fields never holds.
+	_ = textproto.WriteHeader(&b, msg.Header().Header)
+	_ = textproto.WriteHeader(&b, rcpt.Header().Header)
+	return b.Bytes()
 }
 
-func headerAddress(name, addr string) string {
-	if addr == "" {
-		return "<>"
+// recipient writes the RCPT TO address as an addr-spec, quoted where it
+// must be; one it cannot write as an address stays text.
+func recipient(addr string) string {
+	if a, err := mailfmt.ParseUnquoted(addr); err == nil {
+		return a.String()
 	}
-	return fmt.Sprintf("%q <%s>", name, addr)
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// crlf makes every line end in CRLF, whatever the original used.
-func crlf(b []byte) []byte {
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+	return mailfmt.Text(addr)
 }
 
 func randomToken() string {

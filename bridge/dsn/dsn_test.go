@@ -54,7 +54,10 @@ func TestComposeParses(t *testing.T) {
 			r.Hostname, r.From, r.To, r.MessageID = "gw.example.com", "smsbridge@sms.example.com", "alerts@example.com", "<orig@example.com>"
 			r.Date, r.Arrival = at, at.Add(-time.Minute)
 			r.Headers = []byte("Subject: x\nFrom: alerts@example.com\n")
-			raw := Compose(&r)
+			raw, err := Compose(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if bytes.Contains(bytes.ReplaceAll(raw, []byte("\r\n"), nil), []byte("\n")) {
 				t.Fatal("bare LF in report")
 			}
@@ -66,7 +69,7 @@ func TestComposeParses(t *testing.T) {
 			if err != nil || subject != tc.subject {
 				t.Errorf("Subject = %q (%v), want %q", subject, err, tc.subject)
 			}
-			for key, want := range map[string]string{"In-Reply-To": "<orig@example.com>", "Auto-Submitted": "auto-replied", "To": "alerts@example.com"} {
+			for key, want := range map[string]string{"In-Reply-To": "<orig@example.com>", "Auto-Submitted": "auto-replied", "To": "<alerts@example.com>"} {
 				if got := e.Header.Get(key); got != want {
 					t.Errorf("%s = %q, want %q", key, got, want)
 				}
@@ -124,7 +127,11 @@ func TestComposeFullAndDelayed(t *testing.T) {
 		Date: at, Recipient: "4151234567@sms.test", Number: "+1 415-123-4567", Action: Delayed, Status: "4.4.7",
 		Reason: "the SMSC has not answered", RetryUntil: at.Add(20 * time.Hour),
 		Headers: []byte("Subject: Backup\r\n"), Original: []byte("Subject: Backup\r\n\r\nThe whole mail.\r\n")}
-	e, err := message.Read(bytes.NewReader(Compose(&r)))
+	raw, err := Compose(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := message.Read(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ func bench(ctx context.Context, opt options) (*result, error) {
 	if opt.mode == "drain" {
 		return drain(ctx, opt)
 	}
+	if opt.priorityProbe {
+		return priorityProbe(ctx, opt)
+	}
 	side := &smscSide{last: map[string]time.Time{}}
 	if opt.smscAddr != "" && opt.mode == "with" {
 		srv, err := smsctest.Start(smsctest.Options{

@@ -23,15 +23,16 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// TestBenchAgainstGateway runs a small load through a real smsbridge serve:
-// every mail accepted reaches the built-in SMSC, and the figures add up.
-func TestBenchAgainstGateway(t *testing.T) {
+// startBenchGateway runs smsbridge serve on smsbridge-bench.toml with its
+// own addresses and returns them and the process id.
+func startBenchGateway(t *testing.T) (smtpAddr, smscAddr string, pid int) {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "smsbridge")
 	if out, err := exec.Command("go", "build", "-o", bin, "../smsbridge").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	smtpAddr, smscAddr := freeAddr(t), freeAddr(t)
+	smtpAddr, smscAddr = freeAddr(t), freeAddr(t)
 	cfg, err := os.ReadFile("smsbridge-bench.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -47,13 +48,13 @@ func TestBenchAgainstGateway(t *testing.T) {
 	if err := gw.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		gw.Process.Kill()
 		gw.Wait()
 		if t.Failed() {
 			t.Logf("gateway log:\n%s", log.String())
 		}
-	}()
+	})
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if c, err := net.Dial("tcp", smtpAddr); err == nil {
 			c.Close()
@@ -63,9 +64,16 @@ func TestBenchAgainstGateway(t *testing.T) {
 			t.Fatal("gateway did not listen")
 		}
 	}
+	return smtpAddr, smscAddr, gw.Process.Pid
+}
+
+// TestBenchAgainstGateway runs a small load through a real smsbridge serve:
+// every mail accepted reaches the built-in SMSC, and the figures add up.
+func TestBenchAgainstGateway(t *testing.T) {
+	smtpAddr, smscAddr, pid := startBenchGateway(t)
 	var out, errOut bytes.Buffer
 	args := []string{"-smtp", smtpAddr, "-smsc", smscAddr, "-n", "300", "-c", "10", "-size", "400",
-		"-duration", "60s", "-pid", fmt.Sprint(gw.Process.Pid), "-json"}
+		"-duration", "60s", "-pid", fmt.Sprint(pid), "-json"}
 	if code := run(args, &out, &errOut); code != 0 {
 		t.Fatalf("smsbench exit %d: %s", code, errOut.String())
 	}
@@ -85,6 +93,30 @@ func TestBenchAgainstGateway(t *testing.T) {
 	}
 	if r.PeakRSSMiB <= 0 || r.CPUSeconds <= 0 {
 		t.Errorf("no gateway figures: CPU %v s, RSS %v MiB", r.CPUSeconds, r.PeakRSSMiB)
+	}
+}
+
+// TestPriorityProbe runs -priority-probe small: the backlog drains, and
+// every urgent mail sent meanwhile reaches the SMSC.
+func TestPriorityProbe(t *testing.T) {
+	smtpAddr, smscAddr, _ := startBenchGateway(t)
+	var out, errOut bytes.Buffer
+	args := []string{"-smtp", smtpAddr, "-smsc", smscAddr, "-priority-probe", "-n", "40", "-rcpts", "50", "-c", "4",
+		"-probe-rate", "20", "-duration", "30s", "-json"}
+	if code := run(args, &out, &errOut); code != 0 {
+		t.Fatalf("smsbench exit %d: %s", code, errOut.String())
+	}
+	var r result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil || r.Probe == nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	t.Logf("%s", out.String())
+	p := r.Probe
+	if p.BacklogParts != 2000 || p.DrainPerSec <= 0 {
+		t.Errorf("backlog %d parts drained at %v/s, want 2000 at some rate", p.BacklogParts, p.DrainPerSec)
+	}
+	if p.Urgent == 0 || p.UrgentMissing != 0 || p.UrgentP99ms < p.UrgentP50ms {
+		t.Errorf("urgent: %d sent, %d missing, p50 %v p99 %v", p.Urgent, p.UrgentMissing, p.UrgentP50ms, p.UrgentP99ms)
 	}
 }
 

@@ -41,8 +41,11 @@ func newLoader(opt options) *loader {
 
 // mailBody is a plain mail whose text is size characters of words.
 func mailBody(size int) []byte {
-	words := strings.Repeat("load test words for the sms gateway ", size/36+1)[:size]
-	return []byte("From: bench@example.com\r\nSubject: bench\r\n\r\n" + strings.TrimSpace(words) + "\r\n")
+	return []byte("From: bench@example.com\r\nSubject: bench\r\n\r\n" + benchText(size) + "\r\n")
+}
+
+func benchText(size int) string {
+	return strings.TrimSpace(strings.Repeat("load test words for the sms gateway ", size/36+1)[:size])
 }
 
 // number is the i-th destination: unique per mail and recipient, so the SMSC

@@ -37,6 +37,9 @@ type options struct {
 	pid      int
 	settle   time.Duration
 	asJSON   bool
+
+	priorityProbe bool
+	probeRate     float64
 }
 
 func main() {
@@ -85,6 +88,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.pid, "pid", 0, "the gateway's process id, for its CPU time and peak RSS")
 	fs.DurationVar(&o.settle, "settle", 30*time.Second, "after sending, wait at most this long for SMS still on their way")
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object")
+	fs.BoolVar(&o.priorityProbe, "priority-probe", false, "queue -n bulk mails (Precedence: bulk) of -rcpts numbers with the SMSC down, start it, and send urgent mails at -probe-rate while the backlog drains: urgent latency and the drain rate")
+	fs.Float64Var(&o.probeRate, "probe-rate", 5, "urgent mails per second during -priority-probe (0 = none: the drain alone)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: smsbench [flags]\n\nLoads a running smsbridge over SMTP and measures its whole path.")
 		fs.PrintDefaults()
@@ -93,7 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	badMode := o.mode != "with" && o.mode != "off" && o.mode != "drain"
-	if badMode || o.conc < 1 || o.mails < 1 || o.size < 1 || o.rcpts < 1 || fs.NArg() > 0 {
+	if badMode || o.conc < 1 || o.mails < 1 || o.size < 1 || o.rcpts < 1 || o.probeRate < 0 || fs.NArg() > 0 || (o.priorityProbe && o.smscAddr == "") {
 		fs.Usage()
 		return o, fmt.Errorf("bad flags")
 	}

@@ -27,6 +27,7 @@ type result struct {
 	PeakRSSMiB   float64        `json:"gateway_peak_rss_mib,omitempty"`
 	Options      string         `json:"options"`
 	Drain        *drainResult   `json:"drain,omitempty"`
+	Probe        *probeResult   `json:"priority_probe,omitempty"`
 }
 
 func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.Duration, cpu0, cpu1 procStat, procErr error) *result {
@@ -79,6 +80,11 @@ func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.D
 func (r *result) print(w io.Writer) {
 	if r.Drain != nil {
 		r.Drain.print(w)
+		return
+	}
+	if r.Probe != nil {
+		fmt.Fprintf(w, "options:        %s\n", r.Options)
+		r.Probe.print(w)
 		return
 	}
 	fmt.Fprintf(w, "options:        %s\n", r.Options)

@@ -57,7 +57,7 @@ func checkServable(cfg *configs.Config) (bridge.Config, error) {
 	if err != nil {
 		return bcfg, err
 	}
-	if _, _, err := smtpConfig(cfg, log); err != nil {
+	if _, _, err := smtpConfig(cfg, log, nil); err != nil { // no store: no counters
 		return bcfg, err
 	}
 	if _, _, err := serverTLS(cfg, log); err != nil {

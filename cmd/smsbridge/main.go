@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // Exit statuses, as the product contract names them.
@@ -26,6 +28,8 @@ commands:
   check    [-config FILE]                 validate the configuration, print it and its routes
   queue    [-config FILE] list|show ID|retry ID|cancel ID
                                           the queue, through the running daemon or the store
+  store    [-config FILE] check [QUEUE_FILE] | salvage [QUEUE_FILE] NEW_FILE
+                                          check the queue file; copy what can be read of a damaged one
   passwd   [-cost N] < PASSWORD           print a bcrypt hash for [[smtp.users]] password_hash
   carriers [list | lookup ADDRESS]        the carrier email-to-SMS gateway table
   version                                 print the version
@@ -54,6 +58,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = checkCmd(args[1:], stdout, stderr)
 	case "queue":
 		err = queueCmd(args[1:], stdout, stderr)
+	case "store":
+		err = storeCmd(args[1:], stdout, stderr)
 	case "passwd":
 		err = passwd(args[1:], stdin, stdout, stderr)
 	case "carriers":
@@ -84,7 +90,7 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "smsbridge:", err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || errors.Is(err, store.ErrDamaged) {
 		return exitUsage
 	}
 	return exitFailure

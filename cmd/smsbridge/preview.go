@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
 
@@ -20,9 +21,11 @@ type previewResult struct {
 }
 
 func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("preview", "[-config FILE] [-json] [FILE.eml]", stderr)
+	fs := newFlagSet("preview", "[-config FILE] [-json] [-user NAME] [-from ADDRESS] [FILE.eml]", stderr)
 	configPath := fs.String("config", "", "configuration `file` (default: the embedded default)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	user := fs.String("user", "", "SMTP user `name` the mail would come from, for [priority] rules")
+	from := fs.String("from", "", "envelope sender `address`, for [priority] rules")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +60,7 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		enc.SetEscapeHTML(false)
 		return enc.Encode(out)
 	}
+	fmt.Fprintf(stdout, "class:    %s\n", bcfg.MailClass(data, priority.Origin{User: *user, Sender: *from}))
 	printPreview(stdout, out, msg)
 	return nil
 }

@@ -163,3 +163,29 @@ func TestPreviewExitCodes(t *testing.T) {
 		})
 	}
 }
+
+func TestPreviewPrintsClass(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mail := filepath.Join(dir, "m.eml")
+	if err := os.WriteFile(mail, []byte("Subject: site down\r\nX-Priority: 1 (Highest)\r\n\r\nweb-1 is down\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, dir, "[[transports]]\nname = \"sim\"\ntype = \"simulator\"\n"+
+		"[[priority.rules]]\nsender = \"@news.example.com\"\nclass = \"bulk\"\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"preview", "-config", cfg, mail}, "class:    urgent\n"},
+		{[]string{"preview", "-config", cfg, "-from", "letter@news.example.com", mail}, "class:    bulk\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(tc.args, nil, &stdout, &stderr); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), tc.want) {
+			t.Errorf("%v: output lacks %q:\n%s", tc.args, tc.want, stdout.String())
+		}
+	}
+}

@@ -132,5 +132,5 @@ func openQueue(cfg *configs.Config) (queueOps, error) {
 		st.Close()
 		return nil, usageError{err}
 	}
-	return &localQueue{st: st, numbers: bcfg.Numbers.Normalize}, nil
+	return &localQueue{st: st, numbers: bcfg.Numbers.Normalize, validity: bcfg.Validity}, nil
 }

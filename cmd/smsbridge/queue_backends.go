@@ -35,8 +35,9 @@ func (remoteQueue) close() {}
 
 // localQueue works on the store itself while no daemon runs.
 type localQueue struct {
-	st      *store.DB
-	numbers func(string) (string, error)
+	st       *store.DB
+	numbers  func(string) (string, error)
+	validity time.Duration // of parts sent again
 }
 
 func (l *localQueue) list(_ context.Context, v url.Values) (api.ListView, error) {
@@ -93,14 +94,23 @@ func (l *localQueue) show(_ context.Context, id string) (api.MessageView, error)
 }
 
 func (l *localQueue) retry(ctx context.Context, id string) (api.RetryView, error) {
-	n, err := l.st.RetryQueued(ctx, id, time.Now())
+	now := time.Now()
+	n, err := l.st.RetryQueued(ctx, id, now)
 	if err != nil {
 		return api.RetryView{}, err
 	}
-	if n == 0 {
-		return api.RetryView{}, usageError{fmt.Errorf("nothing of %s is waiting in the queue", id)}
+	var expires time.Time
+	if l.validity > 0 {
+		expires = now.Add(l.validity)
 	}
-	return api.RetryView{ID: id, Queued: n}, nil
+	again, err := l.st.Resend(ctx, id, expires, now)
+	if err != nil {
+		return api.RetryView{}, err
+	}
+	if n+again == 0 {
+		return api.RetryView{}, usageError{fmt.Errorf("nothing of %s is waiting in the queue, failed or expired", id)}
+	}
+	return api.RetryView{ID: id, Queued: n + again}, nil
 }
 
 func (l *localQueue) cancel(ctx context.Context, id string) (api.CancelView, error) {

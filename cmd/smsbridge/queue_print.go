@@ -66,7 +66,7 @@ func printMessage(w io.Writer, m api.MessageView) {
 	if m.Expires != nil {
 		fmt.Fprintf(w, "expires:  %s\n", m.Expires.Local().Format(timeFmt))
 	}
-	fmt.Fprintf(w, "sender:   %s\n", orNone(m.Sender))
+	fmt.Fprintf(w, "sender:   %s\nclass:    %s\n", orNone(m.Sender), m.Class)
 	if m.Subject != "" {
 		fmt.Fprintf(w, "subject:  %s\n", m.Subject)
 	}

@@ -60,7 +60,7 @@ var queuedID = regexp.MustCompile(`queued as (\S+)`)
 func TestSendAndQueueWithoutDaemon(t *testing.T) {
 	t.Parallel()
 	cfg := opsConfigFile(t, t.TempDir(), "")
-	out, code := runCmd(t, send, "-config", cfg, "-to", "4151234567,(415) 123-4568", "disk", "full")
+	out, code := runCmd(t, send, "-config", cfg, "-priority", "urgent", "-to", "4151234567,(415) 123-4568", "disk", "full")
 	m := queuedID.FindStringSubmatch(out)
 	if code != 0 || m == nil || !strings.Contains(out, "smsbridge serve sends it") {
 		t.Fatalf("send: %d %q", code, out)
@@ -72,7 +72,7 @@ func TestSendAndQueueWithoutDaemon(t *testing.T) {
 	if out, code := runCmd(t, queue, "-config", cfg, "list", "-to", "+14155550000"); code != 0 || strings.Contains(out, id) {
 		t.Errorf("list to another number: %d %q", code, out)
 	}
-	if out, code := runCmd(t, queue, "-config", cfg, "show", id); code != 0 || !strings.Contains(out, "to +14151234568") || !strings.Contains(out, "part 1/1  queued") {
+	if out, code := runCmd(t, queue, "-config", cfg, "show", id); code != 0 || !strings.Contains(out, "to +14151234568") || !strings.Contains(out, "part 1/1  queued") || !strings.Contains(out, "class:    urgent\n") {
 		t.Errorf("show: %d %q", code, out)
 	}
 	if out, code := runCmd(t, queue, "-config", cfg, "retry", id); code != 0 || !strings.Contains(out, "2 parts due now") {

@@ -12,9 +12,10 @@ import (
 	"github.com/smsbridge/smsbridge/api"
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
+	"github.com/smsbridge/smsbridge/priority"
 )
 
-const sendSynopsis = "[-config FILE] [-from ADDRESS] -to NUMBER[,NUMBER…] [TEXT…|-]"
+const sendSynopsis = "[-config FILE] [-from ADDRESS] [-priority CLASS] -to NUMBER[,NUMBER…] [TEXT…|-]"
 
 // sendCmd queues one text as SMS without a mail: through the running
 // daemon's API when it holds the store, else straight into the store (the
@@ -25,6 +26,8 @@ func sendCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	configPath := fs.String("config", "", "configuration `file` (default: the embedded default)")
 	to := fs.String("to", "", "destination `numbers`, comma-separated: any common form, or alias names")
 	from := fs.String("from", "", "mail `address` told about delivery (per [receipts] mode); none by default")
+	class := priority.Normal
+	fs.TextVar(&class, "priority", priority.Normal, "`class` of the text: urgent, normal or bulk")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +46,7 @@ func sendCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	numbers := strings.Split(*to, ",")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	id, via, err := sendText(ctx, cfg, numbers, *from, text)
+	id, via, err := sendText(ctx, cfg, numbers, *from, text, class)
 	if err != nil {
 		return asUsage(err)
 	}
@@ -77,7 +80,7 @@ func sendTextArg(args []string, stdin io.Reader) (string, error) {
 // (the message is cut to max_parts anyway), far less than a runaway pipe.
 const maxSendText = 1 << 20
 
-func sendText(ctx context.Context, cfg *configs.Config, to []string, from, text string) (id, via string, err error) {
+func sendText(ctx context.Context, cfg *configs.Config, to []string, from, text string, class priority.Class) (id, via string, err error) {
 	st, err := openStoreOrDaemon(cfg)
 	if errors.Is(err, errDaemonHolds) {
 		c, err := newDaemonClient(cfg)
@@ -85,7 +88,7 @@ func sendText(ctx context.Context, cfg *configs.Config, to []string, from, text 
 			return "", "", err
 		}
 		var m api.MessageView
-		err = c.do(ctx, "POST", "/api/v1/messages", map[string]any{"to": to, "text": text, "from": from}, &m)
+		err = c.do(ctx, "POST", "/api/v1/messages", map[string]any{"to": to, "text": text, "from": from, "priority": class}, &m)
 		return m.ID, "by the running smsbridge", err
 	}
 	if err != nil {
@@ -108,6 +111,6 @@ func sendText(ctx context.Context, cfg *configs.Config, to []string, from, text 
 	if err != nil {
 		return "", "", err
 	}
-	id, err = gw.SendText(ctx, "cli", from, numbers, text)
+	id, err = gw.SendClassText(ctx, "cli", from, numbers, text, class)
 	return id, "in " + cfg.Store.Path + "; smsbridge serve sends it", err
 }

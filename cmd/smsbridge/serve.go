@@ -17,6 +17,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
+	"github.com/smsbridge/smsbridge/internal/quietlog"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/policy"
@@ -68,18 +69,30 @@ func tuneGC() {
 	}
 }
 
+// Warnings and errors of one message are written at most logRepeatBurst
+// times per logRepeatEvery.
+const (
+	logRepeatEvery = 10 * time.Second
+	logRepeatBurst = 5
+)
+
 func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if verbose {
 		opts.Level = slog.LevelDebug
 	}
+	var h slog.Handler
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		h = slog.NewTextHandler(w, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, usageError{fmt.Errorf("-log must be text or json, not %q", format)}
 	}
-	return nil, usageError{fmt.Errorf("-log must be text or json, not %q", format)}
+	// A failure that repeats (a full disk, a peer down) is written a few
+	// times per interval, not thousands of times a second.
+	return slog.New(quietlog.New(h, logRepeatEvery, logRepeatBurst)), nil
 }
 
 // runGateway wires the pieces together and runs until ctx is done, then
@@ -95,7 +108,18 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return err
 	}
 	m := metrics.New()
-	scfg, pol, err := smtpConfig(cfg, log)
+	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
+	if err != nil {
+		closeAll(listeners)
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	defer st.Close()
+	counters := storeCounters{st} // before the policy loads them
+	if err := migrateCounters(counters, cfg.Store.Path, log); err != nil {
+		closeAll(listeners)
+		return fmt.Errorf("moving the daily counters into the store: %w", err)
+	}
+	scfg, pol, err := smtpConfig(cfg, log, counters)
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
@@ -106,12 +130,6 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return usageError{err}
 	}
 	scfg.Replies = m.SMTPReply
-	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
-	if err != nil {
-		closeAll(listeners)
-		return fmt.Errorf("opening the store: %w", err)
-	}
-	defer st.Close()
 	lanes, err := buildLanes(cfg, log, st) // after the store: modem SIM counts live there
 	if err != nil {
 		closeAll(listeners)
@@ -239,7 +257,7 @@ func closeAll(ls []net.Listener) {
 // smtpConfig builds the SMTP server's configuration: limits, TLS (its
 // certificate reloaded on SIGHUP until ctx ends), users and the policy,
 // which the bridge shares.
-func smtpConfig(cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Policy, error) {
+func smtpConfig(cfg *configs.Config, log *slog.Logger, counters policy.CounterStore) (smtpd.Config, *policy.Policy, error) {
 	c := smtpd.Config{
 		Hostname:             cfg.SMTP.Hostname,
 		MaxMessageBytes:      cfg.SMTP.MaxMessageBytes,
@@ -259,7 +277,7 @@ func smtpConfig(cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Po
 	for _, u := range cfg.SMTP.Users {
 		c.Users = append(c.Users, smtpd.User{Name: u.Name, PasswordHash: u.PasswordHash})
 	}
-	pol, err := newPolicy(cfg, log)
+	pol, err := newPolicy(cfg, log, counters)
 	if err != nil {
 		return c, nil, err
 	}
@@ -267,11 +285,13 @@ func smtpConfig(cfg *configs.Config, log *slog.Logger) (smtpd.Config, *policy.Po
 	return c, pol, nil
 }
 
-func newPolicy(cfg *configs.Config, log *slog.Logger) (*policy.Policy, error) {
+// newPolicy builds the sender policy; its daily counters live in counters.
+func newPolicy(cfg *configs.Config, log *slog.Logger, counters policy.CounterStore) (*policy.Policy, error) {
 	pc, err := newPolicyConfig(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	pc.Counters = counters
 	return policy.New(pc)
 }
 
@@ -286,7 +306,6 @@ func newPolicyConfig(cfg *configs.Config, log *slog.Logger) (policy.Config, erro
 		Limits:       policy.Limits(cfg.Limits),
 		Verification: mode,
 		AuthServID:   cfg.SMTP.Hostname,
-		Counters:     policy.FileStore{Path: filepath.Join(filepath.Dir(cfg.Store.Path), "limits.json")},
 		Logger:       log,
 	}
 	for _, u := range cfg.SMTP.Users {

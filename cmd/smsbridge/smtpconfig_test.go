@@ -12,7 +12,7 @@ import (
 // the configuration, whose defaults are the only ones.
 func TestSMTPLimitsComeFromTheConfiguration(t *testing.T) {
 	t.Parallel()
-	sc, _, err := smtpConfig(configs.Default(), quietLogger())
+	sc, _, err := smtpConfig(configs.Default(), quietLogger(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,14 @@ type twoWay struct {
 
 func startTwoWay(t *testing.T, config string) *twoWay {
 	t.Helper()
+	tw := newTwoWay(t)
+	tw.start(t, config, tw.sink.Addr())
+	return tw
+}
+
+// newTwoWay starts the SMSC and the sink, not yet the gateway.
+func newTwoWay(t *testing.T) *twoWay {
+	t.Helper()
 	smsc, err := smsctest.Start(smsctest.Options{ReceiptDelay: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -61,10 +69,15 @@ func startTwoWay(t *testing.T, config string) *twoWay {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sink.Close() })
-	tw := &twoWay{smsc: smsc, sink: sink}
-	tw.cfg = writeConfig(t, t.TempDir(), strings.NewReplacer("%SMSC%", smsc.Addr(), "%SINK%", sink.Addr()).Replace(config))
+	return &twoWay{smsc: smsc, sink: sink}
+}
+
+// start writes config with %SMSC% and %SINK% (the gateway's smarthost)
+// filled in and starts the gateway on it.
+func (tw *twoWay) start(t *testing.T, config, smarthost string) {
+	t.Helper()
+	tw.cfg = writeConfig(t, t.TempDir(), strings.NewReplacer("%SMSC%", tw.smsc.Addr(), "%SINK%", smarthost).Replace(config))
 	tw.restart(t)
-	return tw
 }
 
 // restart stops the gateway, if running, and starts it again on the same

@@ -20,6 +20,12 @@ type Mail struct {
 	From string
 	To   []string
 	Data []byte
+
+	// For mail sent with DATA, what came on the wire: the MAIL FROM and
+	// RCPT TO command lines exactly as sent (without CRLF), and the data
+	// as sent, dot-stuffed, up to and including the final ".\r\n".
+	Commands []string
+	Wire     []byte
 }
 
 // Sink is a running SMTP sink on a loopback port.
@@ -39,13 +45,13 @@ func Start() (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{ln: ln, changed: make(chan struct{})}
+	s := &Sink{ln: recordingListener{ln}, changed: make(chan struct{})}
 	s.srv = smtp.NewServer(s)
 	s.srv.Domain = "sink.localhost"
 	s.srv.AllowInsecureAuth = true
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
-	go s.srv.Serve(ln)
+	go s.srv.Serve(s.ln)
 	return s, nil
 }
 
@@ -97,10 +103,14 @@ func (s *Sink) add(m Mail) {
 }
 
 // NewSession implements smtp.Backend.
-func (s *Sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{sink: s}, nil }
+func (s *Sink) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	rc, _ := c.Conn().(*recordingConn) // nil after STARTTLS, which the sink does not offer
+	return &session{sink: s, rc: rc}, nil
+}
 
 type session struct {
 	sink *Sink
+	rc   *recordingConn
 	mail Mail
 }
 
@@ -123,6 +133,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	// go-smtp has sent 354 and read nothing after the DATA line yet (a
+	// client sends no data before 354), so what follows mark is the data.
+	mark := ss.rc.size()
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -131,6 +144,7 @@ func (ss *session) Data(r io.Reader) error {
 		return errors.New("no recipients")
 	}
 	ss.mail.Data = b
+	ss.mail.Commands, ss.mail.Wire = ss.rc.transaction(mark)
 	ss.sink.add(ss.mail)
 	return nil
 }

@@ -54,6 +54,8 @@ var readmeWant = []struct {
 	{"curl -s -X DELETE http://127.0.0.1:8025/api/v1/messages/ID", regexp.MustCompile(`"code": "not_cancellable"`), false},
 	{"curl -s -X POST http://127.0.0.1:8025/api/v1/messages/ID/retry", regexp.MustCompile(`"code": "(nothing_queued|not_retryable)"`), false},
 	{"curl -s http://127.0.0.1:8025/api/v1/transports", regexp.MustCompile(`"name": "simulator",\s*"up": true`), false},
+	{`curl -s -d '{"to":["oncall","4151234567"],"text":"spring sale"`, regexp.MustCompile(`"rate": 5`), false},
+	{"curl -s http://127.0.0.1:8025/api/v1/campaigns", regexp.MustCompile(`"campaigns": \[\s*\{`), false},
 }
 
 // TestREADMECommands runs every command in README.md's sh code blocks as

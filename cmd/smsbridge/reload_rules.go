@@ -74,6 +74,21 @@ var reloadRules = map[string]reloadRule{
 	"text.urls":      live,
 	"text.emoji":     live,
 
+	"priority.normal_share": live,
+	"priority.bulk_share":   live,
+	"priority.rules.user":   live,
+	"priority.rules.sender": live,
+	"priority.rules.alias":  live,
+	"priority.rules.class":  live,
+	"priority.rules.max":    live,
+
+	// A campaign's pace is planned when it is queued: a change applies to
+	// campaigns queued after the reload.
+	"campaigns.min_recipients": live,
+	"campaigns.rate":           live,
+	"campaigns.window":         live,
+	"campaigns.time_zone":      live,
+
 	"store.path":      restart,
 	"store.retention": live,
 

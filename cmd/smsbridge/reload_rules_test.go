@@ -57,6 +57,15 @@ prefix = "+1"
 transports = ["sim"]
 [aliases]
 team = ["+14155550100"]
+[[priority.rules]]
+user = "alerts"
+class = "urgent"
+[[priority.rules]]
+sender = "ops@example.com"
+max = "urgent"
+[[priority.rules]]
+alias = "team"
+class = "bulk"
 `
 
 // changedValues are values to change a key to where its kind's default
@@ -85,6 +94,10 @@ var changedValues = map[string]any{
 	"receipts.from":                 "reports@example.com",
 	"inbound.default_to":            "ops@example.com",
 	"aliases":                       map[string][]string{"team": {"+14155550199"}},
+	"priority.rules.class":          "bulk",
+	"priority.rules.max":            "normal",
+	"campaigns.window":              "09:00-17:00",
+	"campaigns.time_zone":           "Europe/Paris",
 }
 
 // TestReloadRules changes each key in turn: one that needs a restart is

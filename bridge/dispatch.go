@@ -409,6 +409,12 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 
 func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {
 	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
+	return d.finished(k, state, done, err)
+}
+
+// finished follows up a part's final state as the store recorded it (or
+// failed to): done is true when it made its recipient final.
+func (d *dispatcher) finished(k store.PartKey, state store.PartState, done bool, err error) error {
 	if err != nil {
 		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "hold_off", d.storeFail.failed(err).String(), "err", err)
 		return fmt.Errorf("recording final state: %w", err)

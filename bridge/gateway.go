@@ -34,6 +34,7 @@ type Store interface {
 	Via(k store.RcptKey) (store.Via, error)
 	RequeueRecipient(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
 	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
+	FinishReceipt(ctx context.Context, k store.PartKey, state store.PartState, receipt, reason string, now time.Time) (bool, error)
 	Lookup(transport, transportID string) (store.PartKey, bool, error)
 	Recover(now time.Time) ([]store.PartKey, error)
 	Message(id string) (*store.Message, error)

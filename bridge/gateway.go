@@ -16,7 +16,6 @@ import (
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
-	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -35,6 +34,7 @@ type Store interface {
 	Via(k store.RcptKey) (store.Via, error)
 	RequeueRecipient(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
 	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
+	FinishReceipt(ctx context.Context, k store.PartKey, state store.PartState, receipt, reason string, now time.Time) (bool, error)
 	Lookup(transport, transportID string) (store.PartKey, bool, error)
 	Recover(now time.Time) ([]store.PartKey, error)
 	Message(id string) (*store.Message, error)
@@ -61,19 +61,20 @@ type Store interface {
 }
 
 // Policy decides what an SMTP user may send: which recipients, how many SMS
-// parts a day. A refusal is an *smtpd.Error naming the rule.
+// parts a day for the user and for the envelope sender. Its refusals name
+// the rule; the bridge returns them as they are.
 type Policy interface {
 	AllowRecipient(user, alias string, numbers []string) error
-	ChargeParts(ctx context.Context, env *smtpd.Envelope, parts int) error
-	RefundParts(env *smtpd.Envelope, parts int)
+	ChargeParts(ctx context.Context, user, sender string, parts int) error
+	RefundParts(user, sender string, parts int)
 }
 
 // openPolicy allows everything: the policy when none is given (tests).
 type openPolicy struct{}
 
-func (openPolicy) AllowRecipient(string, string, []string) error           { return nil }
-func (openPolicy) ChargeParts(context.Context, *smtpd.Envelope, int) error { return nil }
-func (openPolicy) RefundParts(*smtpd.Envelope, int)                        {}
+func (openPolicy) AllowRecipient(string, string, []string) error          { return nil }
+func (openPolicy) ChargeParts(context.Context, string, string, int) error { return nil }
+func (openPolicy) RefundParts(string, string, int)                        {}
 
 // Mailer delivers the mail the bridge writes (delivery reports).
 type Mailer interface {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/bridge/smtpbackend"
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/internal/quietlog"
 	"github.com/smsbridge/smsbridge/kannel"
@@ -157,7 +158,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	}
 	dlrDone := make(chan struct{})
 	go func() { dlr.Run(hctx); close(dlrDone) }()
-	srv := smtpd.NewServer(scfg, gw)
+	srv := smtpd.NewServer(scfg, smtpbackend.New(gw))
 	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc, kannel: kannelSvc, cert: cert})
 
 	gctx, stopGateway := context.WithCancel(context.Background())

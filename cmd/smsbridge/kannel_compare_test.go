@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -113,20 +114,44 @@ func TestKannelCompared(t *testing.T) {
 		startKannelBox(t, dir, "bearerbox", path)
 		waitListening(t, "127.0.0.1:"+box)
 		startKannelBox(t, dir, "smsbox", path)
-		base := "http://127.0.0.1:" + sendsms
-		waitSendsms(t, base, "bench", "bench", seen)
-		compareLoop(t, base, "bench", "bench", seen)
+		e := endpoint{base: "http://127.0.0.1:" + sendsms, user: "bench", password: "bench"}
+		waitSendsms(t, e, seen)
+		compareLoop(t, e, seen)
 	})
-	t.Run("smsbridge", func(t *testing.T) {
+	startGateway := func(t *testing.T) (endpoint, *atomic.Int64) {
 		smsc, seen := countingSMSC(t)
 		dir := t.TempDir()
 		smtpAddr, kannelAddr := freePort(t), freePort(t)
 		cfg := writeConfig(t, dir, strings.NewReplacer("%SMTP%", smtpAddr, "%HASH%", cheapHash(t, "bench"),
 			"%SMSC%", smsc.Addr(), "%KANNEL%", kannelAddr).Replace(compareGatewayConfig))
 		startDaemon(t, dir, smtpAddr, "-config", cfg, "-log", "json")
-		base := "http://" + kannelAddr
-		waitSendsms(t, base, "bench", "bench", seen)
-		compareLoop(t, base, "bench", "bench", seen)
+		e := endpoint{base: "http://" + kannelAddr, user: "bench", password: "bench"}
+		waitSendsms(t, e, seen)
+		return e, seen
+	}
+	t.Run("smsbridge", func(t *testing.T) {
+		e, seen := startGateway(t)
+		compareLoop(t, e, seen)
+	})
+	// The same with a dlr-url for the network's acceptance (8) on every
+	// request: the watch is stored with the message, the report queued
+	// and called once the SMSC has taken it.
+	t.Run("smsbridge-dlr", func(t *testing.T) {
+		var calls atomic.Int64
+		dlr := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+		defer dlr.Close()
+		e, seen := startGateway(t)
+		e.extra = url.Values{"dlr-mask": {"8"}, "dlr-url": {dlr.URL + "/?s=%d&to=%p"}}
+		start := time.Now()
+		compareLoop(t, e, seen)
+		deadline := time.Now().Add(compareBudget)
+		for calls.Load() < compareRequests && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := calls.Load(); n < compareRequests {
+			t.Fatalf("%d of %d dlr-urls called", n, compareRequests)
+		}
+		t.Logf("every dlr-url called %v after the first request", time.Since(start).Round(time.Millisecond))
 	})
 }
 
@@ -187,18 +212,28 @@ func waitListening(t *testing.T, addr string) {
 	t.Fatalf("nothing listens on %s", addr)
 }
 
-func sendsmsURL(base, user, password string, i int) string {
-	return base + "/cgi-bin/sendsms?" + url.Values{"username": {user}, "password": {password},
-		"from": {"12345"}, "to": {fmt.Sprintf("+1415555%04d", i%10000)}, "text": {fmt.Sprintf("load %d: disk full on db-1", i)}}.Encode()
+// endpoint is a sendsms URL with its account and any extra fields.
+type endpoint struct {
+	base, user, password string
+	extra                url.Values
+}
+
+func (e endpoint) url(i int) string {
+	v := url.Values{"username": {e.user}, "password": {e.password},
+		"from": {"12345"}, "to": {fmt.Sprintf("+1415555%04d", i%10000)}, "text": {fmt.Sprintf("load %d: disk full on db-1", i)}}
+	for k, x := range e.extra {
+		v[k] = x
+	}
+	return e.base + "/cgi-bin/sendsms?" + v.Encode()
 }
 
 // waitSendsms sends one message until the endpoint takes it and it reaches
 // the SMSC (both boxes and the SMPP bind are up), then resets the count.
-func waitSendsms(t *testing.T, base, user, password string, seen *atomic.Int64) {
+func waitSendsms(t *testing.T, e endpoint, seen *atomic.Int64) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(sendsmsURL(base, user, password, 0)); err == nil {
+		if resp, err := http.Get(e.url(0)); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusAccepted {
 				for time.Now().Before(deadline) && seen.Load() == 0 {
@@ -212,13 +247,13 @@ func waitSendsms(t *testing.T, base, user, password string, seen *atomic.Int64) 
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s never took a message through to the SMSC", base)
+	t.Fatalf("%s never took a message through to the SMSC", e.base)
 }
 
 // compareLoop sends compareRequests requests from compareClients clients,
 // each answered 202 with smsbox's words, then waits until the SMSC has
 // them all; it logs requests/s, latency percentiles and the drain time.
-func compareLoop(t *testing.T, base, user, password string, seen *atomic.Int64) {
+func compareLoop(t *testing.T, e endpoint, seen *atomic.Int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), compareBudget)
 	defer cancel()
@@ -236,7 +271,7 @@ func compareLoop(t *testing.T, base, user, password string, seen *atomic.Int64) 
 				if i > compareRequests {
 					return
 				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, sendsmsURL(base, user, password, i), nil)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url(i), nil)
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {

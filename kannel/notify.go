@@ -18,12 +18,14 @@ import (
 	"github.com/smsbridge/smsbridge/transport"
 )
 
-// How the Notifier works the queue. Reports are found by looking at the
-// watched messages: on every kick (a part changed) and at least every
-// followInterval. A dlr-url that does not answer 2xx is called again
+// How the Notifier works the queue. Reports are found by looking at every
+// watched message: on a kick (a part changed), at most every followGap, and
+// at least every followInterval; a round costs a read of each watched
+// message. A dlr-url that does not answer 2xx is called again
 // after retryBase, doubling up to retryMax, for at most GiveUpAfter.
 const (
 	followInterval  = 5 * time.Second
+	followGap       = 200 * time.Millisecond
 	followBatch     = 256
 	callBatch       = 64
 	callWorkers     = 8
@@ -98,14 +100,14 @@ func (n *Notifier) kickCalls() {
 // Run follows the watched messages and makes the calls until ctx is done.
 func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Go(func() { loop(ctx, n.follow, n.followRounds) })
-	wg.Go(func() { loop(ctx, n.call, n.callRounds) })
+	wg.Go(func() { loop(ctx, n.follow, followGap, n.followRounds) })
+	wg.Go(func() { loop(ctx, n.call, 0, n.callRounds) })
 	wg.Wait()
 }
 
 // loop runs round at once, then on every kick or when the wait it returned
-// has passed, until ctx is done.
-func loop(ctx context.Context, kick <-chan struct{}, round func(context.Context) time.Duration) {
+// has passed, until ctx is done; kicks are taken at most every gap.
+func loop(ctx context.Context, kick <-chan struct{}, gap time.Duration, round func(context.Context) time.Duration) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -116,6 +118,13 @@ func loop(ctx context.Context, kick <-chan struct{}, round func(context.Context)
 		case <-timer.C:
 		}
 		timer.Reset(round(ctx))
+		if gap > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(gap):
+			}
+		}
 	}
 }
 

@@ -110,6 +110,9 @@ func testLifecycle(h *harness) {
 // testDueOrder: due parts come most urgent class first, earliest first
 // within one; DueIn serves one class; NextDue is the earliest of all.
 func testDueOrder(h *harness) {
+	if _, ok, err := h.b.NextDue(); err != nil || ok {
+		h.Errorf("NextDue of an empty store: %v, %v", ok, err)
+	}
 	h.enqueue(message("b1", 1, 1, t0, priority.Bulk))
 	h.enqueue(message("b2", 1, 1, t0.Add(time.Second), priority.Bulk))
 	h.enqueue(message("n1", 1, 1, t0.Add(2*time.Second), priority.Normal))

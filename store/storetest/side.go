@@ -27,6 +27,9 @@ func testEarlyReceipts(h *harness) {
 	if err := h.b.ParkReceipt(ctx, store.ParkedReceipt{Transport: "smsc"}, nil); !errors.Is(err, store.ErrInvalid) {
 		h.Errorf("ParkReceipt without an id: %v, want ErrInvalid", err)
 	}
+	if err := h.b.ParkReceipt(ctx, store.ParkedReceipt{Transport: "bad\x00name", ID: "x"}, nil); err == nil {
+		h.Error("a transport name with NUL parked")
+	}
 	h.both("parked", func() {
 		got, err := h.b.ParkedReceipts()
 		h.ok(err)
@@ -120,9 +123,10 @@ func testOutbox(h *harness) {
 // testDelayNotices: recipients that asked for a delay notice are watched
 // until it is queued or no longer needed.
 func testDelayNotices(h *harness) {
-	m := message("m", 3, 1, t0, priority.Normal)
-	m.Recipients[0].Notify |= store.NotifyDelay
-	m.Recipients[2].Notify |= store.NotifyDelay
+	m := message("m", 4, 1, t0, priority.Normal)
+	for r := range 3 { // not the last: it asks for no delay notice
+		m.Recipients[r].Notify |= store.NotifyDelay
+	}
 	h.enqueue(m)
 	h.enqueue(message("other", 1, 1, t0, priority.Normal))
 	h.both("enqueued", func() {
@@ -131,11 +135,14 @@ func testDelayNotices(h *harness) {
 		}
 		got, err := h.b.DelayDue(t0.Add(time.Second), 10)
 		h.ok(err)
-		if fmt.Sprint(got) != fmt.Sprint([]store.RcptKey{rk("m", 0), rk("m", 2)}) {
-			h.Errorf("DelayDue = %v, want the two recipients that asked", got)
+		if fmt.Sprint(got) != fmt.Sprint([]store.RcptKey{rk("m", 0), rk("m", 1), rk("m", 2)}) {
+			h.Errorf("DelayDue = %v, want the three recipients that asked", got)
 		}
 	})
 	h.ok(h.b.DelayDone(ctx, rk("m", 0)))
+	// A recipient that becomes final leaves the watch by itself.
+	_, err := h.b.Finish(ctx, pk("m", 1, 0), store.PartDelivered, "delivered", t0)
+	h.ok(err)
 	delay := rk("m", 2)
 	h.ok(h.b.QueueMail(ctx, &store.OutMail{ID: "notice", To: []string{"alice@example.com"}, Data: []byte("x"), Created: t0}, store.MailFor{Delay: &delay}))
 	h.both("done", func() {
@@ -242,6 +249,7 @@ func testSIMQuotas(h *harness) {
 	add("sim-a", day, 2, 3, 5)
 	add("sim-b", day, 1, 1, 1)
 	add("sim-a", day.Add(time.Hour), 1, 1, 1) // April 1 in Zurich
+	add("sim-a", day, 0, 3, 5)                // n = 0 reads
 	if _, _, err := h.b.QuotaAdd(ctx, "", day, 1); !errors.Is(err, store.ErrInvalid) {
 		h.Errorf("QuotaAdd without a SIM: %v, want ErrInvalid", err)
 	}

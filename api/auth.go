@@ -11,30 +11,60 @@ import (
 )
 
 // authenticator decides who may use /api/v1: a bearer token when tokens
-// are configured, else a client on a trusted network.
+// are configured, else a client on a trusted network. A read-only token
+// may only read (GET and HEAD).
 type authenticator struct {
 	state atomic.Pointer[authState]
 }
 
 type authState struct {
-	tokens  [][sha256.Size]byte // digests: comparing them takes the same time whatever the token
-	trusted []netip.Prefix
+	tokens   [][sha256.Size]byte // digests: comparing them takes the same time whatever the token
+	readOnly [][sha256.Size]byte
+	trusted  []netip.Prefix
 }
 
-func (a *authenticator) set(tokens []string, trusted []netip.Prefix) {
-	st := &authState{trusted: append([]netip.Prefix(nil), trusted...)}
+func digests(tokens []string) [][sha256.Size]byte {
+	var out [][sha256.Size]byte
 	for _, t := range tokens {
 		if t != "" {
-			st.tokens = append(st.tokens, sha256.Sum256([]byte(t)))
+			out = append(out, sha256.Sum256([]byte(t)))
 		}
 	}
-	a.state.Store(st)
+	return out
+}
+
+func (a *authenticator) set(tokens, readOnly []string, trusted []netip.Prefix) {
+	a.state.Store(&authState{tokens: digests(tokens), readOnly: digests(readOnly),
+		trusted: append([]netip.Prefix(nil), trusted...)})
+}
+
+// tokensConfigured reports whether access needs a token.
+func (st *authState) tokensConfigured() bool { return len(st.tokens)+len(st.readOnly) > 0 }
+
+// tokenAccess is what token may do.
+func (st *authState) tokenAccess(token string) Access {
+	d := sha256.Sum256([]byte(token))
+	if matchAny(d, st.tokens) {
+		return FullAccess
+	}
+	if matchAny(d, st.readOnly) {
+		return ReadAccess
+	}
+	return NoAccess
+}
+
+func matchAny(d [sha256.Size]byte, set [][sha256.Size]byte) bool {
+	match := 0
+	for _, t := range set {
+		match |= subtle.ConstantTimeCompare(d[:], t[:])
+	}
+	return match == 1
 }
 
 // check returns "" when r may pass, else the error code to answer.
 func (a *authenticator) check(r *http.Request) string {
 	st := a.state.Load()
-	if len(st.tokens) == 0 {
+	if !st.tokensConfigured() {
 		if clientTrusted(r.RemoteAddr, st.trusted) {
 			return ""
 		}
@@ -44,13 +74,14 @@ func (a *authenticator) check(r *http.Request) string {
 	if !ok {
 		return codeUnauthorized
 	}
-	d := sha256.Sum256([]byte(token))
-	match := 0
-	for _, t := range st.tokens {
-		match |= subtle.ConstantTimeCompare(d[:], t[:])
-	}
-	if match == 1 {
+	switch st.tokenAccess(token) {
+	case FullAccess:
 		return ""
+	case ReadAccess:
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return ""
+		}
+		return codeReadOnly
 	}
 	return codeUnauthorized
 }
@@ -89,6 +120,8 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		case codeForbidden:
 			writeError(w, http.StatusForbidden, codeForbidden, "no API tokens are configured and this client is not on a trusted network")
+		case codeReadOnly:
+			writeError(w, http.StatusForbidden, codeForbidden, "this token is read-only")
 		default:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="smsbridge"`)
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "a valid bearer token is required")

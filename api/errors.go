@@ -20,6 +20,8 @@ const (
 	codeNothingQueued    = "nothing_queued"
 	codeUnavailable      = "unavailable"
 	codeInternal         = "internal"
+	// codeReadOnly is answered as codeForbidden; it only tells authorize why.
+	codeReadOnly = "read_only"
 )
 
 // ErrorBody is every error answer: {"error": {"code": …, "message": …}}.

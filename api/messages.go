@@ -33,17 +33,13 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if msg := s.checkSend(&req); msg != "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, msg)
+	id, err := s.send(r.Context(), "api", &req)
+	var refused *RequestError
+	switch {
+	case errors.As(err, &refused):
+		writeError(w, http.StatusBadRequest, codeBadRequest, refused.Msg)
 		return
-	}
-	numbers, err := s.opt.Gateway.ResolveNumbers(req.To)
-	if err != nil {
-		s.gatewayError(w, err)
-		return
-	}
-	id, err := s.opt.Gateway.SendClassText(r.Context(), "api", req.From, numbers, req.Text, req.class)
-	if err != nil {
+	case err != nil:
 		s.gatewayError(w, err)
 		return
 	}

@@ -60,8 +60,11 @@ type Options struct {
 	Queue   Queue
 	// Tokens are the bearer tokens /api/v1 accepts. With none, the API
 	// answers only clients from Trusted networks.
-	Tokens  []string
-	Trusted []netip.Prefix
+	Tokens []string
+	// ReadOnlyTokens may only read: GET and HEAD of the API, the web
+	// console without its forms.
+	ReadOnlyTokens []string
+	Trusted        []netip.Prefix
 	// Metrics is served at /metrics when not nil; Throughput adds each
 	// transport's submits per second to /api/v1/transports.
 	Metrics    http.Handler
@@ -99,15 +102,15 @@ func New(opt Options) (*Server, error) {
 		opt.Now = time.Now
 	}
 	s := &Server{opt: opt, mux: http.NewServeMux(), log: opt.Logger.With("component", "http")}
-	s.auth.set(opt.Tokens, opt.Trusted)
+	s.auth.set(opt.Tokens, opt.ReadOnlyTokens, opt.Trusted)
 	s.routes()
 	return s, nil
 }
 
 // Reload replaces the accepted tokens and trusted networks (SIGHUP).
-func (s *Server) Reload(tokens []string, trusted []netip.Prefix) {
-	s.auth.set(tokens, trusted)
-	s.log.Info("API access reloaded", "tokens", len(tokens), "trusted_networks", len(trusted))
+func (s *Server) Reload(tokens, readOnlyTokens []string, trusted []netip.Prefix) {
+	s.auth.set(tokens, readOnlyTokens, trusted)
+	s.log.Info("API access reloaded", "tokens", len(tokens), "read_only_tokens", len(readOnlyTokens), "trusted_networks", len(trusted))
 }
 
 // Handler is the whole HTTP interface.

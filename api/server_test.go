@@ -69,13 +69,13 @@ func TestTokens(t *testing.T) {
 	if resp := e.call(t, "GET", "/metrics", "s3cret", nil, nil); resp.StatusCode != 200 {
 		t.Errorf("/metrics with a token: %d", resp.StatusCode)
 	}
-	e.srv.Reload([]string{"new"}, nil)
+	e.srv.Reload([]string{"new"}, nil, nil)
 	e.wantError(t, "GET", "/api/v1/transports", "s3cret", nil, http.StatusUnauthorized, codeUnauthorized)
 	if resp := e.call(t, "GET", "/api/v1/transports", "new", nil, nil); resp.StatusCode != 200 {
 		t.Errorf("reloaded token: %d", resp.StatusCode)
 	}
 	// No tokens and loopback not trusted: nobody gets in.
-	e.srv.Reload(nil, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
+	e.srv.Reload(nil, nil, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
 	e.wantError(t, "GET", "/api/v1/transports", "new", nil, http.StatusForbidden, codeForbidden)
 }
 

@@ -185,6 +185,12 @@ type HTTP struct {
 	// PublicMetrics serves /metrics to anyone who reaches the listener;
 	// otherwise it is guarded as /api/v1 is.
 	PublicMetrics bool `toml:"public_metrics"`
+	// ReadOnlyTokens may read the API (GET) and see the web console,
+	// never change anything.
+	ReadOnlyTokens []string `toml:"read_only_tokens"`
+	// Operators are [[smtp.users]] who may change things in the web console
+	// (send, cancel, retry, opt-outs); other users log in read-only.
+	Operators []string `toml:"operators"`
 }
 
 // Duration is a time.Duration written in TOML as a string such as "24h".

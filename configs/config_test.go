@@ -80,6 +80,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad alias number", "[aliases]\noncall = [\"+14155550100\", \"call me\"] # <-", false, "aliases.oncall"},
 		{"empty alias", "[aliases]\noncall = [] # <-", false, "aliases.oncall"},
 		{"bad http listen", "[http]\nlisten = \"localhost\" # <-", false, "http.listen"},
+		{"token both full and read-only", "[http]\ntokens = [\"t\"]\nread_only_tokens = [\"t\"] # <-", false, "http.read_only_tokens"},
+		{"operator not a user", "[http]\noperators = [\"ops\"] # <-", false, "http.operators"},
 		{"zero retention", "[store]\nretention = \"0s\" # <-", false, "store.retention"},
 		{"unknown top-level key", "colour = \"red\" # <-\n" + sim, true, "colour"},
 		{"unknown key in table", "[smtp]\nlisten_on = [\"x\"] # <-", false, "smtp.listen_on"},

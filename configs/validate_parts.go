@@ -119,9 +119,28 @@ func (cfg *Config) validateHTTP(c *checker) {
 	if cfg.HTTP.Listen != "" {
 		c.hostPort("http.listen", cfg.HTTP.Listen)
 	}
+	full := map[string]bool{}
 	for _, t := range cfg.HTTP.Tokens {
 		if strings.TrimSpace(t) == "" {
 			c.add("http.tokens", "empty token")
+		}
+		full[t] = true
+	}
+	for _, t := range cfg.HTTP.ReadOnlyTokens {
+		switch {
+		case strings.TrimSpace(t) == "":
+			c.add("http.read_only_tokens", "empty token")
+		case full[t]:
+			c.add("http.read_only_tokens", "a token is both in tokens and in read_only_tokens")
+		}
+	}
+	users := map[string]bool{}
+	for _, u := range cfg.SMTP.Users {
+		users[u.Name] = true
+	}
+	for _, name := range cfg.HTTP.Operators {
+		if !users[name] {
+			c.add("http.operators", "%q is not a [[smtp.users]] name", name)
 		}
 	}
 }

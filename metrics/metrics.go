@@ -42,6 +42,7 @@ type Metrics struct {
 	classEndToEndSeconds        *prometheus.HistogramVec
 
 	rates *throughput
+	hist  *history
 	src   atomic.Pointer[Sources]
 }
 
@@ -50,7 +51,7 @@ var _ bridge.Observer = (*Metrics)(nil)
 // New makes the metrics with their own registry (plus the Go runtime and
 // process collectors).
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), rates: newThroughput(time.Now)}
+	m := &Metrics{reg: prometheus.NewRegistry(), rates: newThroughput(time.Now), hist: &history{now: time.Now}}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
 		c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
 		m.reg.MustRegister(c)
@@ -111,6 +112,7 @@ func (m *Metrics) MessageQueued(source string, recipients, parts int) {
 	m.messages.WithLabelValues(source).Inc()
 	m.recipients.WithLabelValues(source).Add(float64(recipients))
 	m.parts.WithLabelValues(source).Add(float64(parts))
+	m.hist.add(func(h *Minute) { h.Accepted++ })
 }
 
 // PartSubmitted implements bridge.Observer.
@@ -120,6 +122,7 @@ func (m *Metrics) PartSubmitted(transport string, c priority.Class, took, waited
 	m.endToEndSeconds.WithLabelValues(transport).Observe(max(waited, 0).Seconds())
 	m.classEndToEndSeconds.WithLabelValues(c.String()).Observe(max(waited, 0).Seconds())
 	m.rates.add(transport)
+	m.hist.add(func(h *Minute) { h.Submitted, h.Took, h.Waited = h.Submitted+1, h.Took+took, h.Waited+max(waited, 0) })
 }
 
 // SubmitFailed implements bridge.Observer.
@@ -132,7 +135,10 @@ func (m *Metrics) SubmitFailed(transport string, temporary bool) {
 }
 
 // PartFinal implements bridge.Observer.
-func (m *Metrics) PartFinal(state store.PartState) { m.final.WithLabelValues(state.String()).Inc() }
+func (m *Metrics) PartFinal(state store.PartState) {
+	m.final.WithLabelValues(state.String()).Inc()
+	m.hist.partFinal(state)
+}
 
 // Receipt implements bridge.Observer.
 func (m *Metrics) Receipt(transport string, state transport.ReceiptState, matched bool) {

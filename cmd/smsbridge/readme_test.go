@@ -24,10 +24,11 @@ var readmeNotRun = map[string]string{
 	"docker build -t smsbridge .": "needs docker",
 	"docker run -v smsbridge-data:/data -v $PWD/smsbridge.toml:/etc/smsbridge/smsbridge.toml:ro -p 2525:2525 -p 8025:8025 smsbridge": "needs docker",
 	"systemctl daemon-reload && systemctl enable --now smsbridge":                                                                    "needs systemd as the machine's init, and root",
-	"systemctl reload smsbridge":       "needs systemd as the machine's init, and root",
-	"postmap /etc/postfix/transport":   "writes the machine's Postfix configuration, as root",
-	"smsbridge store salvage NEW_FILE": "needs a damaged queue file: TestDamagedQueueFile runs it on one",
-	"smsbridge queue retry ID":         "needs a failed message: TestQueueRetryFailed runs it on one",
+	"systemctl reload smsbridge":                                "needs systemd as the machine's init, and root",
+	"postmap /etc/postfix/transport":                            "writes the machine's Postfix configuration, as root",
+	"smsbridge store salvage NEW_FILE":                          "needs a damaged queue file: TestDamagedQueueFile runs it on one",
+	"smsbridge queue retry ID":                                  "needs a failed message: TestQueueRetryFailed runs it on one",
+	"go test ./console -run TestScreenshots -args -screenshots": "rewrites docs/console/*.png in a browser (console's own tests)",
 }
 
 // readmeServe starts the gateway; the test runs it as a process first.

@@ -148,6 +148,10 @@ var reloadRules = map[string]reloadRule{
 	"http.listen":         restart,
 	"http.tokens":         live,
 	"http.public_metrics": restart, // the routes are built at start
+	// The API takes them, and the console checks each session against
+	// them at every request.
+	"http.read_only_tokens": live,
+	"http.operators":        live,
 
 	"limits.mails_per_minute":    live,
 	"limits.parts_per_day":       live,

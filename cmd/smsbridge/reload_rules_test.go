@@ -98,6 +98,7 @@ var changedValues = map[string]any{
 	"priority.rules.max":            "normal",
 	"campaigns.window":              "09:00-17:00",
 	"campaigns.time_zone":           "Europe/Paris",
+	"http.operators":                []string{"alerts"},
 }
 
 // TestReloadRules changes each key in turn: one that needs a restart is
@@ -135,7 +136,7 @@ func TestReloadRules(t *testing.T) {
 }
 
 // reloadInputs is what apply hands to the bridge, the policy, the SMTP
-// server and the API for cfg.
+// server, the API and the console for cfg.
 func reloadInputs(t *testing.T, cfg *configs.Config) []any {
 	t.Helper()
 	bcfg, err := bridge.ConfigFrom(cfg)
@@ -151,7 +152,8 @@ func reloadInputs(t *testing.T, cfg *configs.Config) []any {
 	for _, u := range cfg.SMTP.Users {
 		users = append(users, u.Name, u.PasswordHash)
 	}
-	return []any{bcfg, pc.Users, pc.Limits, pc.Verification, users, trustedNetworks(cfg), cfg.HTTP.Tokens}
+	return []any{bcfg, pc.Users, pc.Limits, pc.Verification, users, trustedNetworks(cfg), cfg.HTTP.Tokens,
+		cfg.HTTP.ReadOnlyTokens, consoleUsers(cfg), cfg.HTTP.Operators}
 }
 
 // setKey changes key in cfg (in every entry of an array of tables).

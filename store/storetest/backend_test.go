@@ -3,6 +3,7 @@ package storetest_test
 import (
 	"github.com/smsbridge/smsbridge/api"
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/console"
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/store/storetest"
@@ -14,6 +15,7 @@ import (
 var (
 	_ bridge.Store      = storetest.Backend(nil)
 	_ api.Queue         = storetest.Backend(nil)
+	_ console.Store     = storetest.Backend(nil)
 	_ metrics.Queue     = storetest.Backend(nil)
 	_ modem.Quota       = storetest.Backend(nil)
 	_ storetest.Backend = (*store.DB)(nil)

@@ -211,6 +211,61 @@ func testOptOuts(h *harness) {
 	})
 }
 
+// testBrowseByNumber: the console pages through conversations and
+// opt-outs in number order, within a prefix.
+func testBrowseByNumber(h *harness) {
+	for i := range 5 {
+		n := fmt.Sprintf("+4420790000%02d", i)
+		h.ok(h.b.SetConversation(ctx, n, store.Conversation{Sender: "ops@example.com", Subject: "s", Updated: t0}))
+		h.ok(h.b.OptOut(ctx, n, t0.Add(time.Duration(i)*time.Minute)))
+	}
+	h.ok(h.b.OptOut(ctx, "+15550100", t0))
+	h.ok(h.b.SetConversation(ctx, "+15550100", store.Conversation{Sender: "bob@example.com", Updated: t0}))
+	h.both("written", func() {
+		var got []string
+		after := ""
+		for range 10 {
+			page, next, err := h.b.Conversations("+44", after, 2)
+			h.ok(err)
+			if len(page) > 2 {
+				h.Errorf("a page of %d conversations, limit 2", len(page))
+			}
+			for _, c := range page {
+				if c.Sender != "ops@example.com" || !c.Updated.Equal(t0) {
+					h.Errorf("conversation %+v", c)
+				}
+				got = append(got, c.Number)
+			}
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		if fmt.Sprint(got) != "[+442079000000 +442079000001 +442079000002 +442079000003 +442079000004]" {
+			h.Errorf("conversations by page: %v", got)
+		}
+		all, next, err := h.b.OptOuts("", "", 0)
+		h.ok(err)
+		if next != "" || len(all) != 6 || all[0].Number != "+15550100" {
+			h.Fatalf("OptOuts = %v, %q; want all 6 in number order", all, next)
+		}
+		if all[3].Number != "+442079000002" || !all[3].Since.Equal(t0.Add(2*time.Minute)) {
+			h.Errorf("opt-out %+v", all[3])
+		}
+		if none, _, err := h.b.OptOuts("+1", "+15550100", 10); err != nil || len(none) != 0 {
+			h.Errorf("OptOuts after the last of a prefix = %v, %v", none, err)
+		}
+	})
+	h.ok(h.b.OptIn(ctx, "+442079000000"))
+	h.both("one opted in", func() {
+		all, _, err := h.b.OptOuts("+44", "", 10)
+		h.ok(err)
+		if len(all) != 4 || all[0].Number != "+442079000001" {
+			h.Errorf("OptOuts after OptIn = %v", all)
+		}
+	})
+}
+
 // testPolicyCounters: the sender policy's counters are one value,
 // replaced whole.
 func testPolicyCounters(h *harness) {

@@ -17,8 +17,8 @@ import (
 
 // Backend is every consumer's interface in one: the bridge's (bridge.Store),
 // the API's (api.Queue and its write health), the scrape's
-// (metrics.Queue), the policy's daily counters, the modem's SIM quotas,
-// and Close. backend_test.go checks that it covers each of them.
+// (metrics.Queue), the console's (console.Store), the policy's daily
+// counters, the modem's SIM quotas, and Close. backend_test.go checks that it covers each of them.
 type Backend interface {
 	// Submission path.
 	Enqueue(ctx context.Context, m *store.Message) error
@@ -64,6 +64,8 @@ type Backend interface {
 	SetConversation(ctx context.Context, number string, c store.Conversation) error
 	OptOut(ctx context.Context, number string, at time.Time) error
 	OptIn(ctx context.Context, number string) error
+	Conversations(prefix, after string, limit int) ([]store.NumberConversation, string, error)
+	OptOuts(prefix, after string, limit int) ([]store.OptOutEntry, string, error)
 
 	// Operations and the API.
 	CancelQueued(ctx context.Context, id, reason string, now time.Time) (int, []store.RcptKey, error)
@@ -111,6 +113,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Open) {
 		{"DelayNotices", testDelayNotices},
 		{"Conversations", testConversations},
 		{"OptOuts", testOptOuts},
+		{"BrowseByNumber", testBrowseByNumber},
 		{"PolicyCounters", testPolicyCounters},
 		{"SIMQuotas", testSIMQuotas},
 		{"Campaigns", testCampaigns},

@@ -11,6 +11,8 @@ import (
 	"github.com/smsbridge/smsbridge/store/storetest"
 )
 
+var _ storetest.Backend = (*store.DB)(nil)
+
 // TestConformance runs the backend-neutral suite against bbolt: each test
 // its own file, reopened from disk.
 func TestConformance(t *testing.T) {

@@ -10,79 +10,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smsbridge/smsbridge/api"
+	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/console"
+	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/transport/modem"
 )
 
-// Backend is every consumer's interface in one: the bridge's (bridge.Store),
-// the API's (api.Queue and its write health), the scrape's
-// (metrics.Queue), the console's (console.Store), the policy's daily
-// counters, the modem's SIM quotas, and Close. backend_test.go checks that it covers each of them.
+// Backend is every consumer's interface in one, embedded from the
+// consumers themselves so that it grows with them: the bridge's
+// (bridge.Store), the API's (api.Queue, and its write health), the
+// console's (console.Store), the scrape's (metrics.Queue), the modem's SIM
+// quotas (modem.Quota), the policy's daily counters as `serve` keeps them,
+// and Close.
 type Backend interface {
-	// Submission path.
-	Enqueue(ctx context.Context, m *store.Message) error
-	OptedOut(number string) (bool, time.Time, error)
+	bridge.Store
+	api.Queue
+	console.Store
+	metrics.Queue
+	modem.Quota
 
-	// Dispatcher.
-	Recover(now time.Time) ([]store.PartKey, error)
-	Due(now time.Time, limit int) ([]store.DuePart, error)
-	DueIn(class priority.Class, now time.Time, limit int) ([]store.DuePart, error)
-	NextDue() (time.Time, bool, error)
-	Begin(ctx context.Context, keys []store.PartKey, transport string, now time.Time) ([]store.PartKey, error)
-	Submitted(ctx context.Context, k store.PartKey, transportID string, now time.Time) error
-	Retry(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
-	RetryInDoubt(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
-	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
-	Via(k store.RcptKey) (store.Via, error)
-	RequeueRecipient(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
-	Overdue(t time.Time, limit int) ([]store.PartKey, error)
-	Purge(ctx context.Context, before time.Time) (int, error)
-
-	// Receipt matching.
-	Lookup(transport, transportID string) (store.PartKey, bool, error)
-	LateID(ctx context.Context, k store.PartKey, transport, id string, now time.Time) (store.LateOutcome, error)
-	ParkReceipt(ctx context.Context, r store.ParkedReceipt, drop []store.ParkedReceipt) error
-	UnparkReceipts(ctx context.Context, rs []store.ParkedReceipt) error
-	ParkedReceipts() ([]store.ParkedReceipt, error)
-
-	// Reports and outbound mail.
-	Unreported(limit int) ([]store.RcptKey, error)
-	MarkReported(ctx context.Context, k store.RcptKey) error
-	DelayDue(before time.Time, limit int) ([]store.RcptKey, error)
-	DelayDone(ctx context.Context, k store.RcptKey) error
-	Message(id string) (*store.Message, error)
-	Original(id string) ([]byte, error)
-	QueueMail(ctx context.Context, m *store.OutMail, what store.MailFor) error
-	DueMail(now time.Time, limit int) ([]store.OutMail, error)
-	NextMail() (time.Time, bool, error)
-	MailSent(ctx context.Context, id string) error
-	MailRetry(ctx context.Context, id string, next time.Time, reason string) error
-
-	// Two-way state.
-	Conversation(number string) (store.Conversation, bool, error)
-	SetConversation(ctx context.Context, number string, c store.Conversation) error
-	OptOut(ctx context.Context, number string, at time.Time) error
-	OptIn(ctx context.Context, number string) error
-	Conversations(prefix, after string, limit int) ([]store.NumberConversation, string, error)
-	OptOuts(prefix, after string, limit int) ([]store.OptOutEntry, string, error)
-
-	// Operations and the API.
-	CancelQueued(ctx context.Context, id, reason string, now time.Time) (int, []store.RcptKey, error)
-	RetryQueued(ctx context.Context, id string, now time.Time) (int, error)
-	Resend(ctx context.Context, id string, expires, now time.Time) (int, error)
-	List(q store.ListQuery) ([]store.Summary, string, error)
-	Stats() (map[store.PartState]int, error)
-	Campaigns(limit int) ([]store.CampaignSummary, error)
-	Campaign(id string) (store.CampaignSummary, error)
+	// What api/health.go asks for /readyz.
 	WriteFailure() (since time.Time, err error)
-	Queued(limit int, fn func(store.QueuedPart)) (complete bool, err error)
-
-	// Policy counters and SIM quotas.
+	// What cmd/smsbridge/counters.go keeps the policy's counters in.
 	PolicyCounters() ([]byte, error)
 	SetPolicyCounters(ctx context.Context, data []byte) error
-	QuotaAdd(ctx context.Context, sim string, day time.Time, n int) (dayCount, monthCount int, err error)
-	QuotaGet(ctx context.Context, sim string, day time.Time) (dayCount, monthCount int, err error)
 
 	Close() error
 }

@@ -130,7 +130,16 @@ func (h *harness) both(what string, check func()) {
 		h.FailNow()
 	}
 	h.reopen()
-	h.Run("after reopen: "+what, func(*testing.T) { check() })
+	ok := h.Run("after reopen: "+what, func(t *testing.T) {
+		// The check reports to the subtest, which runs before Run returns.
+		parent := h.T
+		h.T = t
+		defer func() { h.T = parent }()
+		check()
+	})
+	if !ok {
+		h.FailNow() // what follows builds on what failed
+	}
 }
 
 func (h *harness) ok(err error) {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strings"
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
@@ -86,7 +85,7 @@ func ViewMessage(m *store.Message) MessageView {
 func viewPart(p store.Part) PartView {
 	pv := PartView{Seq: p.Seq, Total: p.Total, State: p.State.String(), Encoding: p.Encoding.String(), Text: p.Text,
 		Attempts: p.Attempts, Updated: p.Updated, Transport: p.Transport, TransportID: p.TransportID,
-		Receipt: receiptStat(p.Error), InDoubt: p.InDoubt, MaybeTwice: p.MaybeTwice(), AlsoID: p.AlsoID,
+		Receipt: p.Receipt, InDoubt: p.InDoubt, MaybeTwice: p.MaybeTwice(), AlsoID: p.AlsoID,
 		MovedFrom: p.MovedFrom}
 	if p.State == store.PartQueued {
 		pv.NextAttempt = optTime(p.NextAttempt)
@@ -95,17 +94,6 @@ func viewPart(p store.Part) PartView {
 		pv.Error = p.Error
 	}
 	return pv
-}
-
-// receiptStat finds the "stat:XXXXXXX" the bridge writes into a part's
-// status text when a receipt made it final.
-func receiptStat(status string) string {
-	_, rest, ok := strings.Cut(status, "stat:")
-	if !ok {
-		return ""
-	}
-	stat, _, _ := strings.Cut(rest, " ")
-	return strings.TrimRight(stat, ")")
 }
 
 // SummaryView is one message in a list.

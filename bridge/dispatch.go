@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	retrydelay "github.com/smsbridge/smsbridge/internal/backoff"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
@@ -404,17 +404,17 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 	if ceiling <= 0 {
 		ceiling = retryCeiling
 	}
-	d := floor
-	for i := 1; i < attempts && d < ceiling; i++ {
-		d *= 2
-	}
-	d = min(d, ceiling)
-	jitter := time.Duration(rand.Int64N(int64(d)*2/5+1)) - d/5
-	return d + jitter
+	return retrydelay.Policy{Floor: floor, Ceiling: ceiling, Jitter: 0.2}.Delay(attempts)
 }
 
 func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {
 	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
+	return d.finished(k, state, done, err)
+}
+
+// finished follows up a part's final state as the store recorded it (or
+// failed to): done is true when it made its recipient final.
+func (d *dispatcher) finished(k store.PartKey, state store.PartState, done bool, err error) error {
 	if err != nil {
 		d.g.log.Error("recording final state", "part", k.String(), "state", state.String(), "hold_off", d.storeFail.failed(err).String(), "err", err)
 		return fmt.Errorf("recording final state: %w", err)

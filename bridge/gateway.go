@@ -15,24 +15,24 @@ import (
 	"github.com/smsbridge/smsbridge/carriers"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/sms"
-	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/transport"
 )
 
 // Policy decides what an SMTP user may send: which recipients, how many SMS
-// parts a day. A refusal is an *smtpd.Error naming the rule.
+// parts a day for the user and for the envelope sender. Its refusals name
+// the rule; the bridge returns them as they are.
 type Policy interface {
 	AllowRecipient(user, alias string, numbers []string) error
-	ChargeParts(ctx context.Context, env *smtpd.Envelope, parts int) error
-	RefundParts(env *smtpd.Envelope, parts int)
+	ChargeParts(ctx context.Context, user, sender string, parts int) error
+	RefundParts(user, sender string, parts int)
 }
 
 // openPolicy allows everything: the policy when none is given (tests).
 type openPolicy struct{}
 
-func (openPolicy) AllowRecipient(string, string, []string) error           { return nil }
-func (openPolicy) ChargeParts(context.Context, *smtpd.Envelope, int) error { return nil }
-func (openPolicy) RefundParts(*smtpd.Envelope, int)                        {}
+func (openPolicy) AllowRecipient(string, string, []string) error          { return nil }
+func (openPolicy) ChargeParts(context.Context, string, string, int) error { return nil }
+func (openPolicy) RefundParts(string, string, int)                        {}
 
 // Mailer delivers the mail the bridge writes (delivery reports).
 type Mailer interface {

@@ -16,7 +16,6 @@ import (
 	"github.com/smsbridge/smsbridge/carriers"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/sms"
-	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
@@ -162,13 +161,18 @@ func (w testWriter) Write(p []byte) (int, error) {
 // submit runs a mail through Recipient and Submit as the SMTP server would.
 func submit(t *testing.T, g *Gateway, from string, rcpts []string, body string) (string, error) {
 	t.Helper()
-	env := &smtpd.Envelope{ID: "test", From: from}
+	return submitAs(g, Mail{ConnID: "test", From: from}, rcpts, body)
+}
+
+// submitAs runs a mail for env through Recipient and Submit, with its
+// recipients rcpts.
+func submitAs(g *Gateway, env Mail, rcpts []string, body string) (string, error) {
 	for _, r := range rcpts {
-		data, err := g.Recipient(context.Background(), env, r)
+		numbers, err := g.Recipient(context.Background(), env.User, r)
 		if err != nil {
 			return "", err
 		}
-		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Data: data})
+		env.Recipients = append(env.Recipients, MailRecipient{Address: r, Numbers: numbers})
 	}
 	return g.Submit(context.Background(), env, []byte(body))
 }
@@ -183,29 +187,29 @@ func TestRecipientAnswers(t *testing.T) {
 	}
 	cases := []struct {
 		addr    string
-		code    int
+		refused error
 		numbers []string
 	}{
-		{"4151234567@sms.test", 0, []string{"+14151234567"}},
-		{"+14151234567@SMS.TEST.", 0, []string{"+14151234567"}},
-		{"1-415-123-4567@sms.test", 0, []string{"+14151234567"}},
-		{"(415)123-4567@sms.test", 0, []string{"+14151234567"}},
-		{"OnCall@sms.test", 0, []string{"+14155550100", "+14155550101"}},
-		{"4151234567@vtext.com", 0, []string{"+14151234567"}},
-		{"4151234567@example.com", 550, nil},
-		{"someone@sms.test", 550, nil},
-		{"12@sms.test", 550, nil},
-		{"no-at-sign", 550, nil},
+		{"4151234567@sms.test", nil, []string{"+14151234567"}},
+		{"+14151234567@SMS.TEST.", nil, []string{"+14151234567"}},
+		{"1-415-123-4567@sms.test", nil, []string{"+14151234567"}},
+		{"(415)123-4567@sms.test", nil, []string{"+14151234567"}},
+		{"OnCall@sms.test", nil, []string{"+14155550100", "+14155550101"}},
+		{"4151234567@vtext.com", nil, []string{"+14151234567"}},
+		{"4151234567@example.com", ErrNotServed, nil},
+		{"someone@sms.test", ErrBadRecipient, nil},
+		{"12@sms.test", ErrBadRecipient, nil},
+		{"no-at-sign", ErrBadAddress, nil},
 	}
 	for _, tc := range cases {
-		data, err := g.Recipient(context.Background(), &smtpd.Envelope{}, tc.addr)
-		var se *smtpd.Error
+		data, err := g.Recipient(context.Background(), "", tc.addr)
+		var r *Refusal
 		switch {
-		case tc.code == 0 && err != nil:
+		case tc.refused == nil && err != nil:
 			t.Errorf("%s: %v", tc.addr, err)
-		case tc.code != 0 && (!errors.As(err, &se) || se.Code != tc.code):
-			t.Errorf("%s: got %v, want %d", tc.addr, err, tc.code)
-		case tc.code == 0 && fmt.Sprint(data) != fmt.Sprint(tc.numbers):
+		case tc.refused != nil && (!errors.As(err, &r) || !errors.Is(err, tc.refused)):
+			t.Errorf("%s: got %v, want a refusal for %v", tc.addr, err, tc.refused)
+		case tc.refused == nil && fmt.Sprint(data) != fmt.Sprint(tc.numbers):
 			t.Errorf("%s: numbers %v, want %v", tc.addr, data, tc.numbers)
 		}
 	}
@@ -332,14 +336,16 @@ func TestSubmitRefusals(t *testing.T) {
 	cfg := testConfig()
 	cfg.SMS.MaxParts, cfg.SMS.Truncate = 1, false
 	g, _ := startTestGateway(t, cfg, newFakeTransport(func(int, *transport.Part) (string, error) { return "x", nil }), newFakeMailer())
-	for name, body := range map[string]string{
-		"empty":    "Subject: \r\n\r\n   \r\n",
-		"too long": "Subject: x\r\n\r\n" + strings.Repeat("word ", 40) + "\r\n",
+	for _, tc := range []struct {
+		name, body string
+		want       error
+	}{
+		{"empty", "Subject: \r\n\r\n   \r\n", ErrEmpty},
+		{"too long", "Subject: x\r\n\r\n" + strings.Repeat("word ", 40) + "\r\n", ErrTooLong},
 	} {
-		_, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, body)
-		var se *smtpd.Error
-		if !errors.As(err, &se) || se.Code != 554 || se.Enhanced != [3]int{5, 6, 0} {
-			t.Errorf("%s: %v, want 554 5.6.0", name, err)
+		_, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, tc.body)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/smsbridge/smsbridge/priority"
-	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -24,7 +23,7 @@ const DefaultShare = 0.1
 
 // mailClass is the class a mail from env is served in: what its headers
 // ask, overridden by the rules for its SMTP user, sender and aliases.
-func (g *Gateway) mailClass(env *smtpd.Envelope, data []byte) priority.Class {
+func (g *Gateway) mailClass(env Mail, data []byte) priority.Class {
 	o := priority.Origin{User: env.User, Sender: env.From}
 	for _, rcpt := range env.Recipients {
 		if alias, _, ok := splitAddress(rcpt.Address); ok {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/priority"
-	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/transport"
 )
 
@@ -146,13 +145,7 @@ func TestMessageClass(t *testing.T) {
 		{"alias forced, user capped", "intern", "a@example.com", "oncall@sms.test", "", priority.Normal},
 	}
 	for _, tt := range tests {
-		env := &smtpd.Envelope{ID: "test", From: tt.from, User: tt.user}
-		data, err := g.Recipient(context.Background(), env, tt.rcpt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: tt.rcpt, Data: data})
-		id, err := g.Submit(context.Background(), env, []byte("Subject: s\r\n"+tt.header+"\r\nbody\r\n"))
+		id, err := submitAs(g, Mail{ConnID: "test", From: tt.from, User: tt.user}, []string{tt.rcpt}, "Subject: s\r\n"+tt.header+"\r\nbody\r\n")
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}

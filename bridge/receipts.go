@@ -197,7 +197,8 @@ func (m *receiptMatcher) apply(ctx context.Context, k store.PartKey, r transport
 	}
 	state, reason := partOutcome(r)
 	m.g.log.Info("receipt", "part", k.String(), "transport", r.Transport, "id", r.MessageID, "state", r.State.String(), "err", r.ErrorCode)
-	return m.g.dispatch.finish(ctx, k, state, reason)
+	done, err := m.g.st.FinishReceipt(context.WithoutCancel(ctx), k, state, r.State.String(), reason, m.g.now())
+	return m.g.dispatch.finished(k, state, done, err)
 }
 
 // partOutcome maps a final receipt to the part's final state and the reason

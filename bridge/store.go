@@ -42,11 +42,13 @@ type DispatchStore interface {
 }
 
 // ReceiptStore is what receipt matching needs: the part a network id
-// names (either of two sends of one part), the id of a send in doubt
-// answered late, and the receipts that came before their submit was
-// recorded, kept because they were acknowledged to the network.
+// names (either of two sends of one part), its final state with the
+// receipt's, the id of a send in doubt answered late, and the receipts
+// that came before their submit was recorded, kept because they were
+// acknowledged to the network.
 type ReceiptStore interface {
 	Lookup(transport, transportID string) (store.PartKey, bool, error)
+	FinishReceipt(ctx context.Context, k store.PartKey, state store.PartState, receipt, reason string, now time.Time) (bool, error)
 	LateID(ctx context.Context, k store.PartKey, transport, id string, now time.Time) (store.LateOutcome, error)
 	ParkReceipt(ctx context.Context, r store.ParkedReceipt, drop []store.ParkedReceipt) error
 	UnparkReceipts(ctx context.Context, rs []store.ParkedReceipt) error

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -14,36 +15,35 @@ import (
 	"github.com/smsbridge/smsbridge/bridge/mailtext"
 	"github.com/smsbridge/smsbridge/carriers"
 	"github.com/smsbridge/smsbridge/sms"
-	"github.com/smsbridge/smsbridge/smtpd"
 	"github.com/smsbridge/smsbridge/store"
 )
 
 const maxStoredHeader = 16 << 10 // header bytes kept for reports
 
-// Recipient implements smtpd.Backend: it answers RCPT TO for one address,
-// returning the E.164 numbers it stands for.
-func (g *Gateway) Recipient(_ context.Context, env *smtpd.Envelope, address string) (any, error) {
+// Recipient answers for one recipient address of a mail from SMTP user
+// user ("" when none): the E.164 numbers it stands for, or a *Refusal (or
+// the policy's own error).
+func (g *Gateway) Recipient(_ context.Context, user, address string) ([]string, error) {
 	local, domain, ok := splitAddress(address)
 	if !ok {
-		return nil, smtpd.Errorf(550, [3]int{5, 1, 3}, "Bad recipient address syntax")
+		return nil, refuse(ErrBadAddress, "Bad recipient address syntax")
 	}
 	if !g.servesDomain(domain) {
-		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "Relaying denied: %s is not an SMS domain served here", domain)
+		return nil, refuse(ErrNotServed, "Relaying denied: "+domain+" is not an SMS domain served here")
 	}
 	numbers, alias, err := g.lookup(local)
 	if err != nil {
-		return nil, smtpd.Errorf(550, [3]int{5, 1, 1}, "%s: %s", local, numberReason(err))
+		return nil, refuse(ErrBadRecipient, local+": "+numberReason(err))
 	}
-	if err := g.pol.AllowRecipient(env.User, alias, numbers); err != nil {
+	if err := g.pol.AllowRecipient(user, alias, numbers); err != nil {
 		return nil, err
 	}
 	kept, since, err := g.optedIn(numbers)
 	if err != nil {
-		return nil, &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
+		return nil, storeUnavailable(err)
 	}
 	if len(kept) == 0 {
-		return nil, smtpd.Errorf(550, [3]int{5, 7, 1}, "%s has opted out of SMS from this gateway (replied STOP on %s)",
-			local, since.UTC().Format("2006-01-02"))
+		return nil, refuse(ErrOptedOut, local+" has opted out of SMS from this gateway (replied STOP on "+since.UTC().Format("2006-01-02")+")")
 	}
 	return kept, nil
 }
@@ -114,15 +114,16 @@ func (g *Gateway) servesDomain(domain string) bool {
 	return g.conf().AcceptCarrierDomains && carriers.IsGatewayDomain(domain)
 }
 
-// Submit implements smtpd.Backend: it converts the mail to SMS parts for
-// every accepted recipient and stores it durably before returning its id.
-func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) (string, error) {
+// Submit converts the mail to SMS parts for every accepted recipient and
+// stores it durably before returning its id. Its errors are a *Refusal or
+// the policy's own.
+func (g *Gateway) Submit(ctx context.Context, env Mail, data []byte) (string, error) {
 	res, msg, err := g.conf().Convert(data)
 	if err != nil {
 		return "", err
 	}
 	for _, w := range res.Warnings {
-		g.log.Info("mail conversion", "conn_id", env.ID, "warning", w)
+		g.log.Info("mail conversion", "conn_id", env.ConnID, "warning", w)
 	}
 	m := g.newMessage(env.From, res, data)
 	m.Omitted = omitted(res, msg)
@@ -133,8 +134,7 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 	}
 	seen := map[string]bool{}
 	for _, rcpt := range env.Recipients {
-		numbers, _ := rcpt.Data.([]string)
-		for _, n := range numbers {
+		for _, n := range rcpt.Numbers {
 			if seen[n] {
 				continue // one SMS per number, however often it was named
 			}
@@ -146,39 +146,39 @@ func (g *Gateway) Submit(ctx context.Context, env *smtpd.Envelope, data []byte) 
 		}
 	}
 	if len(m.Recipients) == 0 {
-		return "", smtpd.Errorf(554, [3]int{5, 5, 1}, "No valid recipients")
+		return "", refuse(ErrNoRecipients, "No valid recipients")
 	}
 	g.asCampaign(m)
 	parts := len(m.Recipients) * len(msg.Parts)
-	if err := g.pol.ChargeParts(ctx, env, parts); err != nil {
+	if err := g.pol.ChargeParts(ctx, env.User, env.From, parts); err != nil {
 		return "", err
 	}
 	if err := g.st.Enqueue(ctx, m); err != nil {
-		g.pol.RefundParts(env, parts)
-		return "", &smtpd.Error{Code: 451, Enhanced: [3]int{4, 3, 0}, Message: "Queue unavailable, try again later", Err: err}
+		g.pol.RefundParts(env.User, env.From, parts)
+		return "", storeUnavailable(err)
 	}
 	g.obs.MessageQueued("smtp", len(m.Recipients), parts)
-	g.log.Debug("mail queued", "conn_id", env.ID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
+	g.log.Debug("mail queued", "conn_id", env.ConnID, "msg_id", m.ID, "from", env.From, "recipients", len(m.Recipients),
 		"parts", len(msg.Parts), "encoding", msg.Encoding.String(), "class", m.Class.String())
 	g.dispatch.kick()
 	return m.ID, nil
 }
 
 // Convert reduces a mail to its SMS text and parts without storing anything.
-// Its errors are SMTP replies (554 5.6.0).
+// Its errors are a *Refusal: ErrUnreadable, ErrEmpty, ErrTooLong or ErrNotSMS.
 func (c *Config) Convert(data []byte) (*mailtext.Result, sms.Message, error) {
 	res, err := mailtext.Extract(bytes.NewReader(data), c.Text)
 	if err != nil {
-		return nil, sms.Message{}, smtpd.Errorf(554, [3]int{5, 6, 0}, "Message could not be read as mail: %v", err)
+		return nil, sms.Message{}, refuse(ErrUnreadable, "Message could not be read as mail: "+err.Error())
 	}
 	msg, err := sms.Build(res.Text, c.SMS)
 	switch {
 	case errors.Is(err, sms.ErrEmpty):
-		return res, msg, smtpd.Errorf(554, [3]int{5, 6, 0}, "Empty message: nothing left to send as SMS")
+		return res, msg, refuse(ErrEmpty, "Empty message: nothing left to send as SMS")
 	case errors.Is(err, sms.ErrTooLong):
-		return res, msg, smtpd.Errorf(554, [3]int{5, 6, 0}, "Message too long: it needs more than %d SMS parts", max(c.SMS.MaxParts, 1))
+		return res, msg, refuse(ErrTooLong, fmt.Sprintf("Message too long: it needs more than %d SMS parts", max(c.SMS.MaxParts, 1)))
 	case err != nil:
-		return res, msg, smtpd.Errorf(554, [3]int{5, 6, 0}, "Message cannot be sent as SMS: %v", err)
+		return res, msg, refuse(ErrNotSMS, "Message cannot be sent as SMS: "+err.Error())
 	}
 	return res, msg, nil
 }

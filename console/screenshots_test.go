@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/smsbridge/smsbridge/bridge/smtpbackend"
 	"github.com/smsbridge/smsbridge/smtpd"
 )
 
@@ -15,16 +16,17 @@ import (
 func (g *gateway) mail(t testing.TB, from, to, subject, body string) string {
 	t.Helper()
 	ctx := context.Background()
+	be := smtpbackend.New(g.GW)
 	env := &smtpd.Envelope{ID: "test", From: from, Trusted: true}
-	data, err := g.GW.Recipient(ctx, env, to)
+	numbers, err := be.Recipient(ctx, env, to)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Recipients = []smtpd.Recipient{{Address: to, Data: data}}
+	env.Recipients = []smtpd.Recipient{{Address: to, Numbers: numbers}}
 	msg := "From: Monitoring <" + from + ">\r\nTo: <" + to + ">\r\nSubject: " + subject +
 		"\r\nMessage-ID: <" + strings.ReplaceAll(subject, " ", ".") + "@monitoring.example.com>\r\n" +
 		"Date: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
-	id, err := g.GW.Submit(ctx, env, []byte(msg))
+	id, err := be.Submit(ctx, env, []byte(msg))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/bridge/smtpbackend"
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/metrics"
@@ -84,16 +85,17 @@ func startFlow(t *testing.T) *flow {
 // mail runs one mail through the SMTP backend as the server would.
 func (f *flow) mail(t *testing.T, to ...string) {
 	t.Helper()
+	be := smtpbackend.New(f.gw)
 	env := &smtpd.Envelope{ID: "test", From: "ops@example.com"}
 	for _, r := range to {
-		data, err := f.gw.Recipient(context.Background(), env, r)
+		data, err := be.Recipient(context.Background(), env, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Data: data})
+		env.Recipients = append(env.Recipients, smtpd.Recipient{Address: r, Numbers: data})
 	}
 	body := "From: ops@example.com\r\nSubject: disk\r\n\r\n/var is 97% full\r\n"
-	if _, err := f.gw.Submit(context.Background(), env, []byte(body)); err != nil {
+	if _, err := be.Submit(context.Background(), env, []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 	f.m.SMTPReply(250)

@@ -6,8 +6,6 @@ import (
 	"maps"
 	"sync"
 	"time"
-
-	"github.com/smsbridge/smsbridge/smtpd"
 )
 
 // DayCount is how much one key used on one day (UTC, "2006-01-02").
@@ -122,13 +120,13 @@ func (d *dayCounters) persist(now time.Time) error {
 }
 
 // ChargeParts counts parts SMS parts against the parts_per_day limits of
-// the mail's user and sender. The bridge calls it in Submit once it knows
+// the mail's SMTP user ("" when none) and envelope sender. The bridge calls it in Submit once it knows
 // the parts (parts × numbers), before storing the mail; over a limit it
 // returns 450 4.7.1 naming it and counts nothing. When the mail is then not
 // stored, call RefundParts. Counters are saved before it returns, so they
 // survive a restart; a failed save is logged, not answered.
-func (p *Policy) ChargeParts(_ context.Context, env *smtpd.Envelope, parts int) error {
-	keys, limits, names := p.partKeys(env)
+func (p *Policy) ChargeParts(_ context.Context, user, sender string, parts int) error {
+	keys, limits, names := p.partKeys(user, sender)
 	if len(keys) == 0 {
 		return nil // no daily limit applies: nothing to count or save
 	}
@@ -143,8 +141,8 @@ func (p *Policy) ChargeParts(_ context.Context, env *smtpd.Envelope, parts int) 
 }
 
 // RefundParts takes back a ChargeParts whose mail was not stored.
-func (p *Policy) RefundParts(env *smtpd.Envelope, parts int) {
-	keys, _, _ := p.partKeys(env)
+func (p *Policy) RefundParts(user, sender string, parts int) {
+	keys, _, _ := p.partKeys(user, sender)
 	if len(keys) == 0 {
 		return
 	}
@@ -157,18 +155,18 @@ func (p *Policy) RefundParts(env *smtpd.Envelope, parts int) {
 
 // partKeys names the counters a mail is charged to, with their limits;
 // counters without a limit (0) are not kept at all.
-func (p *Policy) partKeys(env *smtpd.Envelope) (keys []string, limits []int, names []string) {
-	if env.User != "" {
-		if limit := p.limitsFor(env.User).PartsPerDay; limit > 0 {
-			keys = append(keys, "user:"+env.User)
+func (p *Policy) partKeys(user, sender string) (keys []string, limits []int, names []string) {
+	if user != "" {
+		if limit := p.limitsFor(user).PartsPerDay; limit > 0 {
+			keys = append(keys, "user:"+user)
 			limits = append(limits, limit)
-			names = append(names, "user "+env.User)
+			names = append(names, "user "+user)
 		}
 	}
 	if limit := p.rules().Limits.PartsPerDay; limit > 0 {
-		keys = append(keys, "sender:"+senderKey(env.From))
+		keys = append(keys, "sender:"+senderKey(sender))
 		limits = append(limits, limit)
-		names = append(names, "<"+env.From+">")
+		names = append(names, "<"+sender+">")
 	}
 	return keys, limits, names
 }

@@ -136,27 +136,26 @@ func TestPartsPerDaySurviveRestart(t *testing.T) {
 		Now:      func() time.Time { return now },
 	}
 	ctx := context.Background()
-	env := &smtpd.Envelope{User: "alerts", From: "a@example.com"}
+	const user, sender = "alerts", "a@example.com"
 	p := newTestPolicy(t, cfg)
-	if err := p.ChargeParts(ctx, env, 6); err != nil {
+	if err := p.ChargeParts(ctx, user, sender, 6); err != nil {
 		t.Fatal(err)
 	}
-	p.RefundParts(env, 1)
+	p.RefundParts(user, sender, 1)
 
 	p = newTestPolicy(t, cfg) // a restart
-	err := p.ChargeParts(ctx, env, 4)
+	err := p.ChargeParts(ctx, user, sender, 4)
 	if err == nil || !strings.Contains(err.Error(), "450 4.7.1") || !strings.Contains(err.Error(), "8 SMS parts per day for <a@example.com>") {
 		t.Fatalf("over the sender's daily limit after restart: %v", err)
 	}
-	if err := p.ChargeParts(ctx, env, 3); err != nil {
+	if err := p.ChargeParts(ctx, user, sender, 3); err != nil {
 		t.Fatalf("within the limit: %v", err)
 	}
-	other := &smtpd.Envelope{User: "alerts", From: "b@example.com"}
-	if err := p.ChargeParts(ctx, other, 3); err == nil || !strings.Contains(err.Error(), "for user alerts") {
+	if err := p.ChargeParts(ctx, user, "b@example.com", 3); err == nil || !strings.Contains(err.Error(), "for user alerts") {
 		t.Fatalf("over the user's daily limit: %v", err)
 	}
 	now = now.Add(2 * time.Hour) // the next UTC day
-	if err := p.ChargeParts(ctx, env, 8); err != nil {
+	if err := p.ChargeParts(ctx, user, sender, 8); err != nil {
 		t.Fatalf("next day: %v", err)
 	}
 }
@@ -169,7 +168,7 @@ func TestChargePartsConcurrent(t *testing.T) {
 	ok := 0
 	for range 30 {
 		wg.Go(func() {
-			if p.ChargeParts(context.Background(), &smtpd.Envelope{From: "a@b.c"}, 7) == nil {
+			if p.ChargeParts(context.Background(), "", "a@b.c", 7) == nil {
 				mu.Lock()
 				ok++
 				mu.Unlock()

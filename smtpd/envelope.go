@@ -14,7 +14,9 @@ type Recipient struct {
 	// ORCPT is the DSN original recipient as "addr-type;address" with the
 	// xtext decoded, e.g. "RFC822;alerts@example.com"; "" when not given.
 	ORCPT string
-	Data  any // what Backend.Recipient returned for this address
+	// Numbers are the E.164 numbers Backend.Recipient resolved the address
+	// to (an alias stands for several).
+	Numbers []string
 }
 
 // Envelope is one mail transaction as the client declared it.
@@ -33,11 +35,12 @@ type Envelope struct {
 
 // Backend is what the SMTP server needs from the gateway.
 type Backend interface {
-	// Recipient checks one RCPT TO address before it is answered. The value
-	// it returns is kept in Recipient.Data. A non-nil error should be an
+	// Recipient checks one RCPT TO address before it is answered and
+	// returns the numbers it stands for, kept in Recipient.Numbers. A
+	// non-nil error should be an
 	// *Error (550 5.7.1 relaying denied, 550 5.1.1 bad number, ...); any
 	// other error is answered 451 4.3.0.
-	Recipient(ctx context.Context, env *Envelope, address string) (any, error)
+	Recipient(ctx context.Context, env *Envelope, address string) ([]string, error)
 	// Submit stores the mail durably and returns its queue id. It is called
 	// once per DATA with every accepted recipient; 250 is answered only
 	// after it returns nil.

@@ -33,7 +33,7 @@ type submission struct {
 	body []byte
 }
 
-func (b *fakeBackend) Recipient(ctx context.Context, env *Envelope, address string) (any, error) {
+func (b *fakeBackend) Recipient(ctx context.Context, env *Envelope, address string) ([]string, error) {
 	b.mu.Lock()
 	b.rcptCalls++
 	b.mu.Unlock()
@@ -50,7 +50,7 @@ func (b *fakeBackend) Recipient(ctx context.Context, env *Envelope, address stri
 	case strings.Trim(local, "+0123456789()-") != "":
 		return nil, Errorf(550, [3]int{5, 1, 1}, "bad number %q", local)
 	}
-	return "+" + strings.Trim(local, "+()-"), nil
+	return []string{"+" + strings.Trim(local, "+()-")}, nil
 }
 
 func (b *fakeBackend) Submit(ctx context.Context, env *Envelope, data []byte) (string, error) {

@@ -223,8 +223,8 @@ func TestDSNParametersReachEnvelope(t *testing.T) {
 	if !slices.Equal(r0.Notify, []string{"SUCCESS", "FAILURE"}) || r0.ORCPT != "RFC822;oncall@example.com" {
 		t.Errorf("recipient 0 = %+v", r0)
 	}
-	if r0.Data != "+4151234567" || r0.Address != goodRcpt {
-		t.Errorf("recipient 0 data = %+v", r0)
+	if !slices.Equal(r0.Numbers, []string{"+4151234567"}) || r0.Address != goodRcpt {
+		t.Errorf("recipient 0 numbers = %+v", r0)
 	}
 	if r1.Notify != nil || r1.ORCPT != "" {
 		t.Errorf("recipient 1 without DSN parameters = %+v", r1)

@@ -135,16 +135,16 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) (err error) {
 			return fmt.Errorf("recipient policy %s: %w", to, err)
 		}
 	}
-	data, err := s.srv.be.Recipient(s.ctx, env, to)
+	numbers, err := s.srv.be.Recipient(s.ctx, env, to)
 	if err != nil {
 		return fmt.Errorf("recipient %s: %w", to, err)
 	}
-	env.Recipients = append(env.Recipients, newRecipient(to, opts, data))
+	env.Recipients = append(env.Recipients, newRecipient(to, opts, numbers))
 	return nil
 }
 
-func newRecipient(to string, opts *smtp.RcptOptions, data any) Recipient {
-	r := Recipient{Address: to, Data: data}
+func newRecipient(to string, opts *smtp.RcptOptions, numbers []string) Recipient {
+	r := Recipient{Address: to, Numbers: numbers}
 	if opts == nil {
 		return r
 	}

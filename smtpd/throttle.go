@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/smsbridge/smsbridge/internal/backoff"
 )
 
 // clientKey groups addresses one client is likely to hold: the address for
@@ -21,7 +23,8 @@ func clientKey(ip netip.Addr) netip.Prefix {
 // at most ceiling. A client's count is forgotten after window without a
 // failure, or on success.
 type authThrottle struct {
-	base, ceiling, window time.Duration
+	delay  backoff.Policy
+	window time.Duration
 
 	mu    sync.Mutex
 	fails map[netip.Prefix]failRecord
@@ -36,7 +39,7 @@ type failRecord struct {
 const throttleSoftCap = 4096
 
 func newAuthThrottle(base, ceiling, window time.Duration) *authThrottle {
-	return &authThrottle{base: base, ceiling: ceiling, window: window, fails: map[netip.Prefix]failRecord{}}
+	return &authThrottle{delay: backoff.Policy{Floor: base, Ceiling: ceiling}, window: window, fails: map[netip.Prefix]failRecord{}}
 }
 
 // fail records a failure from ip at now and returns the client's failure
@@ -55,15 +58,7 @@ func (t *authThrottle) fail(ip netip.Addr, now time.Time) (int, time.Duration) {
 		t.prune(now)
 	}
 	t.fails[k] = r
-	return r.n, t.delay(r.n)
-}
-
-func (t *authThrottle) delay(n int) time.Duration {
-	d := t.base
-	for i := 1; i < n && d < t.ceiling; i++ {
-		d *= 2
-	}
-	return min(d, t.ceiling)
+	return r.n, t.delay.Delay(r.n)
 }
 
 func (t *authThrottle) succeed(ip netip.Addr) {

@@ -22,6 +22,10 @@ const recordV1 = 1
 // parts without them are still written as recordV1.
 const recordV2 = 2
 
+// recordV3 is a part record with the in-doubt fields and then the state of
+// the receipt that made it final; parts without one are written as before.
+const recordV3 = 3
+
 // msgRecordV2 is a message record with its priority class and campaign
 // pace after the sender.
 const msgRecordV2 = 2
@@ -185,11 +189,17 @@ func (d *decoder) done(what string) error {
 }
 
 func encodePart(p *Part) []byte {
-	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error)+len(p.AlsoTransport)+len(p.AlsoID)+len(p.MovedFrom))}
-	v2 := p.InDoubt != 0 || p.AlsoTransport != "" || p.AlsoID != "" || p.MovedFrom != ""
-	if v2 {
+	e := encoder{b: make([]byte, 0, 48+len(p.Text)+len(p.Payload)+len(p.Transport)+len(p.TransportID)+len(p.Error)+len(p.AlsoTransport)+len(p.AlsoID)+len(p.MovedFrom)+len(p.Receipt))}
+	// Version 3 also when the text alone would read as a receipt's: the
+	// field, empty, says there was none.
+	v3 := p.Receipt != "" || receiptInText(p.State, p.Error) != ""
+	v2 := v3 || p.InDoubt != 0 || p.AlsoTransport != "" || p.AlsoID != "" || p.MovedFrom != ""
+	switch {
+	case v3:
+		e.u8(recordV3)
+	case v2:
 		e.u8(recordV2)
-	} else {
+	default:
 		e.u8(recordV1)
 	}
 	e.u8(uint8(p.State))
@@ -211,6 +221,9 @@ func encodePart(p *Part) []byte {
 		e.str(p.AlsoID)
 		e.str(p.MovedFrom)
 	}
+	if v3 {
+		e.str(p.Receipt)
+	}
 	return e.b
 }
 
@@ -218,7 +231,7 @@ func decodePart(b []byte) (Part, error) {
 	d := decoder{b: b}
 	var p Part
 	v := d.u8("part")
-	if d.err == nil && v != recordV1 && v != recordV2 {
+	if d.err == nil && v != recordV1 && v != recordV2 && v != recordV3 {
 		d.err = fmt.Errorf("%w: part record version %d", ErrCorrupt, v)
 	}
 	p.State = PartState(d.u8("part state"))
@@ -237,11 +250,16 @@ func decodePart(b []byte) (Part, error) {
 	p.Error = d.str("part error")
 	p.Text = d.str("part text")
 	p.Payload = d.bytes("part payload")
-	if v == recordV2 {
+	if v == recordV2 || v == recordV3 {
 		p.InDoubt = d.count("part in doubt", math.MaxInt32)
 		p.AlsoTransport = d.str("part also transport")
 		p.AlsoID = d.str("part also id")
 		p.MovedFrom = d.str("part moved from")
+	}
+	if v == recordV3 {
+		p.Receipt = d.str("part receipt")
+	} else {
+		p.Receipt = receiptInText(p.State, p.Error)
 	}
 	return p, d.done("part")
 }

@@ -106,6 +106,10 @@ func FuzzDecodePart(f *testing.F) {
 	f.Add(encodePart(&p))
 	p.InDoubt, p.AlsoTransport, p.AlsoID = 1, "smpp", "0A1C"
 	f.Add(encodePart(&p))
+	p.Receipt = "UNDELIV"
+	f.Add(encodePart(&p))
+	p.Receipt, p.State, p.Error = "", PartFailed, "the network could not deliver the message (stat:UNDELIV err:001)"
+	f.Add(encodePart(&p))
 	f.Add([]byte{recordV1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := decodePart(b)

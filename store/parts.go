@@ -102,6 +102,10 @@ func (db *DB) Retry(ctx context.Context, k PartKey, next time.Time, reason strin
 // recipient's last non-final part final. A part already final is left as it
 // is: (false, nil).
 func (db *DB) Finish(ctx context.Context, k PartKey, state PartState, reason string, now time.Time) (rcptDone bool, err error) {
+	return db.finish(ctx, k, state, "", reason, now)
+}
+
+func (db *DB) finish(ctx context.Context, k PartKey, state PartState, receipt, reason string, now time.Time) (rcptDone bool, err error) {
 	if !state.Final() || state > PartCancelled {
 		return false, fmt.Errorf("store: finish %s: %w: %s is not a final state", k, ErrInvalid, state)
 	}
@@ -115,6 +119,7 @@ func (db *DB) Finish(ctx context.Context, k PartKey, state PartState, reason str
 		p := old
 		p.State = state
 		p.Error = reason
+		p.Receipt = receipt
 		p.Updated = now
 		if err := w.move(k, &old, &p); err != nil {
 			return err

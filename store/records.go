@@ -95,6 +95,9 @@ type Part struct {
 	TransportID string    // the network's id, once submitted
 	Error       string    // the last error or final status text
 	Updated     time.Time // when State last changed
+	// Receipt is the state the network's delivery receipt gave a final
+	// part (DELIVRD, UNDELIV, EXPIRED…); "" when no receipt made it final.
+	Receipt string
 	// InDoubt counts the sends of this part whose outcome was never known
 	// (no answer before the link was lost or the in-doubt limit passed, or
 	// a crash between Begin and Submitted): each may have reached the

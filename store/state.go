@@ -66,6 +66,9 @@ func validTransport(name string) error {
 // move stores part k in its new state p, taking it out of the indexes of
 // its old state and into those of the new one.
 func (w *wtx) move(k PartKey, old, p *Part) error {
+	if !p.State.Final() {
+		p.Receipt = "" // it belongs to a final state only: a part sent again waits for a new one
+	}
 	kb := partKeyBytes(k)
 	var m msgRecord // its expiry for the overdue index, its class for the due index
 	if old.State == PartSubmitted || p.State == PartSubmitted || old.State == PartQueued || p.State == PartQueued {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/bridge/smtpbackend"
 	"github.com/smsbridge/smsbridge/configs"
 )
 
@@ -84,7 +85,7 @@ func convertAll(t *testing.T, path string) golden {
 		}
 		r := result{}
 		if err != nil {
-			r.Error = err.Error()
+			r.Error = smtpbackend.Reply(err).Error() // what the sender is answered
 		} else {
 			checkMessage(t, mode, msg, cfg.SMS)
 			r = result{Text: msg.Text, Encoding: msg.Encoding.String(), Segments: msg.Segments(), Truncated: msg.Truncated}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/bridge/smtpbackend"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
 )
@@ -46,7 +47,7 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	res, msg, err := bcfg.Convert(data)
 	if err != nil {
-		return err
+		return smtpbackend.Reply(err) // what SMTP would answer the mail
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/bridge/smtpbackend"
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/internal/quietlog"
 	"github.com/smsbridge/smsbridge/mailout"
@@ -148,7 +149,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		closeAll(listeners)
 		return err
 	}
-	srv := smtpd.NewServer(scfg, gw)
+	srv := smtpd.NewServer(scfg, smtpbackend.New(gw))
 	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc, cert: cert})
 
 	gctx, stopGateway := context.WithCancel(context.Background())

@@ -35,7 +35,7 @@ type Config struct {
 	CommandTimeout time.Duration // an ordinary AT command; default 10s
 	SendTimeout    time.Duration // one +CMGS; default 40s (networks can be slow)
 	PollInterval   time.Duration // +CREG/+CSQ; default 1m
-	ReopenMin      time.Duration // first reopen delay; default 500ms
+	ReopenMin      time.Duration // delay after a failed open; default 500ms (a modem lost after it sent is reopened at once)
 	ReopenMax      time.Duration // reopen delays double up to this; default 30s
 	// PinFor is how long the parts of one concatenated message wait for the
 	// modem that sent their first part before another may send them (a phone

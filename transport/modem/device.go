@@ -12,7 +12,9 @@ import (
 	"github.com/warthog618/sms"
 	"github.com/warthog618/sms/encoding/tpdu"
 
+	"github.com/smsbridge/smsbridge/internal/backoff"
 	"github.com/smsbridge/smsbridge/transport"
+	"github.com/smsbridge/smsbridge/transport/link"
 )
 
 // reassembleFor is how long the parts of an incoming message may take to
@@ -56,31 +58,26 @@ func newModem(t *Transport, dev string) *modem {
 }
 
 // run keeps the modem open until ctx ends, reopening it with backoff. It
-// returns early, with the error, only when retrying cannot help.
+// returns early, with the error, only when retrying cannot help. A modem
+// lost after it sent is reopened at once: the fault is a fresh one.
 func (m *modem) run(ctx context.Context) error {
 	defer m.collector.Close()
-	delay := m.t.cfg.ReopenMin
-	for ctx.Err() == nil {
-		began := time.Now()
+	loop := link.Loop{
+		Backoff:      backoff.Policy{Floor: m.t.cfg.ReopenMin, Ceiling: m.t.cfg.ReopenMax},
+		HealthyAfter: time.Minute,
+		Fatal:        func(err error) bool { return errors.As(err, new(*fatalError)) },
+		Retrying: func(err error, _ int, pause time.Duration) time.Duration {
+			m.log.Warn("modem down; reopening", "err", err, "in", pause)
+			return pause
+		},
+	}
+	err := loop.Run(ctx, func(ctx context.Context) (bool, error) {
 		err := m.connect(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		var fatal *fatalError
-		if errors.As(err, &fatal) {
-			m.log.Error("modem not usable until smsbridge restarts", "err", err)
-			return fmt.Errorf("%s: %w", m.dev, err)
-		}
-		if m.sentOK.Swap(false) || time.Since(began) > time.Minute {
-			delay = m.t.cfg.ReopenMin // it worked: a fresh fault
-		}
-		m.log.Warn("modem down; reopening", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, m.t.cfg.ReopenMax)
+		return m.sentOK.Swap(false), err
+	})
+	if err != nil {
+		m.log.Error("modem not usable until smsbridge restarts", "err", err)
+		return fmt.Errorf("%s: %w", m.dev, err)
 	}
 	return nil
 }

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/smsbridge/smsbridge/internal/backoff"
+	"github.com/smsbridge/smsbridge/transport/link"
 	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
 )
 
@@ -33,60 +34,37 @@ func (e *BindError) Error() string {
 	return "smpp: bind refused: " + pdu.StatusString(e.Status)
 }
 
-// bindLoop keeps one bind of kind k up until ctx is done.
+// bindLoop keeps one bind of kind k up until ctx is done. A session that
+// worked (the SMSC accepted a submit or sent a deliver_sm on it) ends the
+// backoff however short it was: an SMSC that drops links every few hundred
+// PDUs must not push the reconnect delay up to maxBackoff.
 func (t *Transport) bindLoop(ctx context.Context, idx int, k bindKind) {
 	log := t.log.With("bind", idx, "kind", k.String())
-	failures := 0
-	for ctx.Err() == nil {
-		s, err := t.connect(ctx, k)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
+	bound := false
+	loop := link.Loop{
+		Backoff:      backoff.Policy{Floor: t.minBackoff, Ceiling: t.maxBackoff, Jitter: 0.2},
+		HealthyAfter: healthyAfter,
+		Retrying: func(err error, failures int, pause time.Duration) time.Duration {
+			if bound {
+				log.Warn("smpp: link lost", "err", err, "reconnect_in", pause)
+				return pause
 			}
-			delay := t.backoff(failures)
 			if !errors.As(err, new(*BindError)) {
-				delay = min(delay, maxDialBackoff)
+				pause = min(pause, maxDialBackoff)
 			}
-			failures++
-			log.Warn("smpp: bind failed", "err", err, "command_status", bindStatus(err), "attempt", failures, "retry_in", delay)
-			sleep(ctx, delay)
-			continue
+			log.Warn("smpp: bind failed", "err", err, "command_status", bindStatus(err), "attempt", failures, "retry_in", pause)
+			return pause
+		},
+	}
+	loop.Run(ctx, func(ctx context.Context) (bool, error) {
+		s, err := t.connect(ctx, k)
+		if bound = err == nil; !bound {
+			return false, err
 		}
-		started := time.Now()
 		s.log.Info("smpp: bound", "bind", idx)
 		err = t.serve(ctx, s)
-		if ctx.Err() != nil {
-			return
-		}
-		// A session that worked (the SMSC accepted a submit or sent a
-		// deliver_sm on it) ends the backoff however short it was: an SMSC
-		// that drops links every few hundred PDUs must not push the
-		// reconnect delay up to maxBackoff.
-		if s.worked.Load() || time.Since(started) >= healthyAfter {
-			failures = 0
-		}
-		delay := time.Duration(0)
-		if failures > 0 {
-			delay = t.backoff(failures - 1)
-		}
-		failures++
-		log.Warn("smpp: link lost", "err", err, "reconnect_in", delay)
-		sleep(ctx, delay)
-	}
-}
-
-// backoff returns the pause after n earlier failures: doubling from
-// minBackoff to maxBackoff, with jitter so many binds do not retry in step.
-func (t *Transport) backoff(n int) time.Duration {
-	d := t.minBackoff
-	for range n {
-		if d >= t.maxBackoff/2 {
-			d = t.maxBackoff
-			break
-		}
-		d *= 2
-	}
-	return d/2 + rand.N(d/2+1)
+		return s.worked.Load(), err
+	})
 }
 
 func bindStatus(err error) string {
@@ -95,18 +73,6 @@ func bindStatus(err error) string {
 		return pdu.StatusString(be.Status)
 	}
 	return ""
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-	case <-ctx.Done():
-	}
 }
 
 // connect dials and binds; on success the session's read loop is running.

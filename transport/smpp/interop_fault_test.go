@@ -72,7 +72,7 @@ func sendAll(ctx context.Context, tr *Transport, parts []*transport.Part) (accep
 					mu.Unlock()
 					return
 				}
-				sleep(ctx, 50*time.Millisecond)
+				time.Sleep(50 * time.Millisecond)
 			}
 		})
 	}

@@ -10,9 +10,9 @@ import (
 )
 
 // ReadSM decodes a submit_sm or deliver_sm frame with fiorix/go-smpp's PDU
-// decoder: incoming messages and receipts in the transport, and in the test
-// SMSC every submit_sm smsbridge writes, which an implementation that is not
-// ours thereby checks. Writing stays ours (fiorix's writer wraps sm_length
+// decoder: the test SMSC reads every submit_sm smsbridge writes with it, so
+// that an implementation that is not ours checks them (the transport reads
+// deliver_sm with DecodeSM, which tests hold to this decoder). Writing stays ours (fiorix's writer wraps sm_length
 // past 254 octets and adds a stray byte to deliver_sm). fiorix takes the
 // first TLV byte for a UDH length when esm_class has UDHI but short_message
 // is empty (the UDH then travels in message_payload); only those PDUs are

@@ -107,6 +107,35 @@ func testLifecycle(h *harness) {
 	})
 }
 
+// testFinishReceipt: a receipt's final state is kept with the state the
+// network gave; a part final already keeps its own.
+func testFinishReceipt(h *harness) {
+	h.enqueue(message("m", 1, 2, t0, priority.Normal))
+	for i := range 2 {
+		k := pk("m", 0, i)
+		h.begin(k)
+		h.ok(h.b.Submitted(ctx, k, fmt.Sprint("id-", i), t0))
+	}
+	if done, err := h.b.FinishReceipt(ctx, pk("m", 0, 0), store.PartDelivered, "DELIVRD", "stat:DELIVRD", t0); err != nil || done {
+		h.Errorf("FinishReceipt of the first part: %v, %v; want the recipient not done", done, err)
+	}
+	if done, err := h.b.FinishReceipt(ctx, pk("m", 0, 1), store.PartFailed, "UNDELIV", "stat:UNDELIV err:001", t0); err != nil || !done {
+		h.Errorf("FinishReceipt of the last part: %v, %v; want the recipient done", done, err)
+	}
+	if done, err := h.b.FinishReceipt(ctx, pk("m", 0, 1), store.PartDelivered, "DELIVRD", "late", t0); err != nil || done {
+		h.Errorf("FinishReceipt of a final part: %v, %v; want nothing done", done, err)
+	}
+	h.both("final", func() {
+		if p := h.state(pk("m", 0, 0), store.PartDelivered); p.Receipt != "DELIVRD" || p.Error != "stat:DELIVRD" {
+			h.Errorf("delivered part: receipt %q, status %q", p.Receipt, p.Error)
+		}
+		if p := h.state(pk("m", 0, 1), store.PartFailed); p.Receipt != "UNDELIV" || p.Error != "stat:UNDELIV err:001" {
+			h.Errorf("failed part: receipt %q, status %q", p.Receipt, p.Error)
+		}
+		h.unreported(rk("m", 0))
+	})
+}
+
 // testDueOrder: due parts come most urgent class first, earliest first
 // within one; DueIn serves one class; NextDue is the earliest of all.
 func testDueOrder(h *harness) {

@@ -55,6 +55,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Open) {
 		fn   func(*harness)
 	}{
 		{"Lifecycle", testLifecycle},
+		{"FinishReceipt", testFinishReceipt},
 		{"DueOrder", testDueOrder},
 		{"RetryKeepsClass", testRetryKeepsClass},
 		{"InDoubt", testInDoubt},

@@ -14,51 +14,9 @@ import (
 	"github.com/smsbridge/smsbridge/bridge/mailtext"
 	"github.com/smsbridge/smsbridge/carriers"
 	"github.com/smsbridge/smsbridge/mailout"
-	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
-	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
-
-// Store is what the bridge needs of the durable queue.
-type Store interface {
-	Enqueue(ctx context.Context, m *store.Message) error
-	Due(now time.Time, limit int) ([]store.DuePart, error)
-	DueIn(class priority.Class, now time.Time, limit int) ([]store.DuePart, error)
-	NextDue() (time.Time, bool, error)
-	Begin(ctx context.Context, keys []store.PartKey, transport string, now time.Time) ([]store.PartKey, error)
-	Submitted(ctx context.Context, k store.PartKey, transportID string, now time.Time) error
-	Retry(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
-	RetryInDoubt(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error
-	LateID(ctx context.Context, k store.PartKey, transport, id string, now time.Time) (store.LateOutcome, error)
-	Via(k store.RcptKey) (store.Via, error)
-	RequeueRecipient(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error)
-	Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (bool, error)
-	FinishReceipt(ctx context.Context, k store.PartKey, state store.PartState, receipt, reason string, now time.Time) (bool, error)
-	Lookup(transport, transportID string) (store.PartKey, bool, error)
-	Recover(now time.Time) ([]store.PartKey, error)
-	Message(id string) (*store.Message, error)
-	Unreported(limit int) ([]store.RcptKey, error)
-	MarkReported(ctx context.Context, k store.RcptKey) error
-	Overdue(t time.Time, limit int) ([]store.PartKey, error)
-	Original(id string) ([]byte, error)
-	Purge(ctx context.Context, before time.Time) (int, error)
-
-	QueueMail(ctx context.Context, m *store.OutMail, what store.MailFor) error
-	DueMail(now time.Time, limit int) ([]store.OutMail, error)
-	NextMail() (time.Time, bool, error)
-	MailSent(ctx context.Context, id string) error
-	MailRetry(ctx context.Context, id string, next time.Time, reason string) error
-
-	DelayDue(before time.Time, limit int) ([]store.RcptKey, error)
-	DelayDone(ctx context.Context, k store.RcptKey) error
-
-	Conversation(number string) (store.Conversation, bool, error)
-	SetConversation(ctx context.Context, number string, c store.Conversation) error
-	OptOut(ctx context.Context, number string, at time.Time) error
-	OptIn(ctx context.Context, number string) error
-	OptedOut(number string) (bool, time.Time, error)
-}
 
 // Policy decides what an SMTP user may send: which recipients, how many SMS
 // parts a day for the user and for the envelope sender. Its refusals name

@@ -19,19 +19,10 @@ var (
 	ErrBadRecipient = errors.New("bad recipient")
 	// ErrOptedOut: every number asked for replied STOP.
 	ErrOptedOut = errors.New("opted out")
-	// ErrUnsupported: the store cannot do what was asked.
-	ErrUnsupported = errors.New("not supported by this store")
 )
 
 // CancelReason is the status text of a part an operator cancelled.
 const CancelReason = "cancelled by an operator"
-
-// operatorStore is what cancelling and retrying need beyond Store.
-type operatorStore interface {
-	CancelQueued(ctx context.Context, id, reason string, now time.Time) (int, []store.RcptKey, error)
-	RetryQueued(ctx context.Context, id string, now time.Time) (int, error)
-	Resend(ctx context.Context, id string, expires, now time.Time) (int, error)
-}
 
 // NormalizeNumber turns a number in any common form into E.164 under the
 // configured number policy (region, strictness, allowed countries).
@@ -105,11 +96,7 @@ func (g *Gateway) resolveEntry(entry string) ([]string, error) {
 // how many parts it cancelled (store.ErrNotFound for no such message).
 // Recipients that are final now get their report as usual.
 func (g *Gateway) CancelMessage(ctx context.Context, id string) (int, error) {
-	ost, ok := g.st.(operatorStore)
-	if !ok {
-		return 0, ErrUnsupported
-	}
-	n, done, err := ost.CancelQueued(ctx, id, CancelReason, g.now())
+	n, done, err := g.st.CancelQueued(ctx, id, CancelReason, g.now())
 	if err != nil {
 		return 0, err
 	}
@@ -130,16 +117,12 @@ func (g *Gateway) CancelMessage(ctx context.Context, id string) (int, error) {
 // validity (the operator fixed a route, a credit); their recipients are
 // reported again. It returns how many parts are queued.
 func (g *Gateway) RetryMessage(ctx context.Context, id string) (int, error) {
-	ost, ok := g.st.(operatorStore)
-	if !ok {
-		return 0, ErrUnsupported
-	}
 	now := g.now()
-	n, err := ost.RetryQueued(ctx, id, now)
+	n, err := g.st.RetryQueued(ctx, id, now)
 	if err != nil {
 		return 0, err
 	}
-	again, err := ost.Resend(ctx, id, g.expiry(now), now)
+	again, err := g.st.Resend(ctx, id, g.expiry(now), now)
 	if err != nil {
 		return 0, err
 	}

@@ -9,16 +9,9 @@ import (
 	"github.com/smsbridge/smsbridge/transport"
 )
 
-// receiptParking is implemented by a store that keeps receipts which came
-// before their submit was recorded (*store.DB): they have been
-// acknowledged to the network, so a crash must not lose them. Without it
-// they wait in memory only.
-type receiptParking interface {
-	ParkReceipt(ctx context.Context, r store.ParkedReceipt, drop []store.ParkedReceipt) error
-	UnparkReceipts(ctx context.Context, rs []store.ParkedReceipt) error
-	ParkedReceipts() ([]store.ParkedReceipt, error)
-}
-
+// parked is a receipt that came before its submit was recorded, as the
+// store keeps it (ReceiptStore): it has been acknowledged to the network,
+// so a crash must not lose it.
 func parked(r transport.Receipt, at time.Time) store.ParkedReceipt {
 	return store.ParkedReceipt{Transport: r.Transport, ID: r.MessageID, State: uint8(r.State), ErrorCode: r.ErrorCode, Done: r.Done, Parked: at}
 }
@@ -38,11 +31,7 @@ func unparked(p store.ParkedReceipt) transport.Receipt {
 // persist stores a receipt just parked in memory, and forgets in the same
 // commit those pushed out; done is not reported before it is stored.
 func (m *receiptMatcher) persist(ctx context.Context, r transport.Receipt, at time.Time, dropped []transport.Receipt) error {
-	ps, ok := m.g.st.(receiptParking)
-	if !ok {
-		return nil
-	}
-	if err := ps.ParkReceipt(context.WithoutCancel(ctx), parked(r, at), parkedAll(dropped)); err != nil {
+	if err := m.g.st.ParkReceipt(context.WithoutCancel(ctx), parked(r, at), parkedAll(dropped)); err != nil {
 		m.mu.Lock()
 		m.early.take(receiptKey(r.Transport, r.MessageID))
 		m.mu.Unlock()
@@ -55,11 +44,10 @@ func (m *receiptMatcher) persist(ctx context.Context, r transport.Receipt, at ti
 
 // forget removes receipts applied or given up from the store.
 func (m *receiptMatcher) forget(ctx context.Context, rs []transport.Receipt) {
-	ps, ok := m.g.st.(receiptParking)
-	if !ok || len(rs) == 0 {
+	if len(rs) == 0 {
 		return
 	}
-	if err := ps.UnparkReceipts(context.WithoutCancel(ctx), parkedAll(rs)); err != nil {
+	if err := m.g.st.UnparkReceipts(context.WithoutCancel(ctx), parkedAll(rs)); err != nil {
 		// Harmless: at the next start they are matched or given up again.
 		m.g.log.Warn("forgetting parked receipts", "receipts", len(rs), "err", err)
 	}
@@ -69,11 +57,7 @@ func (m *receiptMatcher) forget(ctx context.Context, rs []transport.Receipt) {
 // submit is recorded now are applied, the rest wait again with their
 // first time.
 func (m *receiptMatcher) restore(ctx context.Context) {
-	ps, ok := m.g.st.(receiptParking)
-	if !ok {
-		return
-	}
-	all, err := ps.ParkedReceipts()
+	all, err := m.g.st.ParkedReceipts()
 	if err != nil {
 		m.g.log.Error("reading parked receipts; they stay until the next start", "err", err)
 		return

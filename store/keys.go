@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"strings"
+	"sync"
 	"time"
 )
 
@@ -104,30 +104,61 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// NewID returns a unique, roughly time-ordered queue id of 16 characters from
+// NewID returns a unique, time-ordered queue id of 16 characters from
 // [0-9A-Za-z]: 8 for the milliseconds since 1970 (ordered until year 8888),
-// 8 random. Ids sort in time order as plain strings.
+// 2 counting the ids made in that millisecond, 6 random. Ids from one
+// process sort in the order they were made as plain strings, so listings
+// "newest first" stay in order for mail accepted in the same millisecond;
+// the random part keeps ids of two processes (serve and a local send)
+// apart.
 func NewID() string {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	var b strings.Builder
-	b.Grow(16)
-	ms := uint64(time.Now().UnixMilli())
-	var ts [8]byte
+	ms, seq := idClock.next(uint64(time.Now().UnixMilli()))
+	var b [16]byte
 	for i := 7; i >= 0; i-- {
-		ts[i] = alphabet[ms%62]
+		b[i] = idAlphabet[ms%62]
 		ms /= 62
 	}
-	b.Write(ts[:])
+	b[8], b[9] = idAlphabet[seq/62], idAlphabet[seq%62]
 	var rnd [8]byte
-	for n := 0; n < 8; {
+	for n := 10; n < len(b); {
 		// Rejection sampling keeps each character uniform: 248 = 4*62.
 		_, _ = rand.Read(rnd[:]) // since Go 1.24 it crashes rather than fail
 		for _, c := range rnd {
-			if c < 248 && n < 8 {
-				b.WriteByte(alphabet[c%62])
+			if c < 248 && n < len(b) {
+				b[n] = idAlphabet[c%62]
 				n++
 			}
 		}
 	}
-	return b.String()
+	return string(b[:])
+}
+
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// idSeqs is how many ids one millisecond holds; past that the clock of ids
+// runs ahead of the wall clock until it catches up.
+const idSeqs = 62 * 62
+
+// idClock makes (millisecond, sequence) pairs that only go forward, even
+// when the wall clock steps back.
+var idClock monotonicIDs
+
+type monotonicIDs struct {
+	mu     sync.Mutex
+	lastMS uint64
+	seq    uint64
+}
+
+func (c *monotonicIDs) next(now uint64) (ms, seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case now > c.lastMS:
+		c.lastMS, c.seq = now, 0
+	case c.seq+1 < idSeqs:
+		c.seq++
+	default:
+		c.lastMS, c.seq = c.lastMS+1, 0
+	}
+	return c.lastMS, c.seq
 }

@@ -25,10 +25,31 @@ func TestNewID(t *testing.T) {
 			t.Fatalf("duplicate %q after %d", id, i)
 		}
 		seen[id] = true
-		if id[:8] < prev { // the time half never goes back
+		if id[:10] <= prev { // made in order, they sort in order
 			t.Fatalf("%q sorts before %q", id, prev)
 		}
-		prev = id[:8]
+		prev = id[:10]
+	}
+}
+
+func TestIDClock(t *testing.T) {
+	t.Parallel()
+	var c monotonicIDs
+	steps := []struct{ now, ms, seq uint64 }{
+		{100, 100, 0},
+		{100, 100, 1}, // same millisecond: the sequence counts
+		{99, 100, 2},  // the wall clock stepped back: ids do not
+		{101, 101, 0}, // a new millisecond starts the sequence again
+		{5000, 5000, 0},
+	}
+	for i, s := range steps {
+		if ms, seq := c.next(s.now); ms != s.ms || seq != s.seq {
+			t.Errorf("step %d: next(%d) = %d, %d; want %d, %d", i, s.now, ms, seq, s.ms, s.seq)
+		}
+	}
+	c.seq = idSeqs - 1 // a millisecond full of ids runs ahead into the next
+	if ms, seq := c.next(5000); ms != 5001 || seq != 0 {
+		t.Errorf("full millisecond: next = %d, %d; want 5001, 0", ms, seq)
 	}
 }
 

@@ -10,47 +10,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func TestQuotaCounts(t *testing.T) {
-	db, path := openTest(t)
-	ctx := context.Background()
-	d1 := time.Date(2026, 3, 30, 23, 0, 0, 0, time.UTC)
-	steps := []struct {
-		sim          string
-		day          time.Time
-		n            int
-		wantD, wantM int
-	}{
-		{"sim-a", d1, 1, 1, 1},
-		{"sim-a", d1, 2, 3, 3},
-		{"sim-b", d1, 5, 5, 5},                       // another SIM counts apart
-		{"sim-a", d1.Add(2 * time.Hour), 1, 1, 4},    // next day, same month
-		{"sim-a", d1.AddDate(0, 0, 3), 1, 1, 1},      // next month
-		{"sim-a", d1.Add(30 * time.Minute), 0, 3, 4}, // n = 0 reads
-	}
-	for i, s := range steps {
-		d, m, err := db.QuotaAdd(ctx, s.sim, s.day, s.n)
-		if err != nil || d != s.wantD || m != s.wantM {
-			t.Fatalf("step %d: QuotaAdd = %d, %d, %v; want %d, %d", i, d, m, err, s.wantD, s.wantM)
-		}
-	}
-	db = reopen(t, db, path)
-	for _, c := range []struct {
-		sim          string
-		day          time.Time
-		wantD, wantM int
-	}{
-		{"sim-a", d1, 3, 4},
-		{"sim-b", d1, 5, 5},
-		{"sim-a", d1.AddDate(0, 0, 3), 1, 1},
-		{"sim-c", d1, 0, 0},
-	} {
-		d, m, err := db.QuotaGet(ctx, c.sim, c.day)
-		if err != nil || d != c.wantD || m != c.wantM {
-			t.Errorf("after reopen QuotaGet(%s, %s) = %d, %d, %v; want %d, %d", c.sim, c.day.Format(time.DateOnly), d, m, err, c.wantD, c.wantM)
-		}
-	}
-}
-
 func TestQuotaFreshFile(t *testing.T) {
 	db, _ := openTest(t)
 	d, m, err := db.QuotaGet(context.Background(), "sim", time.Now())

@@ -74,41 +74,6 @@ func TestEnqueueZeroReceivedIsNow(t *testing.T) {
 	}
 }
 
-func TestDueOrderLimitAndNextDue(t *testing.T) {
-	t.Parallel()
-	db, _ := openTest(t)
-	if _, ok, err := db.NextDue(); ok || err != nil {
-		t.Fatalf("NextDue on empty: %v %v", ok, err)
-	}
-	mustEnqueue(t, db, testMessage("B", 1, 2, t0.Add(2*time.Minute)))
-	mustEnqueue(t, db, testMessage("A", 1, 1, t0.Add(time.Minute)))
-	mustEnqueue(t, db, testMessage("C", 1, 1, t0.Add(time.Hour)))
-	next, ok, err := db.NextDue()
-	if err != nil || !ok || !next.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("NextDue = %v %v %v", next, ok, err)
-	}
-	due, err := db.Due(t0.Add(10*time.Minute), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []PartKey{{"A", 0, 0}, {"B", 0, 0}, {"B", 0, 1}}
-	if len(due) != len(want) {
-		t.Fatalf("Due returned %d parts, want %d", len(due), len(want))
-	}
-	for i, d := range due {
-		if d.Key != want[i] || d.Number != "+41790000000" || d.Sender != "alice@example.com" ||
-			d.Part.State != PartQueued || d.Part.Text == "" {
-			t.Errorf("due[%d] = %+v", i, d)
-		}
-	}
-	if !due[0].Expires.Equal(t0.Add(time.Minute + 48*time.Hour)) {
-		t.Errorf("Expires = %v", due[0].Expires)
-	}
-	if due, _ := db.Due(t0.Add(10*time.Minute), 2); len(due) != 2 {
-		t.Errorf("limit 2 gave %d", len(due))
-	}
-}
-
 // reach drives a fresh one-part message to state s.
 func reach(t *testing.T, db *DB, id string, s PartState) PartKey {
 	t.Helper()

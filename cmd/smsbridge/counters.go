@@ -11,12 +11,18 @@ import (
 	"path/filepath"
 
 	"github.com/smsbridge/smsbridge/policy"
-	"github.com/smsbridge/smsbridge/store"
 )
+
+// countersBlob is what the policy's counters need of the store (*store.DB):
+// one value, replaced whole.
+type countersBlob interface {
+	PolicyCounters() ([]byte, error)
+	SetPolicyCounters(ctx context.Context, data []byte) error
+}
 
 // storeCounters keeps the sender policy's daily counters in the queue
 // file (policy.CounterStore).
-type storeCounters struct{ st *store.DB }
+type storeCounters struct{ st countersBlob }
 
 func (c storeCounters) Load() (map[string]policy.DayCount, error) {
 	data, err := c.st.PolicyCounters()

@@ -33,9 +33,18 @@ func (r remoteQueue) cancel(ctx context.Context, id string) (v api.CancelView, e
 
 func (remoteQueue) close() {}
 
+// localStore is what the queue commands need of the store (*store.DB)
+// while no daemon runs.
+type localStore interface {
+	bridge.OperatorStore
+	List(q store.ListQuery) ([]store.Summary, string, error)
+	Message(id string) (*store.Message, error)
+	Close() error
+}
+
 // localQueue works on the store itself while no daemon runs.
 type localQueue struct {
-	st       *store.DB
+	st       localStore
 	numbers  func(string) (string, error)
 	validity time.Duration // of parts sent again
 }

@@ -44,18 +44,22 @@ type Followed struct {
 	Class priority.Class
 }
 
-// watchStore is what SendFollowed needs beyond Store.
-type watchStore interface {
+// WatchStore is what SendFollowed needs beyond Store: a message stored
+// with the watch an integration follows it by (*store.DB has it).
+type WatchStore interface {
 	EnqueueWatched(ctx context.Context, m *store.Message, w store.Watch) error
 }
+
+// ErrNoWatches: SendFollowed asked for a watch of a store without them.
+var ErrNoWatches = errors.New("this store cannot keep watches")
 
 // SendFollowed is SendText for an integration that tells its own client of
 // progress (Kannel's dlr-url, an SMPP ESME's receipts): nobody is mailed,
 // and f's watch, when it names an Owner, is stored in the same commit as
 // the message.
 func (g *Gateway) SendFollowed(ctx context.Context, source string, numbers []string, text string, f Followed) (string, error) {
-	if _, ok := g.st.(watchStore); !ok && f.Owner != "" {
-		return "", ErrUnsupported
+	if _, ok := g.st.(WatchStore); !ok && f.Owner != "" {
+		return "", ErrNoWatches
 	}
 	return g.queueFollowed(ctx, source, "", numbers, text, g.textClass(f.Class, ""), nil, f)
 }
@@ -93,7 +97,7 @@ func (g *Gateway) queueFollowed(ctx context.Context, source, from string, number
 		g.asCampaign(m)
 	}
 	if f.Owner != "" {
-		err = g.st.(watchStore).EnqueueWatched(ctx, m, store.Watch{Owner: f.Owner, Data: f.Data})
+		err = g.st.(WatchStore).EnqueueWatched(ctx, m, store.Watch{Owner: f.Owner, Data: f.Data})
 	} else {
 		err = g.st.Enqueue(ctx, m)
 	}

@@ -21,6 +21,7 @@ type Config struct {
 	Priority   Priority            `toml:"priority"`
 	Campaigns  Campaigns           `toml:"campaigns"`
 	Kannel     Kannel              `toml:"kannel"`
+	SMPPServer SMPPServer          `toml:"smpp_server"`
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`

@@ -34,6 +34,8 @@ func TestParseErrors(t *testing.T) {
 		{"kannel listen not host:port", "[kannel]\nlisten = \"13013\" # <-", false, "kannel.listen"},
 		{"kannel without users", "[kannel]\nlisten = \"127.0.0.1:13013\" # <-", false, "kannel.listen"},
 		{"kannel negative retry", "[kannel]\ndlr_retry_for = \"-1h\" # <-", false, "kannel.dlr_retry_for"},
+		{"smpp_server without users", "[smpp_server]\nlisten = \"127.0.0.1:2775\" # <-", false, "smpp_server.listen"},
+		{"smpp_server negative rate", "[smpp_server]\nrate = -1 # <-", false, "smpp_server.rate"},
 		{"bad duration", "[sms]\nvalidity = \"forever\" # <-", false, "sms.validity"},
 		{"bad encoding", "[sms]\nencoding = \"utf9\" # <-", false, "sms.encoding"},
 		{"bad split", "[sms]\nsplit = \"chunks\" # <-", false, "sms.split"},

@@ -97,6 +97,9 @@ func TestSMPPExample(t *testing.T) {
 	if c.Kannel.Listen != "127.0.0.1:13013" || c.Kannel.DLRRetryFor.Duration != 48*time.Hour {
 		t.Errorf("kannel = %+v", c.Kannel)
 	}
+	if c.SMPPServer.Listen != "127.0.0.1:2775" || c.SMPPServer.Rate != 50 {
+		t.Errorf("smpp_server = %+v", c.SMPPServer)
+	}
 	if _, ok := c.Transport("nope"); ok {
 		t.Error("Transport found a name that is not there")
 	}

@@ -101,6 +101,7 @@ func (cfg *Config) Validate() error {
 	cfg.validateAliases(c)
 	cfg.validateHTTP(c)
 	cfg.validateKannel(c)
+	cfg.validateSMPPServer(c)
 	validateLimits(c, "limits", cfg.Limits)
 	cfg.validatePriority(c)
 	cfg.validateCampaigns(c)

@@ -327,10 +327,15 @@ func (n *Notifier) get(ctx context.Context, target string) error {
 	return nil
 }
 
-// Observe returns next (not nil), also kicking n whenever a part changes
-// state.
-func (n *Notifier) Observe(next bridge.Observer) bridge.Observer {
-	return kickingObserver{Observer: next, kick: n.Kick}
+// Observe returns next (not nil), also kicking n and each of also
+// whenever a part changes state.
+func (n *Notifier) Observe(next bridge.Observer, also ...func()) bridge.Observer {
+	kicks := append([]func(){n.Kick}, also...)
+	return kickingObserver{Observer: next, kick: func() {
+		for _, k := range kicks {
+			k()
+		}
+	}}
 }
 
 type kickingObserver struct {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/internal/credentials"
 	"github.com/smsbridge/smsbridge/internal/httpserve"
 	"github.com/smsbridge/smsbridge/priority"
 )
@@ -40,10 +41,7 @@ type Gateway interface {
 }
 
 // User is one sendsms account.
-type User struct {
-	Name         string
-	PasswordHash string // bcrypt
-}
+type User = credentials.User
 
 // Options configure a Server. Gateway is required.
 type Options struct {
@@ -60,7 +58,7 @@ type Options struct {
 // may be called while it serves.
 type Server struct {
 	opt      Options
-	accounts atomic.Pointer[accounts]
+	accounts atomic.Pointer[credentials.Accounts]
 	log      *slog.Logger
 }
 
@@ -78,7 +76,7 @@ func New(opt Options) *Server {
 }
 
 // SetUsers replaces the accounts.
-func (s *Server) SetUsers(users []User) { s.accounts.Store(newAccounts(users)) }
+func (s *Server) SetUsers(users []User) { s.accounts.Store(credentials.New(users)) }
 
 // Serve answers on l until ctx is done, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
@@ -111,7 +109,7 @@ func (s *Server) sendsms(r *http.Request) (int, string) {
 		return refusalOf(err)
 	}
 	user, password := f.credentials()
-	if a := s.accounts.Load(); a == nil || !a.verify(user, password) {
+	if !s.accounts.Load().Verify(user, password) {
 		s.log.Info("sendsms refused", "user", user, "reason", "bad user name or password", "client", r.RemoteAddr)
 		return http.StatusForbidden, "Authorization failed for sendsms"
 	}

@@ -163,11 +163,11 @@ func TestSetUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(Options{Users: []User{{Name: "app", PasswordHash: string(old)}}})
-	if !s.accounts.Load().verify("app", "old") || !s.accounts.Load().verify("app", "old") {
+	if !s.accounts.Load().Verify("app", "old") || !s.accounts.Load().Verify("app", "old") {
 		t.Fatal("the old password does not verify")
 	}
 	s.SetUsers([]User{{Name: "app", PasswordHash: string(hash)}})
-	if a := s.accounts.Load(); a.verify("app", "old") || !a.verify("app", "new") || a.verify("other", "new") {
+	if a := s.accounts.Load(); a.Verify("app", "old") || !a.Verify("app", "new") || a.Verify("other", "new") {
 		t.Error("after SetUsers the accounts are not the new ones")
 	}
 	s.SetUsers(nil)

@@ -20,6 +20,7 @@ type reloadTargets struct {
 	pol    *policy.Policy
 	http   *httpService
 	kannel *kannelService
+	smpp   *smppService
 	cert   *certReloader // nil without TLS
 }
 
@@ -84,5 +85,6 @@ func (t *reloadTargets) apply(cfg *configs.Config, log *slog.Logger) error {
 	t.smtp.SetTrustedNetworks(trustedNetworks(cfg))
 	t.http.reload(cfg)
 	t.kannel.reload(cfg)
+	t.smpp.reload(cfg)
 	return nil
 }

@@ -156,6 +156,9 @@ var reloadRules = map[string]reloadRule{
 	// The sendsms accounts are [[smtp.users]], reloaded with them.
 	"kannel.listen":        restart,
 	"kannel.dlr_retry_for": restart,
+	// The ESME accounts are [[smtp.users]] too, reloaded with them.
+	"smpp_server.listen": restart,
+	"smpp_server.rate":   restart,
 
 	"limits.mails_per_minute":    live,
 	"limits.parts_per_day":       live,

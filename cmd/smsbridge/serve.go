@@ -138,7 +138,8 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return usageError{err}
 	}
 	dlr := kannel.NewNotifier(st, nil, cfg.Kannel.DLRRetryFor.Duration, log)
-	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol, Observer: dlr.Observe(m)})
+	var smppKicks smppKick
+	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol, Observer: dlr.Observe(m, smppKicks.kick)})
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
@@ -156,10 +157,15 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		closeAll(listeners)
 		return err
 	}
+	smppSvc, err := startSMPPServer(hctx, cfg, gw, st, &smppKicks, log)
+	if err != nil {
+		closeAll(listeners)
+		return err
+	}
 	dlrDone := make(chan struct{})
 	go func() { dlr.Run(hctx); close(dlrDone) }()
 	srv := smtpd.NewServer(scfg, smtpbackend.New(gw))
-	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc, kannel: kannelSvc, cert: cert})
+	go reloadOnHUP(hctx, cfg, log, &reloadTargets{gw: gw, smtp: srv, pol: pol, http: httpSvc, kannel: kannelSvc, smpp: smppSvc, cert: cert})
 
 	gctx, stopGateway := context.WithCancel(context.Background())
 	gwDone := make(chan error, 1)
@@ -195,6 +201,9 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	}
 	if err := <-kannelSvc.Done; err != nil {
 		log.Warn("Kannel sendsms shutdown", "err", err)
+	}
+	if err := <-smppSvc.Done; err != nil {
+		log.Warn("SMPP server shutdown", "err", err)
 	}
 	<-dlrDone
 	stopGateway()

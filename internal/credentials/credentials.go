@@ -1,4 +1,7 @@
-package kannel
+// Package credentials checks the user names and passwords of clients that
+// send them with every request or bind (Kannel's sendsms, SMPP binds)
+// against the [[smtp.users]] bcrypt hashes.
+package credentials
 
 import (
 	"crypto/hmac"
@@ -10,13 +13,19 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// accounts checks sendsms credentials. Kannel's clients send the password
-// with every request, and bcrypt costs tens of milliseconds: a password
+// User is one account.
+type User struct {
+	Name         string
+	PasswordHash string // bcrypt
+}
+
+// Accounts checks credentials. Clients that send the password with every
+// request cost bcrypt's tens of milliseconds each time otherwise: a password
 // once verified is remembered as an HMAC under a key of this process, so
 // later requests cost a hash. Unknown names are checked against a decoy
 // hash so that the answer's time does not tell which names exist; a
 // semaphore bounds the CPU bcrypt may take at once.
-type accounts struct {
+type Accounts struct {
 	hashes map[string][]byte
 	decoy  []byte
 	key    []byte
@@ -26,11 +35,12 @@ type accounts struct {
 	verified map[string][]byte // name → HMAC of the password last verified
 }
 
-func newAccounts(users []User) *accounts {
+// New returns the Accounts of users; nil when there are none.
+func New(users []User) *Accounts {
 	if len(users) == 0 {
 		return nil
 	}
-	a := &accounts{hashes: make(map[string][]byte, len(users)), key: make([]byte, 32), verified: map[string][]byte{},
+	a := &Accounts{hashes: make(map[string][]byte, len(users)), key: make([]byte, 32), verified: map[string][]byte{},
 		slots: make(chan struct{}, runtime.NumCPU())}
 	_, _ = rand.Read(a.key)
 	cost := bcrypt.DefaultCost
@@ -46,8 +56,11 @@ func newAccounts(users []User) *accounts {
 	return a
 }
 
-// verify reports whether password is name's.
-func (a *accounts) verify(name, password string) bool {
+// Verify reports whether password is name's; a nil Accounts knows nobody.
+func (a *Accounts) Verify(name, password string) bool {
+	if a == nil {
+		return false
+	}
 	mac := hmac.New(sha256.New, a.key)
 	mac.Write([]byte(password))
 	sum := mac.Sum(nil)

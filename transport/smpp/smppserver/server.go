@@ -1,0 +1,287 @@
+// Package smppserver lets ESMEs bind to smsbridge as to an SMSC (SMPP 3.4:
+// transmitter, receiver or transceiver) and submit SMS that go through the
+// gateway's queue, routes and limits. submit_sm is answered only once the
+// message is stored; a receipt asked for (registered_delivery) is stored
+// for the ESME that submitted and sent to it as deliver_sm when it is
+// bound to receive, removed only on its deliver_sm_resp.
+package smppserver
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
+)
+
+const (
+	// systemID is what smsbridge answers binds with.
+	systemID = "smsbridge"
+	// watchOwner names the server's watches; a receipt's callback owner is
+	// watchOwner + ":" + the ESME's system_id.
+	watchOwner  = "smpp"
+	source      = "smpp" // names submits in metrics and logs
+	readTimeout = 2 * time.Minute
+	// respTimeout bounds the wait for a deliver_sm_resp; the receipt is
+	// offered again later.
+	respTimeout   = 10 * time.Second
+	receiptRetry  = 30 * time.Second
+	receiptPoll   = time.Second
+	receiptWindow = 10 // deliver_sm unanswered at once per session
+	followEvery   = 2 * time.Second
+)
+
+// Gateway is what the server needs of the bridge (*bridge.Gateway).
+type Gateway interface {
+	NormalizeNumber(s string) (string, error)
+	SendFollowed(ctx context.Context, source string, numbers []string, text string, f bridge.Followed) (string, error)
+}
+
+// Store is what receipts need of the store (*store.DB).
+type Store interface {
+	Watches(owner, after string, limit int) ([]store.Watch, error)
+	Message(id string) (*store.Message, error)
+	Tell(ctx context.Context, msg string, told []uint8, done bool, calls []store.Callback) error
+	DueCallbacks(owner string, now time.Time, limit int) ([]store.Callback, error)
+	CallbackDone(ctx context.Context, id string) error
+	CallbackRetry(ctx context.Context, id string, next time.Time, reason string) error
+}
+
+// Options configure a Server; Gateway, Store and Verify are required.
+type Options struct {
+	Gateway Gateway
+	Store   Store
+	// Verify says whether password is system_id's.
+	Verify func(systemID, password string) bool
+	// Rate bounds each system_id's submit_sm a second (0: no bound); over
+	// it submit_sm is answered ESME_RTHROTTLED.
+	Rate   float64
+	Logger *slog.Logger
+}
+
+// Server serves SMPP binds.
+type Server struct {
+	opt  Options
+	log  *slog.Logger
+	kick chan struct{}
+
+	mu     sync.Mutex
+	limits map[string]*rate.Limiter
+}
+
+// New returns a Server for opt.
+func New(opt Options) *Server {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return &Server{opt: opt, log: opt.Logger.With("component", "smpp-server"), kick: make(chan struct{}, 1),
+		limits: map[string]*rate.Limiter{}}
+}
+
+// Kick tells the server a part changed: receipts may be due.
+func (s *Server) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Serve accepts binds on l until ctx is done; sessions end with it.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	go func() { <-ctx.Done(); l.Close() }()
+	wg.Go(func() { s.follow(ctx) })
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("smpp server: %w", err)
+		}
+		sess := &session{srv: s, nc: c, acks: map[uint32]chan uint32{}}
+		wg.Go(func() { sess.serve(ctx) })
+	}
+}
+
+// allow takes one submit of system_id's rate.
+func (s *Server) allow(id string) bool {
+	if s.opt.Rate <= 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.limits[id]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(s.opt.Rate), max(1, int(s.opt.Rate)))
+		s.limits[id] = l
+	}
+	return l.Allow()
+}
+
+// session is one ESME connection.
+type session struct {
+	srv *Server
+	nc  net.Conn
+	wmu sync.Mutex
+
+	mu   sync.Mutex
+	kind uint32 // the bind command id; 0 before the bind
+	id   string // the ESME's system_id
+	seq  uint32
+	acks map[uint32]chan uint32 // deliver_sm seq → its resp's status
+}
+
+func (c *session) serve(ctx context.Context) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { <-sctx.Done(); c.nc.Close() }()
+	r := bufio.NewReader(c.nc)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c.nc.SetReadDeadline(time.Now().Add(readTimeout))
+		p, err := pdu.Read(r)
+		if err != nil {
+			return
+		}
+		switch p.ID {
+		case pdu.BindReceiver, pdu.BindTransmitter, pdu.BindTransceiver:
+			if c.bind(p) && p.ID != pdu.BindTransmitter {
+				wg.Go(func() { c.pushReceipts(sctx) })
+			}
+		case pdu.EnquireLink:
+			c.reply(p, pdu.StatusOK, nil)
+		case pdu.Unbind:
+			c.reply(p, pdu.StatusOK, nil)
+			return
+		case pdu.SubmitSM:
+			c.submit(sctx, p)
+		case pdu.DeliverSMResp:
+			c.acked(p)
+		case pdu.EnquireLinkResp, pdu.UnbindResp, pdu.GenericNack:
+		default:
+			if p.IsResponse() {
+				continue
+			}
+			c.reply(pdu.PDU{ID: pdu.GenericNack, Seq: p.Seq}, pdu.StatusInvCmdID, nil)
+		}
+	}
+}
+
+func (c *session) write(p pdu.PDU) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(respTimeout))
+	_, err := c.nc.Write(p.Bytes())
+	return err
+}
+
+// reply answers request p; a generic_nack keeps its own id.
+func (c *session) reply(p pdu.PDU, status uint32, body []byte) {
+	id := p.ID | 0x80000000
+	if err := c.write(pdu.PDU{ID: id, Status: status, Seq: p.Seq, Body: body}); err != nil {
+		c.nc.Close()
+	}
+}
+
+func (c *session) bind(p pdu.PDU) bool {
+	c.mu.Lock()
+	already := c.kind != 0
+	c.mu.Unlock()
+	if already {
+		c.reply(p, pdu.StatusAlyBnd, nil)
+		return false
+	}
+	b, err := pdu.DecodeBind(p.Body)
+	if err != nil {
+		c.reply(p, pdu.StatusInvCmdLen, nil)
+		return false
+	}
+	if !c.srv.opt.Verify(b.SystemID, b.Password) {
+		c.srv.log.Info("smpp bind refused", "system_id", b.SystemID, "remote", c.nc.RemoteAddr().String())
+		c.reply(p, pdu.StatusInvPaswd, nil)
+		return false
+	}
+	c.mu.Lock()
+	c.kind, c.id = p.ID, b.SystemID
+	c.mu.Unlock()
+	c.srv.log.Info("smpp bound", "system_id", b.SystemID, "as", bindName(p.ID), "remote", c.nc.RemoteAddr().String())
+	c.reply(p, pdu.StatusOK, pdu.EncodeCString(systemID))
+	return true
+}
+
+func bindName(id uint32) string {
+	switch id {
+	case pdu.BindReceiver:
+		return "receiver"
+	case pdu.BindTransmitter:
+		return "transmitter"
+	}
+	return "transceiver"
+}
+
+// submit stores one submit_sm and answers it with the message id.
+func (c *session) submit(ctx context.Context, p pdu.PDU) {
+	c.mu.Lock()
+	kind, id := c.kind, c.id
+	c.mu.Unlock()
+	if kind != pdu.BindTransmitter && kind != pdu.BindTransceiver {
+		c.reply(p, pdu.StatusInvBnd, nil)
+		return
+	}
+	if !c.srv.allow(id) {
+		c.reply(p, pdu.StatusThrottled, nil)
+		return
+	}
+	sm, err := pdu.ReadSM(p)
+	if err != nil {
+		c.reply(p, pdu.StatusInvCmdLen, nil)
+		return
+	}
+	text, status := smText(sm)
+	if status != pdu.StatusOK {
+		c.reply(p, status, nil)
+		return
+	}
+	number, err := c.srv.opt.Gateway.NormalizeNumber(sm.Dest)
+	if err != nil {
+		c.reply(p, pdu.StatusInvDstAdr, nil)
+		return
+	}
+	f := bridge.Followed{UCS2: sm.DataCoding == codingUCS2}
+	if sm.RegisteredDelivery&0x03 != 0 {
+		f.Owner, f.Data = watchOwner, follow{ESME: id, Source: sm.Source, Dest: sm.Dest, FailureOnly: sm.RegisteredDelivery&0x03 == 2}.encode()
+	}
+	msgID, err := c.srv.opt.Gateway.SendFollowed(ctx, source, []string{number}, text, f)
+	switch {
+	case errors.Is(err, bridge.ErrTextRefused):
+		c.reply(p, pdu.StatusInvMsgLen, nil)
+		return
+	case err != nil:
+		c.srv.log.Error("smpp submit not stored", "system_id", id, "err", err)
+		c.reply(p, pdu.StatusSysErr, nil)
+		return
+	}
+	c.reply(p, pdu.StatusOK, pdu.EncodeCString(msgID))
+}
+
+func (c *session) acked(p pdu.PDU) {
+	c.mu.Lock()
+	ch := c.acks[p.Seq]
+	delete(c.acks, p.Seq)
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- p.Status
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
+)
+
+const esmeGatewayConfig = `
+[smtp]
+listen = ["%SMTP%"]
+domains = ["sms.test"]
+[[smtp.users]]
+name = "kannel"
+password_hash = "%HASH%"
+
+[store]
+path = "%DIR%/q.db"
+
+[[transports]]
+name = "smsc"
+type = "smpp"
+address = "%SMSC%"
+
+[receipts]
+mode = "none"
+maildir = "%DIR%/mail"
+
+[smpp_server]
+listen = "%SMPPSERVER%"
+`
+
+const esmeKannelConfig = `
+group = core
+admin-port = %ADMIN%
+admin-password = test
+smsbox-port = %BOX%
+box-allow-ip = 127.0.0.1
+log-file = "%DIR%/bearerbox.log"
+log-level = 1
+
+group = smsc
+smsc = smpp
+smsc-id = smsbridge
+host = 127.0.0.1
+port = %PORT%
+transceiver-mode = true
+smsc-username = kannel
+smsc-password = kpw
+system-type = "VMA"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = %BOX%
+sendsms-port = %SENDSMS%
+log-file = "%DIR%/smsbox.log"
+log-level = 1
+
+group = sendsms-user
+username = app
+password = app
+`
+
+// TestKannelAsESME: Kannel (bearerbox and smsbox) binds to smsbridge's
+// [smpp_server] as its SMSC; SMS sent through Kannel's own sendsms reach
+// smsbridge's SMSC, and the receipts smsbridge sends back as deliver_sm
+// make Kannel call each request's dlr-url with "delivered".
+func TestKannelAsESME(t *testing.T) {
+	for _, bin := range []string{"bearerbox", "smsbox"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("kannel is not installed (%s not found; scripts/test installs it)", bin)
+		}
+	}
+	smsc, err := smsctest.Start(smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smsc.Close()
+	var mu sync.Mutex
+	dlrs := map[string][]string{}
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		dlrs[r.URL.Query().Get("n")] = append(dlrs[r.URL.Query().Get("n")], r.URL.Query().Get("s"))
+		mu.Unlock()
+	}))
+	defer sink.Close()
+
+	dir := t.TempDir()
+	smtpAddr, smppAddr := freePort(t), freePort(t)
+	cfg := writeConfig(t, dir, strings.NewReplacer("%SMTP%", smtpAddr, "%HASH%", cheapHash(t, "kpw"),
+		"%SMSC%", smsc.Addr(), "%SMPPSERVER%", smppAddr).Replace(esmeGatewayConfig))
+	startDaemon(t, dir, smtpAddr, "-config", cfg)
+
+	kdir := t.TempDir()
+	port := func() string { _, p, _ := net.SplitHostPort(freePort(t)); return p }
+	_, smppPort, _ := net.SplitHostPort(smppAddr)
+	sendsms, box := port(), port()
+	conf := strings.NewReplacer("%DIR%", kdir, "%ADMIN%", port(), "%BOX%", box, "%SENDSMS%", sendsms, "%PORT%", smppPort).Replace(esmeKannelConfig)
+	path := filepath.Join(kdir, "kannel.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startKannelBox(t, kdir, "bearerbox", path)
+	waitListening(t, "127.0.0.1:"+box)
+	startKannelBox(t, kdir, "smsbox", path)
+	waitListening(t, "127.0.0.1:"+sendsms)
+
+	const n = 5
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for i := range n {
+		v := url.Values{"username": {"app"}, "password": {"app"}, "from": {"12345"}, "to": {fmt.Sprintf("+1415555%04d", i)},
+			"text": {fmt.Sprintf("through kannel %d", i)}, "dlr-mask": {"3"}, "dlr-url": {fmt.Sprintf("%s/?n=%d&s=%%d", sink.URL, i)}}
+		for {
+			resp, err := http.Get("http://127.0.0.1:" + sendsms + "/cgi-bin/sendsms?" + v.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("Kannel's sendsms: %d %q", resp.StatusCode, body)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if _, err := smsc.WaitSubmits(ctx, n); err != nil {
+		t.Fatalf("smsbridge's SMSC: %v", err)
+	}
+	for {
+		mu.Lock()
+		done := 0
+		for _, s := range dlrs {
+			if len(s) > 0 && s[len(s)-1] == "1" {
+				done++
+			}
+		}
+		got := fmt.Sprint(dlrs)
+		mu.Unlock()
+		if done == n {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Kannel called %d of %d dlr-urls with 1: %s", done, n, got)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -35,6 +35,7 @@ func TestParseErrors(t *testing.T) {
 		{"kannel without users", "[kannel]\nlisten = \"127.0.0.1:13013\" # <-", false, "kannel.listen"},
 		{"kannel negative retry", "[kannel]\ndlr_retry_for = \"-1h\" # <-", false, "kannel.dlr_retry_for"},
 		{"smpp_server without users", "[smpp_server]\nlisten = \"127.0.0.1:2775\" # <-", false, "smpp_server.listen"},
+		{"smpp_server tls without a certificate", "[smpp_server]\ntls = true # <-", false, "smpp_server.tls"},
 		{"smpp_server negative rate", "[smpp_server]\nrate = -1 # <-", false, "smpp_server.rate"},
 		{"bad duration", "[sms]\nvalidity = \"forever\" # <-", false, "sms.validity"},
 		{"bad encoding", "[sms]\nencoding = \"utf9\" # <-", false, "sms.encoding"},

@@ -159,6 +159,7 @@ var reloadRules = map[string]reloadRule{
 	// The ESME accounts are [[smtp.users]] too, reloaded with them.
 	"smpp_server.listen": restart,
 	"smpp_server.rate":   restart,
+	"smpp_server.tls":    restart, // the certificate files are read again on every SIGHUP
 
 	"limits.mails_per_minute":    live,
 	"limits.parts_per_day":       live,

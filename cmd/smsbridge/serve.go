@@ -157,7 +157,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		closeAll(listeners)
 		return err
 	}
-	smppSvc, err := startSMPPServer(hctx, cfg, gw, st, &smppKicks, log)
+	smppSvc, err := startSMPPServer(hctx, cfg, scfg.TLS, gw, st, &smppKicks, log)
 	if err != nil {
 		closeAll(listeners)
 		return err

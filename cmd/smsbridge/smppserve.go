@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -36,7 +37,8 @@ func (k *smppKick) kick() {
 
 // startSMPPServer serves ESMEs on [smpp_server] listen until ctx is done;
 // with listen empty it serves nothing and Done is closed.
-func startSMPPServer(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, st *store.DB, k *smppKick, log *slog.Logger) (*smppService, error) {
+// With [smpp_server] tls it speaks TLS with tlsConf (the SMTP server's).
+func startSMPPServer(ctx context.Context, cfg *configs.Config, tlsConf *tls.Config, gw *bridge.Gateway, st *store.DB, k *smppKick, log *slog.Logger) (*smppService, error) {
 	done := make(chan error, 1)
 	svc := &smppService{Done: done}
 	if cfg.SMPPServer.Listen == "" {
@@ -50,10 +52,13 @@ func startSMPPServer(ctx context.Context, cfg *configs.Config, gw *bridge.Gatewa
 	if err != nil {
 		return nil, fmt.Errorf("SMPP server listen: %w", err)
 	}
+	if cfg.SMPPServer.TLS {
+		l = tls.NewListener(l, tlsConf)
+	}
 	k.srv.Store(srv)
 	svc.Addr = l.Addr()
 	go func() { done <- srv.Serve(ctx, l) }()
-	log.Info("SMPP server listening", "addr", l.Addr().String())
+	log.Info("SMPP server listening", "addr", l.Addr().String(), "tls", cfg.SMPPServer.TLS)
 	return svc, nil
 }
 

@@ -144,11 +144,13 @@ type session struct {
 
 func (c *session) serve(ctx context.Context) {
 	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var wg sync.WaitGroup
+	defer func() {
+		cancel() // ends the receipt pusher and closes the connection
+		wg.Wait()
+	}()
 	go func() { <-sctx.Done(); c.nc.Close() }()
 	r := bufio.NewReader(c.nc)
-	var wg sync.WaitGroup
-	defer wg.Wait()
 	for {
 		c.nc.SetReadDeadline(time.Now().Add(readTimeout))
 		p, err := pdu.Read(r)

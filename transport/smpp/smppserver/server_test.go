@@ -38,6 +38,11 @@ func (w testLog) Write(p []byte) (int, error) {
 // temporary directory) and the SMPP server on loopback; ESME "esme" has
 // password "pw".
 func startServer(t *testing.T, rateLimit float64) (string, *store.DB) {
+	return startServerOn(t, rateLimit, nil)
+}
+
+// startServerOn is startServer with the listener wrapped by wrap (TLS).
+func startServerOn(t *testing.T, rateLimit float64, wrap func(net.Listener) net.Listener) (string, *store.DB) {
 	t.Helper()
 	cfg := configs.Default()
 	bcfg, err := bridge.ConfigFrom(cfg)
@@ -59,6 +64,9 @@ func startServer(t *testing.T, rateLimit float64) (string, *store.DB) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if wrap != nil {
+		l = wrap(l)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -53,39 +49,6 @@ maildir = "%DIR%/mail"
 listen = "%KANNEL%"
 `
 
-const compareKannelConfig = `
-group = core
-admin-port = %ADMIN%
-admin-password = bench
-smsbox-port = %BOX%
-box-allow-ip = 127.0.0.1
-log-file = "%DIR%/bearerbox.log"
-log-level = 2
-store-type = file
-store-location = "%DIR%/kannel.store"
-
-group = smsc
-smsc = smpp
-smsc-id = smsc
-host = 127.0.0.1
-port = %SMSC%
-transceiver-mode = true
-smsc-username = kannel
-smsc-password = kannel
-system-type = "VMA"
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = %BOX%
-sendsms-port = %SENDSMS%
-log-file = "%DIR%/smsbox.log"
-log-level = 2
-
-group = sendsms-user
-username = bench
-password = bench
-`
-
 // TestKannelCompared sends the same bounded loop of sendsms requests to
 // Kannel (bearerbox and smsbox with its store file, an SMPP SMSC behind)
 // and to smsbridge's [kannel] endpoint (its queue file, the same kind of
@@ -95,26 +58,10 @@ func TestKannelCompared(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a load loop; not in -short")
 	}
-	for _, bin := range []string{"bearerbox", "smsbox"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("kannel is not installed (%s not found; scripts/test installs it)", bin)
-		}
-	}
+	skipWithoutKannel(t)
 	t.Run("kannel", func(t *testing.T) {
 		smsc, seen := countingSMSC(t)
-		dir := t.TempDir()
-		port := func() string { _, p, _ := net.SplitHostPort(freePort(t)); return p }
-		sendsms, box := port(), port()
-		conf := strings.NewReplacer("%DIR%", dir, "%ADMIN%", port(), "%BOX%", box, "%SENDSMS%", sendsms,
-			"%SMSC%", smscPort(smsc)).Replace(compareKannelConfig)
-		path := filepath.Join(dir, "kannel.conf")
-		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		startKannelBox(t, dir, "bearerbox", path)
-		waitListening(t, "127.0.0.1:"+box)
-		startKannelBox(t, dir, "smsbox", path)
-		e := endpoint{base: "http://127.0.0.1:" + sendsms, user: "bench", password: "bench"}
+		e := endpoint{base: runKannel(t, smsc.Addr(), "kannel", "kannel"), user: "bench", password: "bench"}
 		waitSendsms(t, e, seen)
 		compareLoop(t, e, seen)
 	})
@@ -165,51 +112,6 @@ func countingSMSC(t *testing.T) (*smsctest.Server, *atomic.Int64) {
 	}
 	t.Cleanup(func() { smsc.Close() })
 	return smsc, &seen
-}
-
-func smscPort(s *smsctest.Server) string {
-	_, p, _ := net.SplitHostPort(s.Addr())
-	return p
-}
-
-// startKannelBox runs one of Kannel's boxes until the test ends.
-func startKannelBox(t *testing.T, dir, box, conf string) {
-	t.Helper()
-	cmd := exec.Command(box, conf)
-	cmd.Dir = dir
-	out, err := os.Create(filepath.Join(dir, box+".out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		out.Close()
-		if t.Failed() {
-			for _, f := range []string{box + ".out", box + ".log"} {
-				b, _ := os.ReadFile(filepath.Join(dir, f))
-				t.Logf("%s:\n%s", f, b)
-			}
-		}
-	})
-}
-
-// waitListening waits until addr accepts connections.
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("nothing listens on %s", addr)
 }
 
 // endpoint is a sendsms URL with its account and any extra fields.

@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -43,47 +39,12 @@ maildir = "%DIR%/mail"
 listen = "%SMPPSERVER%"
 `
 
-const esmeKannelConfig = `
-group = core
-admin-port = %ADMIN%
-admin-password = test
-smsbox-port = %BOX%
-box-allow-ip = 127.0.0.1
-log-file = "%DIR%/bearerbox.log"
-log-level = 1
-
-group = smsc
-smsc = smpp
-smsc-id = smsbridge
-host = 127.0.0.1
-port = %PORT%
-transceiver-mode = true
-smsc-username = kannel
-smsc-password = kpw
-system-type = "VMA"
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = %BOX%
-sendsms-port = %SENDSMS%
-log-file = "%DIR%/smsbox.log"
-log-level = 1
-
-group = sendsms-user
-username = app
-password = app
-`
-
 // TestKannelAsESME: Kannel (bearerbox and smsbox) binds to smsbridge's
 // [smpp_server] as its SMSC; SMS sent through Kannel's own sendsms reach
 // smsbridge's SMSC, and the receipts smsbridge sends back as deliver_sm
 // make Kannel call each request's dlr-url with "delivered".
 func TestKannelAsESME(t *testing.T) {
-	for _, bin := range []string{"bearerbox", "smsbox"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("kannel is not installed (%s not found; scripts/test installs it)", bin)
-		}
-	}
+	skipWithoutKannel(t)
 	smsc, err := smsctest.Start(smsctest.Options{ReceiptDelay: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -104,28 +65,16 @@ func TestKannelAsESME(t *testing.T) {
 		"%SMSC%", smsc.Addr(), "%SMPPSERVER%", smppAddr).Replace(esmeGatewayConfig))
 	startDaemon(t, dir, smtpAddr, "-config", cfg)
 
-	kdir := t.TempDir()
-	port := func() string { _, p, _ := net.SplitHostPort(freePort(t)); return p }
-	_, smppPort, _ := net.SplitHostPort(smppAddr)
-	sendsms, box := port(), port()
-	conf := strings.NewReplacer("%DIR%", kdir, "%ADMIN%", port(), "%BOX%", box, "%SENDSMS%", sendsms, "%PORT%", smppPort).Replace(esmeKannelConfig)
-	path := filepath.Join(kdir, "kannel.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startKannelBox(t, kdir, "bearerbox", path)
-	waitListening(t, "127.0.0.1:"+box)
-	startKannelBox(t, kdir, "smsbox", path)
-	waitListening(t, "127.0.0.1:"+sendsms)
+	sendsms := runKannel(t, smppAddr, "kannel", "kpw")
 
 	const n = 5
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for i := range n {
-		v := url.Values{"username": {"app"}, "password": {"app"}, "from": {"12345"}, "to": {fmt.Sprintf("+1415555%04d", i)},
+		v := url.Values{"username": {"bench"}, "password": {"bench"}, "from": {"12345"}, "to": {fmt.Sprintf("+1415555%04d", i)},
 			"text": {fmt.Sprintf("through kannel %d", i)}, "dlr-mask": {"3"}, "dlr-url": {fmt.Sprintf("%s/?n=%d&s=%%d", sink.URL, i)}}
 		for {
-			resp, err := http.Get("http://127.0.0.1:" + sendsms + "/cgi-bin/sendsms?" + v.Encode())
+			resp, err := http.Get(sendsms + "/cgi-bin/sendsms?" + v.Encode())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -62,7 +62,9 @@ func calendarText(data []byte) (string, error) {
 	if who := organiser(ev.Props.Get(ical.PropOrganizer)); who != "" {
 		fields = append(fields, "organiser "+who)
 	}
-	return collapseLine(strings.Join(fields, ", ")), nil
+	// The part's charset was decoded before; bytes that are still not
+	// UTF-8 (a mislabelled invite) must not reach the SMS encoder.
+	return collapseLine(strings.ToValidUTF8(strings.Join(fields, ", "), "\uFFFD")), nil
 }
 
 // decodeCalendar parses data with go-ical, whose decoder panics on some

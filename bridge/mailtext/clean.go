@@ -226,7 +226,7 @@ func collapseLine(l string) string {
 	sb.Grow(len(l))
 	space := false
 	for i := 0; i < len(l); i++ {
-		if c := l[i]; c == ' ' || c == '\t' || c == '\n' {
+		if c := l[i]; c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
 			space = true
 		} else {
 			if space && sb.Len() > 0 {

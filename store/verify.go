@@ -191,7 +191,7 @@ func (w *fileWalker) walk() error {
 			return err
 		}
 	}
-	return w.tree(nil, w.meta.root, 0)
+	return w.tree(nil, w.meta.root, 0, keyRange{})
 }
 
 // page reads page id (with its overflow pages) and checks its header.
@@ -233,7 +233,17 @@ func pageKind(flags uint16) string {
 }
 
 // tree walks the bucket whose root page is id.
-func (w *fileWalker) tree(path [][]byte, id uint64, depth int) error {
+// keyRange bounds the keys of a subtree: lo <= key < hi, a nil end open.
+// bbolt finds a key by the branch keys above it, so a key outside its
+// range is one bbolt's own lookups miss (a nested bucket that ForEach
+// lists but Bucket cannot open, which crashes bbolt's walk at open).
+type keyRange struct{ lo, hi []byte }
+
+func (r keyRange) holds(k []byte) bool {
+	return (r.lo == nil || string(k) >= string(r.lo)) && (r.hi == nil || string(k) < string(r.hi))
+}
+
+func (w *fileWalker) tree(path [][]byte, id uint64, depth int, r keyRange) error {
 	if depth > maxDepth {
 		return damaged("page %d: the tree is deeper than %d (a cycle)", id, maxDepth)
 	}
@@ -245,12 +255,12 @@ func (w *fileWalker) tree(path [][]byte, id uint64, depth int) error {
 	if err != nil {
 		return err
 	}
-	return w.node(path, id, buf, depth)
+	return w.node(path, id, buf, depth, r)
 }
 
 // node checks the elements of one branch or leaf page (buf, inline pages
 // included) and walks on from them.
-func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int) error {
+func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int, r keyRange) error {
 	if len(buf) < pageHeaderLen {
 		return damaged("page %d: %d bytes, shorter than a page header", id, len(buf))
 	}
@@ -259,6 +269,12 @@ func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int) error
 		return damaged("page %d: %d elements do not fit in %d bytes", id, count, len(buf))
 	}
 	var prev []byte
+	type entry struct {
+		k, v      []byte
+		child     uint64
+		leafFlags uint32
+	}
+	entries := make([]entry, 0, count)
 	for i := range count {
 		el := pageHeaderLen + i*elementLen
 		e := buf[el : el+elementLen]
@@ -285,8 +301,24 @@ func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int) error
 		if prev != nil && string(k) <= string(prev) {
 			return damaged("page %d: keys out of order at element %d", id, i)
 		}
+		if !r.holds(k) && (i > 0 || flags&branchPage == 0) {
+			return damaged("page %d: element %d has a key outside the range its parent gives", id, i)
+		}
 		prev = k
-		if err := w.element(path, id, flags, leafFlags, k, v, child, depth); err != nil {
+		entries = append(entries, entry{k, v, child, leafFlags})
+	}
+	for i, e := range entries {
+		// A branch's child i holds the keys from its key (the first child
+		// also those below, as bbolt's lookup sends them there) up to the
+		// next child's key.
+		cr := keyRange{lo: e.k, hi: r.hi}
+		if i == 0 {
+			cr.lo = r.lo
+		}
+		if i+1 < len(entries) {
+			cr.hi = entries[i+1].k
+		}
+		if err := w.element(path, id, flags, e.leafFlags, e.k, e.v, e.child, depth, cr); err != nil {
 			if !w.lenient || !errors.Is(err, ErrDamaged) {
 				return err
 			}
@@ -298,9 +330,9 @@ func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int) error
 
 // element walks on from one element: a branch's child page, a leaf's
 // nested bucket, or a leaf's key and value.
-func (w *fileWalker) element(path [][]byte, id uint64, flags uint16, leafFlags uint32, k, v []byte, child uint64, depth int) error {
+func (w *fileWalker) element(path [][]byte, id uint64, flags uint16, leafFlags uint32, k, v []byte, child uint64, depth int, r keyRange) error {
 	if flags&branchPage != 0 {
-		return w.tree(path, child, depth+1)
+		return w.tree(path, child, depth+1, r)
 	}
 	if leafFlags&bucketLeafFlag == 0 {
 		if w.visit != nil {
@@ -318,13 +350,13 @@ func (w *fileWalker) element(path [][]byte, id uint64, flags uint16, leafFlags u
 	}
 	inner := append(path[:len(path):len(path)], k)
 	if root := native.Uint64(v); root != 0 {
-		return w.tree(inner, root, depth+1)
+		return w.tree(inner, root, depth+1, keyRange{})
 	}
 	inline := v[bucketHdrLen:]
 	if len(inline) < pageHeaderLen || native.Uint16(inline[8:])&leafPage == 0 {
 		return damaged("page %d: bucket %q: its inline page is not a leaf", id, k)
 	}
-	return w.node(inner, id, inline, depth+1)
+	return w.node(inner, id, inline, depth+1, keyRange{})
 }
 
 // boltOptions are how the queue file is opened for use.

@@ -44,7 +44,6 @@ const (
 
 	branchPage   = 0x01
 	leafPage     = 0x02
-	metaPage     = 0x04
 	freelistPage = 0x10
 
 	bucketLeafFlag = 0x01
@@ -157,9 +156,9 @@ func readMeta(r io.ReaderAt, off, size int64) (boltMeta, error) {
 	if _, err := r.ReadAt(buf, off); err != nil {
 		return boltMeta{}, fmt.Errorf("meta page at %d: %w", off, err)
 	}
-	if flags := native.Uint16(buf[8:]); flags != metaPage {
-		return boltMeta{}, fmt.Errorf("meta page at %d: page flags %#x", off, flags)
-	}
+	// The page header's flags are not checked: bbolt takes a meta page by
+	// its magic, version and checksum alone, and the walk must judge the
+	// tree bbolt will use.
 	b := buf[pageHeaderLen:]
 	h := fnv.New64a()
 	h.Write(b[:56])

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"encoding/binary"
+	"errors"
+	"os"
 	"testing"
 	"time"
 )
@@ -41,5 +44,44 @@ func TestKeyRange(t *testing.T) {
 		if got := tt.r.holds([]byte(tt.k)); got != tt.want {
 			t.Errorf("%+v.holds(%q) = %v, want %v", tt.r, tt.k, got, tt.want)
 		}
+	}
+}
+
+// TestCheckFileJudgesTheMetaBboltUses: bbolt takes a meta page by its
+// magic, version and checksum, whatever its page header's flags say. The
+// check must walk the tree of that meta page, not fall back to the older
+// one: here only the newer tree is damaged.
+func TestCheckFileJudgesTheMetaBboltUses(t *testing.T) {
+	t.Parallel()
+	db, path := openTest(t)
+	mustEnqueue(t, db, testMessage("a", 1, 1, t0))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := newFileWalker(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := int64(w.meta.pageSize)
+	newer := int64(0)
+	if m0, err := readMeta(f, 0, w.size); err != nil || m0.txid != w.meta.txid {
+		newer = ps
+	}
+	flags := binary.NativeEndian.AppendUint16(nil, 0xfa04)
+	if _, err := f.WriteAt(flags, newer+8); err != nil {
+		t.Fatal(err)
+	}
+	// The newer root page's header names another page.
+	if _, err := f.WriteAt(binary.NativeEndian.AppendUint64(nil, 999), int64(w.meta.root)*ps); err != nil {
+		t.Fatal(err)
+	}
+	var dmg *DamagedError
+	if err := checkFile(path); !errors.As(err, &dmg) {
+		t.Fatalf("checkFile = %v, want the newer tree's damage", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math/bits"
 	"os"
 	"time"
 
@@ -207,7 +208,8 @@ func (w *fileWalker) page(id uint64, want uint16) ([]byte, error) {
 		return nil, damaged("page %d: its header says page %d", id, got)
 	}
 	flags := native.Uint16(hdr[8:])
-	if flags&want == 0 {
+	// bbolt asserts exactly one page type (its FastCheck panics otherwise).
+	if bits.OnesCount16(flags) != 1 || flags&want == 0 {
 		return nil, damaged("page %d: flags %#x where a %s page belongs", id, flags, pageKind(want))
 	}
 	overflow := uint64(native.Uint32(hdr[12:]))
@@ -281,13 +283,13 @@ func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int, r key
 		var child uint64
 		var leafFlags uint32
 		switch {
-		case flags&branchPage != 0:
+		case flags == branchPage:
 			kp, ks := el+int(native.Uint32(e)), int(native.Uint32(e[4:]))
 			if kp < el || ks < 0 || kp+ks > len(buf) {
 				return damaged("page %d: element %d points outside the page", id, i)
 			}
 			k, child = buf[kp:kp+ks], native.Uint64(e[8:])
-		case flags&leafPage != 0:
+		case flags == leafPage:
 			leafFlags = native.Uint32(e)
 			kp, ks, vs := el+int(native.Uint32(e[4:])), int(native.Uint32(e[8:])), int(native.Uint32(e[12:]))
 			if kp < el || ks < 0 || vs < 0 || kp+ks+vs > len(buf) {
@@ -352,7 +354,7 @@ func (w *fileWalker) element(path [][]byte, id uint64, flags uint16, leafFlags u
 		return w.tree(inner, root, depth+1, keyRange{})
 	}
 	inline := v[bucketHdrLen:]
-	if len(inline) < pageHeaderLen || native.Uint16(inline[8:])&leafPage == 0 {
+	if len(inline) < pageHeaderLen || native.Uint16(inline[8:]) != leafPage {
 		return damaged("page %d: bucket %q: its inline page is not a leaf", id, k)
 	}
 	return w.node(inner, id, inline, depth+1, keyRange{})

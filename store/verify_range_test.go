@@ -85,3 +85,36 @@ func TestCheckFileJudgesTheMetaBboltUses(t *testing.T) {
 		t.Fatalf("checkFile = %v, want the newer tree's damage", err)
 	}
 }
+
+// TestCheckFileOnePageType: a page whose flags name two page types passes
+// a test of one bit, but bbolt asserts exactly one and panics.
+func TestCheckFileOnePageType(t *testing.T) {
+	t.Parallel()
+	db, path := openTest(t)
+	mustEnqueue(t, db, testMessage("a", 1, 1, t0))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := newFileWalker(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := int64(w.meta.root) * int64(w.meta.pageSize)
+	hdr := make([]byte, 10)
+	if _, err := f.ReadAt(hdr, root); err != nil {
+		t.Fatal(err)
+	}
+	flags := binary.NativeEndian.Uint16(hdr[8:]) | 0x04 // and a meta page
+	if _, err := f.WriteAt(binary.NativeEndian.AppendUint16(nil, flags), root+8); err != nil {
+		t.Fatal(err)
+	}
+	var dmg *DamagedError
+	if err := checkFile(path); !errors.As(err, &dmg) {
+		t.Fatalf("checkFile = %v, want a page with two types found", err)
+	}
+}

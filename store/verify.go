@@ -299,6 +299,9 @@ func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int, r key
 		default:
 			return damaged("page %d: flags %#x, neither branch nor leaf", id, flags)
 		}
+		if len(k) == 0 { // bbolt never stores one: its Put refuses it
+			return damaged("page %d: element %d has an empty key", id, i)
+		}
 		if prev != nil && string(k) <= string(prev) {
 			return damaged("page %d: keys out of order at element %d", id, i)
 		}

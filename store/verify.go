@@ -305,20 +305,16 @@ func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int, r key
 		if prev != nil && string(k) <= string(prev) {
 			return damaged("page %d: keys out of order at element %d", id, i)
 		}
-		if !r.holds(k) && (i > 0 || flags&branchPage == 0) {
+		if !r.holds(k) {
 			return damaged("page %d: element %d has a key outside the range its parent gives", id, i)
 		}
 		prev = k
 		entries = append(entries, entry{k, v, child, leafFlags})
 	}
 	for i, e := range entries {
-		// A branch's child i holds the keys from its key (the first child
-		// also those below, as bbolt's lookup sends them there) up to the
-		// next child's key.
+		// A branch's child i holds the keys from its key up to the next
+		// child's key, as bbolt's own check wants them.
 		cr := keyRange{lo: e.k, hi: r.hi}
-		if i == 0 {
-			cr.lo = r.lo
-		}
 		if i+1 < len(entries) {
 			cr.hi = entries[i+1].k
 		}
@@ -378,6 +374,14 @@ func boltOptions(timeout time.Duration) *bolt.Options {
 // openChecked opens the file with bbolt and runs its consistency check; a
 // panic of bbolt on a damaged file becomes a *DamagedError.
 func openChecked(path string, timeout time.Duration) (bdb *bolt.DB, err error) {
+	// bbolt's own check runs first, on a read-only handle. A read-write
+	// open rebuilds the free list by walking every bucket in a goroutine of
+	// bbolt's; on a tree bbolt finds damaged it panics in the opening
+	// goroutine and tears the transaction down while that walk goes on,
+	// which crashes the process out of any recover's reach.
+	if err := checkReadOnly(path, timeout); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if bdb != nil {
@@ -388,16 +392,42 @@ func openChecked(path string, timeout time.Duration) (bdb *bolt.DB, err error) {
 	}()
 	bdb, err = bolt.Open(path, 0o600, boltOptions(timeout))
 	if err != nil {
-		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
-			return nil, &DamagedError{Path: path, Reason: err.Error()}
-		}
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if reason := consistency(bdb); reason != "" {
-		_ = bdb.Close()
-		return nil, &DamagedError{Path: path, Reason: reason}
+		return nil, openError(path, err)
 	}
 	return bdb, nil
+}
+
+// checkReadOnly opens path read-only (no free-list walk) and runs bbolt's
+// consistency check on it.
+func checkReadOnly(path string, timeout time.Duration) (err error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil // a new queue: the read-write open creates it
+	}
+	opt := boltOptions(timeout)
+	opt.ReadOnly = true
+	var bdb *bolt.DB
+	defer func() {
+		if r := recover(); r != nil {
+			err = &DamagedError{Path: path, Reason: fmt.Sprint(r)}
+		}
+		if bdb != nil {
+			_ = bdb.Close()
+		}
+	}()
+	if bdb, err = bolt.Open(path, 0o400, opt); err != nil {
+		return openError(path, err)
+	}
+	if reason := consistency(bdb); reason != "" {
+		return &DamagedError{Path: path, Reason: reason}
+	}
+	return nil
+}
+
+func openError(path string, err error) error {
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+		return &DamagedError{Path: path, Reason: err.Error()}
+	}
+	return fmt.Errorf("store: open %s: %w", path, err)
 }
 
 // consistency runs bbolt's check and returns its first finding and how

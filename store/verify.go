@@ -266,6 +266,9 @@ func (w *fileWalker) node(path [][]byte, id uint64, buf []byte, depth int, r key
 		return damaged("page %d: %d bytes, shorter than a page header", id, len(buf))
 	}
 	flags, count := native.Uint16(buf[8:]), int(native.Uint16(buf[10:]))
+	if flags == branchPage && count == 0 { // bbolt's lookups index its first element
+		return damaged("page %d: a branch page with no elements", id)
+	}
 	if pageHeaderLen+count*elementLen > len(buf) {
 		return damaged("page %d: %d elements do not fit in %d bytes", id, count, len(buf))
 	}

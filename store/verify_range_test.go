@@ -53,20 +53,7 @@ func TestKeyRange(t *testing.T) {
 // one: here only the newer tree is damaged.
 func TestCheckFileJudgesTheMetaBboltUses(t *testing.T) {
 	t.Parallel()
-	db, path := openTest(t)
-	mustEnqueue(t, db, testMessage("a", 1, 1, t0))
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w, err := newFileWalker(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, f, w := smallFileToDamage(t)
 	ps := int64(w.meta.pageSize)
 	newer := int64(0)
 	if m0, err := readMeta(f, 0, w.size); err != nil || m0.txid != w.meta.txid {
@@ -90,20 +77,7 @@ func TestCheckFileJudgesTheMetaBboltUses(t *testing.T) {
 // a test of one bit, but bbolt asserts exactly one and panics.
 func TestCheckFileOnePageType(t *testing.T) {
 	t.Parallel()
-	db, path := openTest(t)
-	mustEnqueue(t, db, testMessage("a", 1, 1, t0))
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w, err := newFileWalker(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, f, w := smallFileToDamage(t)
 	root := int64(w.meta.root) * int64(w.meta.pageSize)
 	hdr := make([]byte, 10)
 	if _, err := f.ReadAt(hdr, root); err != nil {
@@ -117,4 +91,25 @@ func TestCheckFileOnePageType(t *testing.T) {
 	if err := checkFile(path); !errors.As(err, &dmg) {
 		t.Fatalf("checkFile = %v, want a page with two types found", err)
 	}
+}
+
+// smallFileToDamage writes a queue file of one message and opens it for
+// writing, with the walker's view of its meta page.
+func smallFileToDamage(t *testing.T) (string, *os.File, *fileWalker) {
+	t.Helper()
+	db, path := openTest(t)
+	mustEnqueue(t, db, testMessage("a", 1, 1, t0))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	w, err := newFileWalker(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, f, w
 }

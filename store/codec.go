@@ -30,6 +30,10 @@ const recordV3 = 3
 // pace after the sender.
 const msgRecordV2 = 2
 
+// msgRecordV3 is a version 2 record with the SMS source address after the
+// pace; only messages with one are written so.
+const msgRecordV3 = 3
+
 const zeroTime = math.MinInt64
 
 // rcptRecord is a recipient without its parts, plus its progress.
@@ -57,6 +61,7 @@ type msgRecord struct {
 	Recipients int
 	Class      priority.Class
 	Campaign   *campaign.Pace
+	Source     string
 }
 
 type encoder struct{ b []byte }
@@ -293,13 +298,20 @@ func decodeRcpt(b []byte) (rcptRecord, error) {
 
 func encodeMsg(m *msgRecord) []byte {
 	e := encoder{b: make([]byte, 0, 40+len(m.Sender)+len(m.Subject)+len(m.MessageID)+len(m.EnvID)+len(m.Ret)+len(m.Header))}
-	e.u8(msgRecordV2)
+	if m.Source != "" {
+		e.u8(msgRecordV3)
+	} else {
+		e.u8(msgRecordV2)
+	}
 	e.time(m.Received)
 	e.time(m.Expires)
 	e.uvar(uint64(m.Recipients))
 	e.str(m.Sender)
 	e.u8(uint8(m.Class))
 	e.pace(m.Campaign)
+	if m.Source != "" {
+		e.str(m.Source)
+	}
 	e.str(m.Subject)
 	e.str(m.MessageID)
 	e.str(m.EnvID)
@@ -317,19 +329,24 @@ func decodeMsg(b []byte, full bool) (msgRecord, error) {
 	d := decoder{b: b}
 	var m msgRecord
 	v := d.u8("message version")
-	if d.err == nil && v != recordV1 && v != msgRecordV2 {
+	if d.err == nil && v != recordV1 && v != msgRecordV2 && v != msgRecordV3 {
 		d.err = fmt.Errorf("%w: message record version %d", ErrCorrupt, v)
 	}
 	m.Received = d.time("message received")
 	m.Expires = d.time("message expires")
 	m.Recipients = d.count("message recipients", maxRecipients)
 	m.Sender = d.str("message sender")
-	if v == msgRecordV2 { // version 1 records are all normal
+	if v >= msgRecordV2 { // version 1 records are all normal
 		m.Class = priority.Class(d.u8("message class"))
 		if d.err == nil && !m.Class.Valid() {
 			d.fail("message class")
 		}
 		m.Campaign = d.pace()
+	}
+	if v == msgRecordV3 {
+		if m.Source = d.str("message source"); d.err == nil && m.Source == "" {
+			d.fail("message source") // written only when there is one
+		}
 	}
 	if !full {
 		return m, d.err

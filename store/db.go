@@ -63,7 +63,7 @@ var (
 var allBuckets = [][]byte{bktMsg, bktRcpt, bktPart, bktDue, bktSubmitting, bktTID,
 	bktOverdue, bktUnreported, bktOpen, bktPurgeable, bktStats, bktCorrupt,
 	bktOriginal, bktDelay, bktOutbox, bktOutDue, bktConv, bktOptOut, bktPolicy,
-	bktEarly, bktEarlyAt, bktCampaign, bktWatch, bktCallback, bktCallDue}
+	bktEarly, bktEarlyAt, bktCampaign, bktWatch, bktCallback, bktCallDue, bktSegSet, bktSegAt}
 
 // Options tune Open.
 type Options struct {

@@ -16,6 +16,7 @@ type DuePart struct {
 	Key      PartKey
 	Number   string // recipient E.164
 	Sender   string
+	Source   string    // the message's SMS source address; "" for the route's or transport's
 	Received time.Time // when the message was accepted
 	Expires  time.Time
 	Class    priority.Class
@@ -103,7 +104,7 @@ func readDue(tx *bolt.Tx, entry []byte, msgs map[string]msgRecord) (DuePart, err
 		}
 		msgs[k.Msg] = m
 	}
-	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Received: m.Received, Expires: m.Expires, Class: m.Class,
+	return DuePart{Key: k, Number: r.Number, Sender: m.Sender, Source: m.Source, Received: m.Received, Expires: m.Expires, Class: m.Class,
 		Campaign: m.Campaign, Part: p}, nil
 }
 

@@ -72,7 +72,7 @@ func prepare(m *Message, now time.Time) (*prepared, error) {
 	pm := &prepared{id: m.ID, received: received, campaign: m.Campaign != nil, original: m.Original, convs: conversations(m, received)}
 	mr := msgRecord{Received: received, Expires: m.Expires, Sender: m.Sender, Subject: m.Subject,
 		MessageID: m.MessageID, EnvID: m.EnvID, Ret: m.Ret, Header: m.Header, Omitted: m.Omitted, Recipients: len(m.Recipients),
-		Class: m.Class, Campaign: m.Campaign}
+		Class: m.Class, Campaign: m.Campaign, Source: m.Source}
 	pm.msg = kv{msgKey(m.ID), encodeMsg(&mr)}
 	pm.size = len(pm.msg.v) + len(m.Original)
 	for i := range m.Recipients {
@@ -176,7 +176,7 @@ func readMessage(tx *bolt.Tx, id string) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{ID: id, Received: mr.Received, Expires: mr.Expires, Sender: mr.Sender,
+	m := &Message{ID: id, Received: mr.Received, Expires: mr.Expires, Sender: mr.Sender, Source: mr.Source,
 		Subject: mr.Subject, MessageID: mr.MessageID, EnvID: mr.EnvID, Ret: mr.Ret, Header: mr.Header, Omitted: mr.Omitted,
 		Class: mr.Class, Campaign: mr.Campaign, Recipients: make([]Recipient, mr.Recipients)}
 	for i := range m.Recipients {

@@ -52,6 +52,7 @@ type Message struct {
 	Received   time.Time // when it was accepted
 	Expires    time.Time // validity: parts not final by then expire
 	Sender     string    // envelope sender; "" for the null sender <>
+	Source     string    // the SMS source address its client chose; "" for the route's or transport's
 	Subject    string    // decoded Subject, for receipts
 	MessageID  string    // the mail's Message-ID header, for In-Reply-To
 	EnvID      string    // RFC 3461 ENVID

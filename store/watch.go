@@ -98,34 +98,22 @@ func (db *DB) Watches(owner, after string, limit int) ([]Watch, error) {
 // in one commit; with done the watch is removed instead. Durable when it
 // returns nil.
 func (db *DB) Tell(ctx context.Context, msg string, told []uint8, done bool, calls []Callback) error {
-	var vs [][]byte
-	size := 0
-	for i := range calls {
-		if !validID(calls[i].ID) {
-			return fmt.Errorf("store: tell: %w: callback id %q", ErrInvalid, calls[i].ID)
-		}
-		c := calls[i]
-		c.NextAttempt = c.Created
-		vs = append(vs, encodeCallback(&c))
-		size += len(vs[len(vs)-1])
+	vs, err := encodeCallbacks(calls)
+	if err != nil {
+		return fmt.Errorf("store: tell: %w", err)
 	}
-	err := db.do(ctx, "tell", size+32, func(w *wtx) error {
+	size := 0
+	for _, v := range vs {
+		size += len(v)
+	}
+	err = db.do(ctx, "tell", size+32, func(w *wtx) error {
 		k := msgKey(msg)
 		v := w.get(bktWatch, k)
 		if v == nil {
 			return ErrNotFound
 		}
-		for i := range calls {
-			ck := []byte(calls[i].ID)
-			if w.get(bktCallback, ck) != nil {
-				return ErrExists
-			}
-			if err := w.put(bktCallback, ck, vs[i]); err != nil {
-				return err
-			}
-			if err := w.put(bktCallDue, timedKey(calls[i].Created, ck), []byte{}); err != nil {
-				return err
-			}
+		if err := w.queueCallbacks(calls, vs); err != nil {
+			return err
 		}
 		if done {
 			return w.del(bktWatch, k)

@@ -18,20 +18,24 @@ import (
 	"github.com/smsbridge/smsbridge/sms"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport/modem"
+	"github.com/smsbridge/smsbridge/transport/smpp/smppserver"
 )
 
 // Backend is every consumer's interface in one, embedded from the
 // consumers themselves so that it grows with them: the bridge's
-// (bridge.Store), the API's (api.Queue, and its write health), the
+// (bridge.Store, and bridge.WatchStore for integrations), the API's (api.Queue, and its write health), the
 // console's (console.Store), the scrape's (metrics.Queue), the modem's SIM
-// quotas (modem.Quota), the policy's daily counters as `serve` keeps them,
+// quotas (modem.Quota), the SMPP server's watches, callbacks and segments
+// (smppserver.Store), the policy's daily counters as `serve` keeps them,
 // and Close.
 type Backend interface {
 	bridge.Store
+	bridge.WatchStore
 	api.Queue
 	console.Store
 	metrics.Queue
 	modem.Quota
+	smppserver.Store
 
 	// What api/health.go asks for /readyz.
 	WriteFailure() (since time.Time, err error)
@@ -78,6 +82,10 @@ func Run(t *testing.T, fresh func(t *testing.T) Open) {
 		{"Resend", testResend},
 		{"Queued", testQueued},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"Callbacks", testCallbacks},
+		{"Segments", testSegments},
+		{"SegmentsExpire", testSegmentsExpire},
+		{"MessageSource", testMessageSource},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -46,7 +46,9 @@ type Gateway interface {
 	SendFollowed(ctx context.Context, source string, numbers []string, text string, f bridge.Followed) (string, error)
 }
 
-// Store is what receipts need of the store (*store.DB).
+// Store is what the server needs of the store (*store.DB): receipts and
+// SMS from phones for ESMEs as callbacks, and the segments of concatenated
+// submits until their message is complete.
 type Store interface {
 	Watches(owner, after string, limit int) ([]store.Watch, error)
 	Message(id string) (*store.Message, error)
@@ -54,6 +56,11 @@ type Store interface {
 	DueCallbacks(owner string, now time.Time, limit int) ([]store.Callback, error)
 	CallbackDone(ctx context.Context, id string) error
 	CallbackRetry(ctx context.Context, id string, next time.Time, reason string) error
+	QueueCallbacks(ctx context.Context, calls []store.Callback) error
+
+	PutSegment(ctx context.Context, s store.Segment) (store.SegmentSet, error)
+	CloseSegments(ctx context.Context, set string, m *store.Message, w store.Watch, calls []store.Callback) error
+	StaleSegments(before time.Time, limit int) ([]store.SegmentSet, error)
 }
 
 // Options configure a Server; Gateway, Store and Verify are required.

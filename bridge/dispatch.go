@@ -378,6 +378,9 @@ func (d *dispatcher) transportPart(dp store.DuePart) *transport.Part {
 			tp.Source = r.Source
 		}
 	}
+	if dp.Source != "" {
+		tp.Source = dp.Source
+	}
 	return tp
 }
 

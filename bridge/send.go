@@ -42,6 +42,23 @@ type Followed struct {
 	UCS2 bool
 	// Class is the class the client asked for; [priority] rules apply.
 	Class priority.Class
+	// Source is the SMS source address, when the client chose one (and
+	// may); "" leaves it to the route or the transport.
+	Source string
+	// User, when the policy is a UserPolicy, is charged the message's SMS
+	// parts (parts × numbers) before it is stored.
+	User string
+	// Enqueue, when set, stores the message and its watch instead of the
+	// store (the last segment of a concatenated submit closes its set in
+	// the same commit).
+	Enqueue func(ctx context.Context, m *store.Message, w store.Watch) error
+}
+
+// UserPolicy is a Policy that also limits the users of integrations, who
+// send without an envelope sender (*policy.Policy has it).
+type UserPolicy interface {
+	ChargeUserParts(ctx context.Context, user string, parts int) error
+	RefundUserParts(user string, parts int)
 }
 
 // WatchStore is what SendFollowed needs beyond Store: a message stored
@@ -58,7 +75,7 @@ var ErrNoWatches = errors.New("this store cannot keep watches")
 // and f's watch, when it names an Owner, is stored in the same commit as
 // the message.
 func (g *Gateway) SendFollowed(ctx context.Context, source string, numbers []string, text string, f Followed) (string, error) {
-	if _, ok := g.st.(WatchStore); !ok && f.Owner != "" {
+	if _, ok := g.st.(WatchStore); !ok && f.Owner != "" && f.Enqueue == nil {
 		return "", ErrNoWatches
 	}
 	return g.queueFollowed(ctx, source, "", numbers, text, g.textClass(f.Class, ""), nil, f)
@@ -81,7 +98,7 @@ func (g *Gateway) queueFollowed(ctx context.Context, source, from string, number
 		return "", fmt.Errorf("%w: %w", ErrTextRefused, err)
 	}
 	now := g.now()
-	m := &store.Message{ID: store.NewID(), Received: now, Sender: from, Class: class}
+	m := &store.Message{ID: store.NewID(), Received: now, Sender: from, Class: class, Source: f.Source}
 	m.Expires = g.expiry(now)
 	if f.Validity > 0 && (m.Expires.IsZero() || now.Add(f.Validity).Before(m.Expires)) {
 		m.Expires = now.Add(f.Validity)
@@ -96,12 +113,26 @@ func (g *Gateway) queueFollowed(ctx context.Context, source, from string, number
 	} else {
 		g.asCampaign(m)
 	}
-	if f.Owner != "" {
+	parts := len(m.Recipients) * len(msg.Parts)
+	up, charged := g.pol.(UserPolicy)
+	charged = charged && f.User != ""
+	if charged {
+		if err := up.ChargeUserParts(ctx, f.User, parts); err != nil {
+			return "", err
+		}
+	}
+	switch {
+	case f.Enqueue != nil:
+		err = f.Enqueue(ctx, m, store.Watch{Owner: f.Owner, Data: f.Data})
+	case f.Owner != "":
 		err = g.st.(WatchStore).EnqueueWatched(ctx, m, store.Watch{Owner: f.Owner, Data: f.Data})
-	} else {
+	default:
 		err = g.st.Enqueue(ctx, m)
 	}
 	if err != nil {
+		if charged {
+			up.RefundUserParts(f.User, parts)
+		}
 		return "", err
 	}
 	g.obs.MessageQueued(source, len(m.Recipients), len(m.Recipients)*len(msg.Parts))

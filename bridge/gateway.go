@@ -96,6 +96,8 @@ type Gateway struct {
 	obs    Observer
 	pol    Policy
 
+	handoff Handoff // nil: every SMS from a phone is mailed
+
 	lanes    map[string]*lane
 	order    []string // lane names in configuration order
 	dispatch *dispatcher
@@ -114,6 +116,15 @@ type Options struct {
 	Now      func() time.Time // the clock; time.Now when nil
 	Observer Observer         // metrics; none when nil
 	Policy   Policy           // sender limits; everything allowed when nil
+	Handoff  Handoff          // SMS from phones integrations take; none when nil
+}
+
+// Handoff takes the SMS from phones that an integration serves (an ESME's
+// numbers) instead of their being mailed. TakeInbound reports whether in is
+// the integration's; with true and a nil error it is stored. An error means it
+// was not kept: the network is to send it again.
+type Handoff interface {
+	TakeInbound(ctx context.Context, from string, in transport.Inbound) (bool, error)
 }
 
 // New builds a gateway. Nothing runs until Run.
@@ -129,6 +140,7 @@ func New(cfg Config, opt Options) (*Gateway, error) {
 		g.obs = nopObserver{}
 	}
 	g.pol = opt.Policy
+	g.handoff = opt.Handoff
 	if g.pol == nil {
 		g.pol = openPolicy{}
 	}

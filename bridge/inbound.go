@@ -66,6 +66,15 @@ func (m *receiptMatcher) inbound(ctx context.Context, in transport.Inbound) erro
 		from = mailfmt.Text(in.From)
 	}
 	log := g.log.With("transport", in.Transport, "from", from)
+	if g.handoff != nil {
+		// An ESME's number: its application answers keywords itself.
+		if taken, err := g.handoff.TakeInbound(ctx, from, in); taken || err != nil {
+			if err != nil {
+				log.Error("handing an SMS from a phone on; not acknowledged, so that the network sends it again", "err", err)
+			}
+			return err
+		}
+	}
 	switch parseKeyword(in.Text) {
 	case keywordStop:
 		if err := g.st.OptOut(context.WithoutCancel(ctx), from, g.now()); err != nil {

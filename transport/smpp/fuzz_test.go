@@ -65,20 +65,6 @@ func FuzzDecodePDU(f *testing.F) {
 	})
 }
 
-func FuzzParseUDH(f *testing.F) {
-	f.Add(sms.UDH(1, 2, 3))
-	f.Add([]byte{0x06, 0x08, 0x04, 0x12, 0x34, 0x02, 0x01, 'x'})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		c, ok, rest, _ := parseUDH(b)
-		if ok && (c.seq < 1 || c.seq > c.total) {
-			t.Fatalf("accepted out-of-range %+v", c)
-		}
-		if len(rest) > len(b) {
-			t.Fatal("rest longer than input")
-		}
-	})
-}
-
 // FuzzReassemble feeds a sequence of deliver_sm to the MO reassembler: data
 // is cut into parts of [esm_class, data_coding, length, octets...], each
 // optionally with SAR TLVs, from one sender. Whatever comes, nothing panics,

@@ -1,7 +1,6 @@
 package smpp
 
 import (
-	"encoding/binary"
 	"sort"
 	"strings"
 	"sync"
@@ -19,51 +18,6 @@ const inboundTimeout = 2 * time.Minute
 
 // maxPendingSets bounds memory held by incomplete concatenated SMS.
 const maxPendingSets = 10000
-
-// concat is the concatenation information of one part.
-type concat struct {
-	ref        uint16
-	total, seq int
-}
-
-// parseUDH reads a user data header at the start of b. It returns the
-// concatenation element if there is one, and the rest of b after the header.
-func parseUDH(b []byte) (c concat, ok bool, rest []byte, valid bool) {
-	if len(b) == 0 || int(b[0])+1 > len(b) {
-		return concat{}, false, b, false
-	}
-	hdr, rest := b[1:int(b[0])+1], b[int(b[0])+1:]
-	for len(hdr) >= 2 {
-		iei, n := hdr[0], int(hdr[1])
-		if 2+n > len(hdr) {
-			return concat{}, false, rest, false
-		}
-		v := hdr[2 : 2+n]
-		switch {
-		case iei == 0x00 && n == 3:
-			c, ok = concat{ref: uint16(v[0]), total: int(v[1]), seq: int(v[2])}, true
-		case iei == 0x08 && n == 4:
-			c, ok = concat{ref: binary.BigEndian.Uint16(v), total: int(v[2]), seq: int(v[3])}, true
-		}
-		hdr = hdr[2+n:]
-	}
-	return c, ok && c.total > 0 && c.seq >= 1 && c.seq <= c.total, rest, true
-}
-
-// sarConcat reads the SAR TLVs of a deliver_sm.
-func sarConcat(sm *pdu.SM) (concat, bool) {
-	ref, ok1 := sm.TLV(pdu.TagSARMsgRefNum)
-	tot, ok2 := sm.TLV(pdu.TagSARTotalSegments)
-	seq, ok3 := sm.TLV(pdu.TagSARSegmentSeqnum)
-	if !ok1 || !ok2 || !ok3 {
-		return concat{}, false
-	}
-	r, _ := pdu.UintValue(ref)
-	n, _ := pdu.UintValue(tot)
-	s, _ := pdu.UintValue(seq)
-	c := concat{ref: uint16(r), total: int(n), seq: int(s)}
-	return c, c.total > 0 && c.seq >= 1 && c.seq <= c.total
-}
 
 // decodeText turns a short message into text by its data coding.
 func decodeText(dc byte, b []byte) string {
@@ -159,10 +113,10 @@ func (r *reassembler) add(sm *pdu.SM, now time.Time) (transport.Inbound, bool) {
 	if v, ok := sm.TLV(pdu.TagMessagePayload); ok && len(data) == 0 {
 		data = v
 	}
-	c, isConcat := sarConcat(sm)
+	c, isConcat := pdu.SARConcat(sm)
 	full := data
 	if sm.ESMClass&esmUDHI != 0 {
-		uc, ok, rest, _ := parseUDH(data)
+		uc, ok, rest, _ := pdu.ParseUDH(data)
 		data = rest
 		if ok && !isConcat {
 			c, isConcat = uc, true
@@ -172,15 +126,15 @@ func (r *reassembler) add(sm *pdu.SM, now time.Time) (transport.Inbound, bool) {
 		data = unpackAfter(full, len(full)-len(data))
 	}
 	in := transport.Inbound{From: fromAddr(sm.SourceTON, sm.Source), To: fromAddr(sm.DestTON, sm.Dest), Received: now}
-	if !isConcat || c.total == 1 {
+	if !isConcat || c.Total == 1 {
 		in.Text = decodeText(sm.DataCoding, data)
 		return in, true
 	}
 	return r.addPart(in, c, inPart{dc: sm.DataCoding, data: data})
 }
 
-func (r *reassembler) addPart(in transport.Inbound, c concat, p inPart) (transport.Inbound, bool) {
-	k := setKey{from: in.From, to: in.To, ref: c.ref, total: c.total}
+func (r *reassembler) addPart(in transport.Inbound, c pdu.Concat, p inPart) (transport.Inbound, bool) {
+	k := setKey{from: in.From, to: in.To, ref: c.Ref, total: c.Total}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	set := r.sets[k]
@@ -190,11 +144,11 @@ func (r *reassembler) addPart(in transport.Inbound, c concat, p inPart) (transpo
 			in.Text = decodeText(p.dc, p.data)
 			return in, true
 		}
-		set = &pendingSet{parts: make(map[int]inPart, c.total), first: in.Received}
+		set = &pendingSet{parts: make(map[int]inPart, c.Total), first: in.Received}
 		r.sets[k] = set
 	}
-	set.parts[c.seq] = p
-	if len(set.parts) < c.total {
+	set.parts[c.Seq] = p
+	if len(set.parts) < c.Total {
 		return transport.Inbound{}, false
 	}
 	delete(r.sets, k)

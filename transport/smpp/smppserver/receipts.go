@@ -15,31 +15,21 @@ import (
 
 // Data codings of submit_sm that smsbridge reads.
 const (
-	codingDefault = 0x00 // the SMSC default alphabet: GSM 03.38, one septet per octet
-	codingASCII   = 0x01
-	codingLatin1  = 0x03
-	codingUCS2    = 0x08
-	esmUDHI       = 0x40
-	esmReceipt    = 0x04 // esm_class of a deliver_sm that is an SMSC delivery receipt
-	statusSubmit  = 0x45 // ESME_RSUBMITFAIL
-	statusBadDCS  = 0x104
+	codingDefault    = 0x00 // the SMSC default alphabet: GSM 03.38, one septet per octet
+	codingASCII      = 0x01
+	codingLatin1     = 0x03
+	codingUCS2       = 0x08
+	esmUDHI          = 0x40
+	esmReceipt       = 0x04 // esm_class of a deliver_sm that is an SMSC delivery receipt
+	tonInternational = 1
+	statusSubmit     = 0x45 // ESME_RSUBMITFAIL
+	statusBadDCS     = 0x104
 )
 
-// smText is a submit_sm's text (message_payload when short_message is
-// empty), or the status refusing it. A UDH is refused: the ESME would be
-// sending one part of a message split elsewhere, which the gateway would
-// send as a whole SMS of its own; long text goes in message_payload.
-func smText(sm *pdu.SM) (string, uint32) {
-	body := sm.ShortMessage
-	if len(body) == 0 {
-		if v, ok := sm.TLV(pdu.TagMessagePayload); ok {
-			body = v
-		}
-	}
-	if sm.ESMClass&esmUDHI != 0 {
-		return "", statusSubmit
-	}
-	switch sm.DataCoding {
+// decodeBody is the text of a submit_sm's user data in data coding
+// coding, or the status refusing it.
+func decodeBody(coding byte, body []byte) (string, uint32) {
+	switch coding {
 	case codingDefault:
 		return sms.DecodeGSM7(body), pdu.StatusOK
 	case codingASCII, codingLatin1:
@@ -66,12 +56,19 @@ type follow struct {
 	ESME         string // the system_id the receipt goes to
 	Source, Dest string // as the ESME gave them; the receipt swaps them
 	FailureOnly  bool   // registered_delivery 2: a receipt only on failure
+	// IDs are the message_ids the ESME was given for the segments of a
+	// concatenated submit that asked for receipts: each gets the message's
+	// receipt. Empty: the message's own id.
+	IDs []string
 }
 
 func (f follow) encode() []byte {
 	v := url.Values{"e": {f.ESME}, "s": {f.Source}, "d": {f.Dest}}
 	if f.FailureOnly {
 		v.Set("f", "1")
+	}
+	if len(f.IDs) > 0 {
+		v["i"] = f.IDs
 	}
 	return []byte(v.Encode())
 }
@@ -81,7 +78,7 @@ func decodeFollow(b []byte) (follow, error) {
 	if err != nil || v.Get("e") == "" {
 		return follow{}, fmt.Errorf("smpp watch %q: %v", b, err)
 	}
-	return follow{ESME: v.Get("e"), Source: v.Get("s"), Dest: v.Get("d"), FailureOnly: v.Get("f") == "1"}, nil
+	return follow{ESME: v.Get("e"), Source: v.Get("s"), Dest: v.Get("d"), FailureOnly: v.Get("f") == "1", IDs: v["i"]}, nil
 }
 
 // follow queues a receipt for every watched message that is final, on
@@ -140,9 +137,14 @@ func (s *Server) followOne(ctx context.Context, w store.Watch) error {
 	}
 	var calls []store.Callback
 	if !(f.FailureOnly && stat == "DELIVRD") {
-		v := url.Values{"id": {m.ID}, "src": {f.Dest}, "dst": {f.Source}, "stat": {stat}, "err": {errText},
-			"submit": {m.Received.UTC().Format(receiptTime)}, "done": {done.UTC().Format(receiptTime)}}
-		calls = append(calls, store.Callback{ID: m.ID + ".r", Owner: watchOwner + ":" + f.ESME, Data: []byte(v.Encode()), Created: time.Now()})
+		ids := f.IDs
+		if len(ids) == 0 {
+			ids = []string{m.ID}
+		}
+		for _, id := range ids {
+			calls = append(calls, store.Callback{ID: id + ".r", Owner: watchOwner + ":" + f.ESME, Created: time.Now(),
+				Data: receiptData(id, f.Dest, f.Source, stat, errText, m.Received, done)})
+		}
 	}
 	if err := s.opt.Store.Tell(sctx, w.Msg, nil, true, calls); err != nil {
 		return err
@@ -152,6 +154,15 @@ func (s *Server) followOne(ctx context.Context, w store.Watch) error {
 
 // receiptTime is the receipt text's date format (SMPP 3.4 appendix B).
 const receiptTime = "0601021504"
+
+// receiptData is a receipt callback's record: for message id, from src to
+// dst (the submit's addresses swapped), its stat and err, submitted at
+// submit, final at done.
+func receiptData(id, src, dst, stat, errText string, submit, done time.Time) []byte {
+	v := url.Values{"id": {id}, "src": {src}, "dst": {dst}, "stat": {stat}, "err": {errText},
+		"submit": {submit.UTC().Format(receiptTime)}, "done": {done.UTC().Format(receiptTime)}}
+	return []byte(v.Encode())
+}
 
 // receiptState is the receipt's stat and err for a recipient's parts, and
 // when it became final (zero while it is not).
@@ -182,8 +193,9 @@ func receiptState(parts []store.Part) (stat, errText string, done time.Time) {
 // messageState is the message_state TLV value of a receipt's stat.
 var messageState = map[string]byte{"DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIV": 5, "REJECTD": 8}
 
-// pushReceipts sends the ESME's stored receipts while the session may
-// receive, each removed once its deliver_sm_resp says ESME_ROK.
+// pushReceipts sends the ESME's stored receipts and SMS from phones while
+// the session may receive, each removed once its deliver_sm_resp says
+// ESME_ROK.
 func (c *session) pushReceipts(ctx context.Context) {
 	owner := watchOwner + ":" + c.id
 	for ctx.Err() == nil {
@@ -213,11 +225,16 @@ func (c *session) sendReceipt(ctx context.Context, cb store.Callback) error {
 	if err != nil {
 		return c.srv.opt.Store.CallbackDone(context.WithoutCancel(ctx), cb.ID)
 	}
-	id, stat := v.Get("id"), v.Get("stat")
-	text := fmt.Sprintf("id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:",
-		id, map[bool]string{true: "001", false: "000"}[stat == "DELIVRD"], v.Get("submit"), v.Get("done"), stat, v.Get("err"))
-	sm := pdu.SM{Source: v.Get("src"), Dest: v.Get("dst"), ESMClass: esmReceipt, ShortMessage: []byte(text),
-		TLVs: []pdu.TLV{{Tag: pdu.TagReceiptedMessageID, Value: append([]byte(id), 0)}, pdu.Uint8TLV(pdu.TagMessageState, messageState[stat])}}
+	var sm pdu.SM
+	if v.Get("k") == moKind {
+		sm = moSM(v)
+	} else {
+		id, stat := v.Get("id"), v.Get("stat")
+		text := fmt.Sprintf("id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:",
+			id, map[bool]string{true: "001", false: "000"}[stat == "DELIVRD"], v.Get("submit"), v.Get("done"), stat, v.Get("err"))
+		sm = pdu.SM{Source: v.Get("src"), Dest: v.Get("dst"), ESMClass: esmReceipt, ShortMessage: []byte(text),
+			TLVs: []pdu.TLV{{Tag: pdu.TagReceiptedMessageID, Value: append([]byte(id), 0)}, pdu.Uint8TLV(pdu.TagMessageState, messageState[stat])}}
+	}
 	body, err := sm.Encode()
 	if err != nil {
 		return err

@@ -13,12 +13,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/policy"
+	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
 )
@@ -71,9 +74,32 @@ type Options struct {
 	Verify func(systemID, password string) bool
 	// Rate bounds each system_id's submit_sm a second (0: no bound); over
 	// it submit_sm is answered ESME_RTHROTTLED.
-	Rate   float64
+	Rate float64
+	// Window bounds the requests a bind has unanswered at once (0 means
+	// DefaultWindow); one more is answered ESME_RTHROTTLED at once.
+	Window int
+	// SegmentTTL is how long the segments of a concatenated submit may
+	// take to come; 0 means DefaultSegmentTTL.
+	SegmentTTL time.Duration
+	// AllowUser, when not nil, takes one message of the user's own limits
+	// (mails_per_minute); its refusals wrap policy.ErrRateLimit. The
+	// message's parts are charged through bridge.Followed.User.
+	AllowUser func(systemID string) error
+	// Source, when not nil, is the SMS source a system_id's submit_sm with
+	// source_addr from is sent with, or an error refusing it
+	// (ESME_RINVSRCADR). Nil: the route's or transport's.
+	Source func(systemID, from string) (string, error)
+	// Inbox, when not nil, is the system_id that SMS from phones to a
+	// number go to (deliver_sm), if any.
+	Inbox  func(to string) (systemID string, ok bool)
 	Logger *slog.Logger
 }
+
+// Defaults of Options.
+const (
+	DefaultWindow     = 10
+	DefaultSegmentTTL = 10 * time.Minute
+)
 
 // Server serves SMPP binds.
 type Server struct {
@@ -89,6 +115,12 @@ type Server struct {
 func New(opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
+	}
+	if opt.Window <= 0 {
+		opt.Window = DefaultWindow
+	}
+	if opt.SegmentTTL <= 0 {
+		opt.SegmentTTL = DefaultSegmentTTL
 	}
 	return &Server{opt: opt, log: opt.Logger.With("component", "smpp-server"), kick: make(chan struct{}, 1),
 		limits: map[string]*rate.Limiter{}}
@@ -108,6 +140,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	defer wg.Wait()
 	go func() { <-ctx.Done(); l.Close() }()
 	wg.Go(func() { s.follow(ctx) })
+	wg.Go(func() { s.sweepSegments(ctx) })
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -116,7 +149,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			}
 			return fmt.Errorf("smpp server: %w", err)
 		}
-		sess := &session{srv: s, nc: c, acks: map[uint32]chan uint32{}}
+		sess := &session{srv: s, nc: c, acks: map[uint32]chan uint32{}, window: make(chan struct{}, s.opt.Window)}
 		wg.Go(func() { sess.serve(ctx) })
 	}
 }
@@ -147,6 +180,8 @@ type session struct {
 	id   string // the ESME's system_id
 	seq  uint32
 	acks map[uint32]chan uint32 // deliver_sm seq → its resp's status
+	// window holds a token for each submit_sm being answered.
+	window chan struct{}
 }
 
 func (c *session) serve(ctx context.Context) {
@@ -175,7 +210,15 @@ func (c *session) serve(ctx context.Context) {
 			c.reply(p, pdu.StatusOK, nil)
 			return
 		case pdu.SubmitSM:
-			c.submit(sctx, p)
+			select {
+			case c.window <- struct{}{}:
+				wg.Go(func() {
+					defer func() { <-c.window }()
+					c.submit(sctx, p)
+				})
+			default:
+				c.reply(p, pdu.StatusThrottled, nil)
+			}
 		case pdu.DeliverSMResp:
 			c.acked(p)
 		case pdu.EnquireLinkResp, pdu.UnbindResp, pdu.GenericNack:
@@ -258,7 +301,7 @@ func (c *session) submit(ctx context.Context, p pdu.PDU) {
 		c.reply(p, pdu.StatusInvCmdLen, nil)
 		return
 	}
-	text, status := smText(sm)
+	body, cc, status := smBody(sm)
 	if status != pdu.StatusOK {
 		c.reply(p, status, nil)
 		return
@@ -268,21 +311,89 @@ func (c *session) submit(ctx context.Context, p pdu.PDU) {
 		c.reply(p, pdu.StatusInvDstAdr, nil)
 		return
 	}
-	f := bridge.Followed{UCS2: sm.DataCoding == codingUCS2}
+	from, err := c.srv.source(id, sm)
+	if err != nil {
+		c.srv.log.Info("smpp source_addr refused", "system_id", id, "source_addr", sm.Source, "err", err)
+		c.reply(p, pdu.StatusInvSrcAdr, nil)
+		return
+	}
+	if cc.Total > 1 {
+		c.segment(ctx, p, sm, body, cc, number, from)
+		return
+	}
+	text, status := decodeBody(sm.DataCoding, body)
+	if status != pdu.StatusOK {
+		c.reply(p, status, nil)
+		return
+	}
+	if err := c.srv.allowUser(id); err != nil {
+		c.reply(p, limitStatus(err), nil)
+		return
+	}
+	f := bridge.Followed{UCS2: sm.DataCoding == codingUCS2, Source: from, User: id, Class: classOf(sm.PriorityFlag)}
 	if sm.RegisteredDelivery&0x03 != 0 {
 		f.Owner, f.Data = watchOwner, follow{ESME: id, Source: sm.Source, Dest: sm.Dest, FailureOnly: sm.RegisteredDelivery&0x03 == 2}.encode()
 	}
 	msgID, err := c.srv.opt.Gateway.SendFollowed(ctx, source, []string{number}, text, f)
-	switch {
-	case errors.Is(err, bridge.ErrTextRefused):
-		c.reply(p, pdu.StatusInvMsgLen, nil)
-		return
-	case err != nil:
-		c.srv.log.Error("smpp submit not stored", "system_id", id, "err", err)
-		c.reply(p, pdu.StatusSysErr, nil)
+	if err != nil {
+		if limitStatus(err) == pdu.StatusSysErr {
+			c.srv.log.Error("smpp submit not stored", "system_id", id, "err", err)
+		}
+		c.reply(p, limitStatus(err), nil)
 		return
 	}
 	c.reply(p, pdu.StatusOK, pdu.EncodeCString(msgID))
+}
+
+// source is the SMS source of a submit_sm of system_id: its source_addr
+// (international numbers with their '+') when Options.Source allows it.
+func (s *Server) source(id string, sm *pdu.SM) (string, error) {
+	if s.opt.Source == nil {
+		return "", nil
+	}
+	from := sm.Source
+	if sm.SourceTON == tonInternational && from != "" && strings.Trim(from, "0123456789") == "" {
+		from = "+" + from
+	}
+	return s.opt.Source(id, from)
+}
+
+func (s *Server) allowUser(id string) error {
+	if s.opt.AllowUser == nil {
+		return nil
+	}
+	return s.opt.AllowUser(id)
+}
+
+// limitStatus answers a message the gateway did not store: over the
+// user's mails_per_minute ESME_RTHROTTLED (slow down and send it again
+// soon: Kannel and Jasmin retry it after their throttling wait), over its
+// parts_per_day ESME_RMSGQFUL (nothing more is taken for this ESME today:
+// both keep the message queued and retry later, as for an SMSC's full
+// queue), text that cannot be sent ESME_RINVMSGLEN, and anything else
+// ESME_RSYSERR.
+func limitStatus(err error) uint32 {
+	switch {
+	case err == nil:
+		return pdu.StatusOK
+	case errors.Is(err, policy.ErrRateLimit):
+		return pdu.StatusThrottled
+	case errors.Is(err, policy.ErrDailyLimit):
+		return pdu.StatusMsgQFul
+	case errors.Is(err, bridge.ErrTextRefused):
+		return pdu.StatusInvMsgLen
+	}
+	return pdu.StatusSysErr
+}
+
+// classOf maps priority_flag (0, the default, up to 3) onto smsbridge's
+// classes: above the default is urgent, as for Kannel's sendsms priority
+// (which Kannel sends as priority_flag).
+func classOf(flag byte) priority.Class {
+	if flag > 0 {
+		return priority.Urgent
+	}
+	return priority.Normal
 }
 
 func (c *session) acked(p pdu.PDU) {

@@ -18,6 +18,7 @@ import (
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/mailout"
 	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/transport"
 	"github.com/smsbridge/smsbridge/transport/simulator"
 )
 
@@ -44,40 +45,92 @@ func startServer(t *testing.T, rateLimit float64) (string, *store.DB) {
 // startServerOn is startServer with the listener wrapped by wrap (TLS).
 func startServerOn(t *testing.T, rateLimit float64, wrap func(net.Listener) net.Listener) (string, *store.DB) {
 	t.Helper()
+	s := launch(t, setup{path: filepath.Join(t.TempDir(), "q.db"), wrap: wrap,
+		options: func(o *Options) { o.Rate = rateLimit }})
+	return s.addr, s.st
+}
+
+// setup is what launch varies: the store file, the listener, the
+// server's options, the gateway's policy and lanes, and what stands
+// between the server and the gateway.
+type setup struct {
+	path    string
+	wrap    func(net.Listener) net.Listener
+	options func(*Options)
+	policy  bridge.Policy
+	lanes   func(log *slog.Logger) []bridge.Lane
+	gateway func(Gateway) Gateway
+}
+
+type running struct {
+	addr string
+	st   *store.DB
+	srv  *Server
+	stop func() // stops it all and closes the store; also run at cleanup
+}
+
+// launch runs a real gateway (simulator transport unless lanes says
+// otherwise) on the store at su.path and the SMPP server on loopback;
+// ESME "esme" has password "pw".
+func launch(t *testing.T, su setup) *running {
+	t.Helper()
 	cfg := configs.Default()
 	bcfg, err := bridge.ConfigFrom(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testLog{t}, nil))
-	st, err := store.Open(filepath.Join(t.TempDir(), "q.db"), store.Options{Logger: log})
+	st, err := store.Open(su.path, store.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := simulator.New(simulator.Config{Name: "simulator", Delay: 10 * time.Millisecond, Logger: log})
-	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: []bridge.Lane{{Transport: sim, Slots: 4}}, Mailer: nopMailer{}, Logger: log})
+	lanes := []bridge.Lane{{Transport: simulator.New(simulator.Config{Name: "simulator", Delay: 10 * time.Millisecond, Logger: log}), Slots: 4}}
+	if su.lanes != nil {
+		lanes = su.lanes(log)
+	}
+	var srv *Server
+	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: nopMailer{}, Logger: log, Policy: su.policy,
+		Handoff: handoff(func(ctx context.Context, from string, in transport.Inbound) (bool, error) { return srv.TakeInbound(ctx, from, in) })})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Gateway: gw, Store: st, Rate: rateLimit, Logger: log,
-		Verify: func(user, password string) bool { return user == "esme" && password == "pw" }})
+	opt := Options{Gateway: gw, Store: st, Logger: log,
+		Verify: func(user, password string) bool { return user == "esme" && password == "pw" }}
+	if su.gateway != nil {
+		opt.Gateway = su.gateway(gw)
+	}
+	if su.options != nil {
+		su.options(&opt)
+	}
+	srv = New(opt)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wrap != nil {
-		l = wrap(l)
+	if su.wrap != nil {
+		l = su.wrap(l)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { gw.Run(ctx, 5*time.Second) })
 	wg.Go(func() { srv.Serve(ctx, l) })
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		st.Close()
-	})
-	return l.Addr().String(), st
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			st.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &running{addr: l.Addr().String(), st: st, srv: srv, stop: stop}
+}
+
+// handoff is a bridge.Handoff of a function.
+type handoff func(ctx context.Context, from string, in transport.Inbound) (bool, error)
+
+func (h handoff) TakeInbound(ctx context.Context, from string, in transport.Inbound) (bool, error) {
+	return h(ctx, from, in)
 }
 
 type esmeEvent struct {

@@ -95,6 +95,13 @@ type testEnv struct {
 // on a loopback listener.
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newEnvWith(t, nil, nil)
+}
+
+// newEnvWith is newEnv with the gateway's policy pol (nil: none) and the
+// server's options changed by options (when not nil).
+func newEnvWith(t *testing.T, pol bridge.Policy, options func(*Options)) *testEnv {
+	t.Helper()
 	cfg := configs.Default()
 	cfg.SMS.MaxParts = 3
 	bcfg, err := bridge.ConfigFrom(cfg)
@@ -111,7 +118,7 @@ func newEnv(t *testing.T) *testEnv {
 	dlr := NewNotifier(st, nil, 0, log)
 	dlr.retryBase = 20 * time.Millisecond
 	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: []bridge.Lane{{Transport: sim, Slots: 4}},
-		Mailer: nopMailer{}, Logger: log, Observer: dlr.Observe(metrics.New())})
+		Mailer: nopMailer{}, Logger: log, Observer: dlr.Observe(metrics.New()), Policy: pol})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +126,7 @@ func newEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Gateway: gw, Users: []User{{Name: testUser, PasswordHash: string(hash)}}, Logger: log,
+	opt := Options{Gateway: gw, Users: []User{{Name: testUser, PasswordHash: string(hash)}}, Logger: log,
 		Allow: func(_ string, numbers []string) error {
 			for _, n := range numbers {
 				if strings.HasPrefix(n, "+4420") {
@@ -127,7 +134,11 @@ func newEnv(t *testing.T) *testEnv {
 				}
 			}
 			return nil
-		}})
+		}}
+	if options != nil {
+		options(&opt)
+	}
+	srv := New(opt)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { gw.Run(ctx, 5*time.Second) })

@@ -20,7 +20,9 @@ import (
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/internal/credentials"
 	"github.com/smsbridge/smsbridge/internal/httpserve"
+	"github.com/smsbridge/smsbridge/policy"
 	"github.com/smsbridge/smsbridge/priority"
+	"github.com/smsbridge/smsbridge/smtpd"
 )
 
 const (
@@ -51,7 +53,15 @@ type Options struct {
 	// user's allowed_recipients); a receiver it refuses is denied.
 	Allow         func(user string, numbers []string) error
 	MaxRecipients int // 0 means DefaultMaxRecipients
-	Logger        *slog.Logger
+	// AllowUser, when not nil, takes one request of the user's own limits
+	// (mails_per_minute); its refusals wrap policy.ErrRateLimit. The
+	// message's parts are charged through bridge.Followed.User.
+	AllowUser func(user string) error
+	// Source, when not nil, is the SMS source a request of user with from
+	// ("" when none) is sent with, or an error refusing from. Nil: the
+	// route's or transport's, whatever from says.
+	Source func(user, from string) (string, error)
+	Logger *slog.Logger
 }
 
 // Server answers /cgi-bin/sendsms. It is safe for concurrent use; SetUsers
@@ -124,7 +134,19 @@ func (s *Server) sendsms(r *http.Request) (int, string) {
 	if len(numbers) == 0 {
 		return http.StatusBadRequest, "Number(s) has/have been denied by white- and/or black-lists."
 	}
-	if _, err := s.send(r.Context(), user, req, numbers); err != nil {
+	from := ""
+	if s.opt.Source != nil {
+		if from, err = s.opt.Source(user, req.From); err != nil {
+			s.log.Info("sendsms refused", "user", user, "from", req.From, "reason", err.Error())
+			return http.StatusForbidden, "Sender not allowed for this user, rejected"
+		}
+	}
+	if s.opt.AllowUser != nil {
+		if err := s.opt.AllowUser(user); err != nil {
+			return s.sendError(err, req)
+		}
+	}
+	if _, err := s.send(r.Context(), user, from, req, numbers); err != nil {
 		return s.sendError(err, req)
 	}
 	text := "0: Accepted for delivery"
@@ -173,14 +195,15 @@ func (s *Server) receivers(user string, to []string) (numbers, denied []string) 
 	return numbers, denied
 }
 
-// send queues the text, followed for delivery reports when the request
-// asks for them (a dlr-url and a dlr-mask with a bit set).
-func (s *Server) send(ctx context.Context, user string, req *request, numbers []string) (string, error) {
+// send queues the text from SMS source from (when not ""), charged to
+// user, followed for delivery reports when the request asks for them (a
+// dlr-url and a dlr-mask with a bit set).
+func (s *Server) send(ctx context.Context, user, from string, req *request, numbers []string) (string, error) {
 	var validity time.Duration
 	if req.Validity > 0 {
 		validity = time.Duration(req.Validity) * time.Minute
 	}
-	f := bridge.Followed{Validity: validity, UCS2: req.Coding == 2, Class: classOf(req.Priority)}
+	f := bridge.Followed{Validity: validity, UCS2: req.Coding == 2, Class: classOf(req.Priority), Source: from, User: user}
 	if req.DLRURL != "" && req.DLRMask > 0 {
 		f.Owner = watchOwner
 		f.Data = follow{URL: req.DLRURL, Mask: req.DLRMask, From: req.From, User: user}.encode()
@@ -197,9 +220,21 @@ func classOf(kannelPriority int) priority.Class {
 	return priority.Normal
 }
 
+// sendError answers a request not queued. Over the user's limits it is
+// 503 Service Unavailable, as smsbox answers when it cannot queue, worded
+// as smsbox words its refusals: the client is to send it again later.
 func (s *Server) sendError(err error, req *request) (int, string) {
 	if errors.Is(err, bridge.ErrTextRefused) {
 		return http.StatusBadRequest, "Text field misformed (" + strings.TrimPrefix(err.Error(), bridge.ErrTextRefused.Error()+": ") + "), rejected"
+	}
+	if errors.Is(err, policy.ErrRateLimit) || errors.Is(err, policy.ErrDailyLimit) {
+		var se *smtpd.Error
+		why := err.Error()
+		if errors.As(err, &se) {
+			why = se.Message
+		}
+		s.log.Info("sendsms refused", "reason", why)
+		return http.StatusServiceUnavailable, "Sending failed, " + why + ", rejected"
 	}
 	s.log.Error("sendsms failed", "err", err)
 	text := "Sending failed."

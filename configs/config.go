@@ -69,6 +69,10 @@ type User struct {
 	MailsPerMinute    int `toml:"mails_per_minute"`
 	PartsPerDay       int `toml:"parts_per_day"`
 	RecipientsPerMail int `toml:"recipients_per_mail"`
+	// Integrations (Kannel's sendsms, ESMEs): see configs/smppserver.go.
+	SMSSenders       []string `toml:"sms_senders"`
+	DefaultSMSSender string   `toml:"default_sms_sender"`
+	SMPPNumbers      []string `toml:"smpp_numbers"`
 }
 
 // Limits are the abuse limits per authenticated user and per envelope

@@ -27,6 +27,10 @@ const (
 	defaultMailsPerMin  = 60
 	defaultPartsPerDay  = 1000
 	defaultRcptsPerMail = 50
+	// [smpp_server]: Kannel's max-pending-submits default, and how long
+	// the segments of a concatenated submit_sm may take to come.
+	defaultESMEWindow = 10
+	defaultSegmentTTL = 10 * time.Minute
 )
 
 func hostname() string {
@@ -93,6 +97,8 @@ func defaults() *Config {
 		},
 		Priority:  Priority{NormalShare: defaultShare, BulkShare: defaultShare},
 		Campaigns: Campaigns{MinRecipients: defaultCampaignRecipients, TimeZone: recipientZone},
+
+		SMPPServer: SMPPServer{Window: defaultESMEWindow, SegmentTTL: dur(defaultSegmentTTL)},
 	}
 }
 

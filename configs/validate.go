@@ -102,6 +102,7 @@ func (cfg *Config) Validate() error {
 	cfg.validateHTTP(c)
 	cfg.validateKannel(c)
 	cfg.validateSMPPServer(c)
+	cfg.validateIntegrationUsers(c)
 	validateLimits(c, "limits", cfg.Limits)
 	cfg.validatePriority(c)
 	cfg.validateCampaigns(c)

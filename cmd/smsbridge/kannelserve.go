@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync/atomic"
 
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
@@ -16,9 +17,10 @@ import (
 // server (for reloads), the address it listens on, and done, which yields
 // once it has stopped.
 type kannelService struct {
-	srv  *kannel.Server
-	Addr net.Addr
-	Done <-chan error
+	srv   *kannel.Server
+	Addr  net.Addr
+	Done  <-chan error
+	users atomic.Pointer[integrationUsers]
 }
 
 // startKannel serves /cgi-bin/sendsms on [kannel] listen until ctx is
@@ -30,23 +32,29 @@ func startKannel(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, p
 		close(done)
 		return &kannelService{Done: done}, nil
 	}
-	srv := kannel.New(kannel.Options{
+	k := &kannelService{Done: done}
+	k.users.Store(newIntegrationUsers(cfg))
+	k.srv = kannel.New(kannel.Options{
 		Gateway: gw, Users: kannelUsers(cfg), MaxRecipients: cfg.SMTP.MaxRecipients, Logger: log,
-		Allow: func(user string, numbers []string) error { return pol.AllowRecipient(user, "", numbers) },
+		Allow:     func(user string, numbers []string) error { return pol.AllowRecipient(user, "", numbers) },
+		AllowUser: pol.AllowUserSend,
+		Source:    func(user, from string) (string, error) { return k.users.Load().source(user, from) },
 	})
 	l, err := net.Listen("tcp", cfg.Kannel.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("Kannel sendsms listen: %w", err)
 	}
-	go func() { done <- srv.Serve(ctx, l) }()
+	k.Addr = l.Addr()
+	go func() { done <- k.srv.Serve(ctx, l) }()
 	log.Info("Kannel sendsms listening", "addr", l.Addr().String())
-	return &kannelService{srv: srv, Addr: l.Addr(), Done: done}, nil
+	return k, nil
 }
 
 // reload puts the [[smtp.users]] of cfg in force for sendsms.
 func (k *kannelService) reload(cfg *configs.Config) {
 	if k != nil && k.srv != nil {
 		k.srv.SetUsers(kannelUsers(cfg))
+		k.users.Store(newIntegrationUsers(cfg))
 	}
 }
 

@@ -46,6 +46,9 @@ var reloadRules = map[string]reloadRule{
 	"smtp.users.mails_per_minute":    live,
 	"smtp.users.parts_per_day":       live,
 	"smtp.users.recipients_per_mail": live,
+	"smtp.users.sms_senders":         live, // sendsms and ESMEs
+	"smtp.users.default_sms_sender":  live,
+	"smtp.users.smpp_numbers":        live,
 	"smtp.max_connections_per_ip":    restart,
 	"smtp.max_in_flight":             restart,
 	"smtp.max_inflight_per_client":   restart,
@@ -160,6 +163,9 @@ var reloadRules = map[string]reloadRule{
 	"smpp_server.listen": restart,
 	"smpp_server.rate":   restart,
 	"smpp_server.tls":    restart, // the certificate files are read again on every SIGHUP
+
+	"smpp_server.window":      restart,
+	"smpp_server.segment_ttl": restart,
 
 	"limits.mails_per_minute":    live,
 	"limits.parts_per_day":       live,

@@ -136,7 +136,7 @@ func TestReloadRules(t *testing.T) {
 }
 
 // reloadInputs is what apply hands to the bridge, the policy, the SMTP
-// server, the API and the console for cfg.
+// server, the API, the console, sendsms and the SMPP server for cfg.
 func reloadInputs(t *testing.T, cfg *configs.Config) []any {
 	t.Helper()
 	bcfg, err := bridge.ConfigFrom(cfg)
@@ -153,7 +153,7 @@ func reloadInputs(t *testing.T, cfg *configs.Config) []any {
 		users = append(users, u.Name, u.PasswordHash)
 	}
 	return []any{bcfg, pc.Users, pc.Limits, pc.Verification, users, trustedNetworks(cfg), cfg.HTTP.Tokens,
-		cfg.HTTP.ReadOnlyTokens, consoleUsers(cfg), cfg.HTTP.Operators}
+		cfg.HTTP.ReadOnlyTokens, consoleUsers(cfg), cfg.HTTP.Operators, newIntegrationUsers(cfg)}
 }
 
 // setKey changes key in cfg (in every entry of an array of tables).

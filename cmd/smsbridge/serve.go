@@ -139,7 +139,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	}
 	dlr := kannel.NewNotifier(st, nil, cfg.Kannel.DLRRetryFor.Duration, log)
 	var smppKicks smppKick
-	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol, Observer: dlr.Observe(m, smppKicks.kick)})
+	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: buildMailer(cfg), Logger: log, Policy: pol, Observer: dlr.Observe(m, smppKicks.kick), Handoff: &smppKicks})
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
@@ -157,7 +157,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		closeAll(listeners)
 		return err
 	}
-	smppSvc, err := startSMPPServer(hctx, cfg, scfg.TLS, gw, st, &smppKicks, log)
+	smppSvc, err := startSMPPServer(hctx, cfg, scfg.TLS, gw, st, pol, &smppKicks, log)
 	if err != nil {
 		closeAll(listeners)
 		return err

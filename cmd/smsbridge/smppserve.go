@@ -11,6 +11,7 @@ import (
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/internal/credentials"
+	"github.com/smsbridge/smsbridge/policy"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport/smpp/smppserver"
 )
@@ -21,6 +22,7 @@ type smppService struct {
 	Addr     net.Addr
 	Done     <-chan error
 	accounts atomic.Pointer[credentials.Accounts]
+	users    atomic.Pointer[integrationUsers]
 }
 
 // smppKick kicks the SMPP server once it runs; the gateway's observer
@@ -38,7 +40,8 @@ func (k *smppKick) kick() {
 // startSMPPServer serves ESMEs on [smpp_server] listen until ctx is done;
 // with listen empty it serves nothing and Done is closed.
 // With [smpp_server] tls it speaks TLS with tlsConf (the SMTP server's).
-func startSMPPServer(ctx context.Context, cfg *configs.Config, tlsConf *tls.Config, gw *bridge.Gateway, st *store.DB, k *smppKick, log *slog.Logger) (*smppService, error) {
+// The users' limits are pol's.
+func startSMPPServer(ctx context.Context, cfg *configs.Config, tlsConf *tls.Config, gw *bridge.Gateway, st *store.DB, pol *policy.Policy, k *smppKick, log *slog.Logger) (*smppService, error) {
 	done := make(chan error, 1)
 	svc := &smppService{Done: done}
 	if cfg.SMPPServer.Listen == "" {
@@ -47,7 +50,10 @@ func startSMPPServer(ctx context.Context, cfg *configs.Config, tlsConf *tls.Conf
 	}
 	svc.reload(cfg)
 	srv := smppserver.New(smppserver.Options{Gateway: gw, Store: st, Rate: cfg.SMPPServer.Rate, Logger: log,
-		Verify: func(user, password string) bool { return svc.accounts.Load().Verify(user, password) }})
+		Window: cfg.SMPPServer.Window, SegmentTTL: cfg.SMPPServer.SegmentTTL.Duration, AllowUser: pol.AllowUserSend,
+		Verify: func(user, password string) bool { return svc.accounts.Load().Verify(user, password) },
+		Source: func(user, from string) (string, error) { return svc.users.Load().source(user, from) },
+		Inbox:  func(to string) (string, bool) { return svc.users.Load().esmeFor(to) }})
 	l, err := net.Listen("tcp", cfg.SMPPServer.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("SMPP server listen: %w", err)
@@ -62,9 +68,11 @@ func startSMPPServer(ctx context.Context, cfg *configs.Config, tlsConf *tls.Conf
 	return svc, nil
 }
 
-// reload puts the [[smtp.users]] of cfg in force for binds.
+// reload puts the [[smtp.users]] of cfg in force for binds, sources and
+// numbers.
 func (s *smppService) reload(cfg *configs.Config) {
 	if s != nil {
 		s.accounts.Store(credentials.New(kannelUsers(cfg)))
+		s.users.Store(newIntegrationUsers(cfg))
 	}
 }

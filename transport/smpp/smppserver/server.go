@@ -75,11 +75,11 @@ type Options struct {
 	// Rate bounds each system_id's submit_sm a second (0: no bound); over
 	// it submit_sm is answered ESME_RTHROTTLED.
 	Rate float64
-	// Window bounds the requests a bind has unanswered at once (0 means
-	// DefaultWindow); one more is answered ESME_RTHROTTLED at once.
+	// Window bounds the submit_sm a bind has unanswered at once (at least
+	// 1); one more is answered ESME_RTHROTTLED at once.
 	Window int
 	// SegmentTTL is how long the segments of a concatenated submit may
-	// take to come; 0 means DefaultSegmentTTL.
+	// take to come; 0: sets never expire.
 	SegmentTTL time.Duration
 	// AllowUser, when not nil, takes one message of the user's own limits
 	// (mails_per_minute); its refusals wrap policy.ErrRateLimit. The
@@ -95,11 +95,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Defaults of Options.
-const (
-	DefaultWindow     = 10
-	DefaultSegmentTTL = 10 * time.Minute
-)
 
 // Server serves SMPP binds.
 type Server struct {
@@ -116,12 +111,7 @@ func New(opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	if opt.Window <= 0 {
-		opt.Window = DefaultWindow
-	}
-	if opt.SegmentTTL <= 0 {
-		opt.SegmentTTL = DefaultSegmentTTL
-	}
+	opt.Window = max(opt.Window, 1)
 	return &Server{opt: opt, log: opt.Logger.With("component", "smpp-server"), kick: make(chan struct{}, 1),
 		limits: map[string]*rate.Limiter{}}
 }
@@ -140,7 +130,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	defer wg.Wait()
 	go func() { <-ctx.Done(); l.Close() }()
 	wg.Go(func() { s.follow(ctx) })
-	wg.Go(func() { s.sweepSegments(ctx) })
+	if s.opt.SegmentTTL > 0 {
+		wg.Go(func() { s.sweepSegments(ctx) })
+	}
 	for {
 		c, err := l.Accept()
 		if err != nil {

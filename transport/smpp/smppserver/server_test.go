@@ -94,7 +94,7 @@ func launch(t *testing.T, su setup) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := Options{Gateway: gw, Store: st, Logger: log,
+	opt := Options{Gateway: gw, Store: st, Logger: log, Window: 10, SegmentTTL: 10 * time.Minute,
 		Verify: func(user, password string) bool { return user == "esme" && password == "pw" }}
 	if su.gateway != nil {
 		opt.Gateway = su.gateway(gw)

@@ -44,6 +44,8 @@ log-level = 2
 group = sendsms-user
 username = bench
 password = bench
+max-messages = 5
+concatenation = true
 `
 
 // skipWithoutKannel skips a test when Debian's kannel package is missing.
@@ -61,12 +63,18 @@ func skipWithoutKannel(t *testing.T) {
 // base. The SMSC bind may still be coming up.
 func runKannel(t *testing.T, smscAddr, user, password string) string {
 	t.Helper()
+	return runKannelWith(t, smscAddr, user, password, "")
+}
+
+// runKannelWith is runKannel with more groups in Kannel's configuration.
+func runKannelWith(t *testing.T, smscAddr, user, password, groups string) string {
+	t.Helper()
 	dir := t.TempDir()
 	port := func() string { _, p, _ := net.SplitHostPort(freePort(t)); return p }
 	_, smscPort, _ := net.SplitHostPort(smscAddr)
 	sendsms, box := port(), port()
 	conf := strings.NewReplacer("%DIR%", dir, "%ADMIN%", port(), "%BOX%", box, "%SENDSMS%", sendsms,
-		"%SMSCPORT%", smscPort, "%SMSCUSER%", user, "%SMSCPASSWORD%", password).Replace(kannelBoxesConfig)
+		"%SMSCPORT%", smscPort, "%SMSCUSER%", user, "%SMSCPASSWORD%", password).Replace(kannelBoxesConfig) + groups
 	path := filepath.Join(dir, "kannel.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)

@@ -139,10 +139,21 @@ type esmeEvent struct {
 	MessageID string `json:"message_id"`
 	Text      string `json:"text"`
 	ESMClass  int    `json:"esm_class"`
+	Source    string `json:"source"`
+	Dest      string `json:"dest"`
+	Coding    int    `json:"data_coding"`
 }
 
 // runESME runs esme.js against addr and returns its events and exit error.
 func runESME(t *testing.T, addr, password string, count int) ([]esmeEvent, error) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	return runNode(t, "esme.js", port, "esme", password, "+14155550100", strconv.Itoa(count))
+}
+
+// runNode runs script of the npm peer with args and returns its events
+// and exit error.
+func runNode(t *testing.T, script string, args ...string) ([]esmeEvent, error) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed (scripts/test installs it)")
@@ -150,8 +161,7 @@ func runESME(t *testing.T, addr, password string, count int) ([]esmeEvent, error
 	if _, err := exec.Command("node", "-e", "require('"+peerDir+"/node_modules/smpp')").CombinedOutput(); err != nil {
 		t.Skip("npm SMPP peer not installed: run `npm ci --prefix transport/smpp/testdata/npm-smsc` (scripts/test does)")
 	}
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command("node", filepath.Join(peerDir, "esme.js"), port, "esme", password, "+14155550100", strconv.Itoa(count))
+	cmd := exec.Command("node", append([]string{filepath.Join(peerDir, script)}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

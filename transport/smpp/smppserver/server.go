@@ -95,7 +95,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-
 // Server serves SMPP binds.
 type Server struct {
 	opt  Options

@@ -90,7 +90,9 @@ func launch(t *testing.T, su setup) *running {
 	}
 	var srv *Server
 	gw, err := bridge.New(bcfg, bridge.Options{Store: st, Lanes: lanes, Mailer: nopMailer{}, Logger: log, Policy: su.policy,
-		Handoff: handoff(func(ctx context.Context, from string, in transport.Inbound) (bool, error) { return srv.TakeInbound(ctx, from, in) })})
+		Handoff: handoff(func(ctx context.Context, from string, in transport.Inbound) (bool, error) {
+			return srv.TakeInbound(ctx, from, in)
+		})})
 	if err != nil {
 		t.Fatal(err)
 	}

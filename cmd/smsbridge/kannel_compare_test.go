@@ -19,6 +19,7 @@ import (
 
 // The comparison's bounded loop: requests per endpoint and clients at once.
 const (
+	noLimits        = "mails_per_minute = 0\nparts_per_day = 0"
 	compareRequests = 2000
 	compareClients  = 16
 	compareBudget   = 2 * time.Minute // for each endpoint's loop and drain
@@ -45,6 +46,10 @@ window = 10
 mode = "none"
 maildir = "%DIR%/mail"
 
+# Kannel has no such limits: the comparison has none, but in one run.
+[limits]
+%LIMITS%
+
 [kannel]
 listen = "%KANNEL%"
 `
@@ -65,19 +70,25 @@ func TestKannelCompared(t *testing.T) {
 		waitSendsms(t, e, seen)
 		compareLoop(t, e, seen)
 	})
-	startGateway := func(t *testing.T) (endpoint, *atomic.Int64) {
+	startGateway := func(t *testing.T, limits string) (endpoint, *atomic.Int64) {
 		smsc, seen := countingSMSC(t)
 		dir := t.TempDir()
 		smtpAddr, kannelAddr := freePort(t), freePort(t)
 		cfg := writeConfig(t, dir, strings.NewReplacer("%SMTP%", smtpAddr, "%HASH%", cheapHash(t, "bench"),
-			"%SMSC%", smsc.Addr(), "%KANNEL%", kannelAddr).Replace(compareGatewayConfig))
+			"%SMSC%", smsc.Addr(), "%KANNEL%", kannelAddr, "%LIMITS%", limits).Replace(compareGatewayConfig))
 		startDaemon(t, dir, smtpAddr, "-config", cfg, "-log", "json")
 		e := endpoint{base: "http://" + kannelAddr, user: "bench", password: "bench"}
 		waitSendsms(t, e, seen)
 		return e, seen
 	}
 	t.Run("smsbridge", func(t *testing.T) {
-		e, seen := startGateway(t)
+		e, seen := startGateway(t, noLimits)
+		compareLoop(t, e, seen)
+	})
+	// The same with the user's limits counted (high enough not to refuse):
+	// the day's counters are saved with every request.
+	t.Run("smsbridge-limits", func(t *testing.T) {
+		e, seen := startGateway(t, "mails_per_minute = 1000000\nparts_per_day = 1000000")
 		compareLoop(t, e, seen)
 	})
 	// The same with a dlr-url for the network's acceptance (8) on every
@@ -87,7 +98,7 @@ func TestKannelCompared(t *testing.T) {
 		var calls atomic.Int64
 		dlr := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
 		defer dlr.Close()
-		e, seen := startGateway(t)
+		e, seen := startGateway(t, noLimits)
 		e.extra = url.Values{"dlr-mask": {"8"}, "dlr-url": {dlr.URL + "/?s=%d&to=%p"}}
 		start := time.Now()
 		compareLoop(t, e, seen)

@@ -3,10 +3,12 @@ package smppserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -413,5 +415,42 @@ func TestMOToReceiver(t *testing.T) {
 	<-mo.done
 	if left, _ := r.st.DueCallbacks(watchOwner+":esme", time.Now().Add(time.Hour), 10); len(left) != 0 {
 		t.Errorf("queued for the ESME: %+v", left)
+	}
+}
+
+// TestMOToTwoReceivers: with two receiver binds of one ESME, each SMS
+// from a phone is delivered once, on one of them.
+func TestMOToTwoReceivers(t *testing.T) {
+	mo := &moSim{in: make(chan transport.Inbound), done: make(chan error, 1)}
+	r := launch(t, setup{path: filepath.Join(t.TempDir(), "q.db"),
+		options: func(o *Options) { o.Inbox = func(to string) (string, bool) { return "esme", true } },
+		lanes: func(log *slog.Logger) []bridge.Lane {
+			mo.Simulator = simulator.New(simulator.Config{Name: "simulator", Logger: log})
+			return []bridge.Lane{{Transport: mo, Slots: 1}}
+		}})
+	a, b := dialESME(t, r.addr, pdu.BindReceiver), dialESME(t, r.addr, pdu.BindReceiver)
+	const n = 6
+	for i := range n {
+		mo.in <- transport.Inbound{Transport: "simulator", From: "+14155550199", To: "12345", Text: fmt.Sprintf("sms %d", i)}
+		if err := <-mo.done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, e := range []*rawESME{a, b} {
+		wg.Go(func() { e.drain(3 * time.Second) })
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, sm := range append(a.delived, b.delived...) {
+		seen[string(sm.ShortMessage)]++
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct SMS delivered, want %d: %v", len(seen), n, seen)
+	}
+	for text, k := range seen {
+		if k != 1 {
+			t.Errorf("%q delivered %d times", text, k)
+		}
 	}
 }

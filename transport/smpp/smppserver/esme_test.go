@@ -72,17 +72,36 @@ func (e *rawESME) read(within time.Duration) pdu.PDU {
 	if err != nil {
 		e.t.Fatalf("reading: %v", err)
 	}
-	if p.ID == pdu.DeliverSM {
-		sm, err := pdu.ReadSM(p)
-		if err != nil {
-			e.t.Fatalf("deliver_sm: %v", err)
-		}
-		e.delived = append(e.delived, sm)
-		if e.ack {
-			e.c.Write(pdu.PDU{ID: pdu.DeliverSMResp, Seq: p.Seq, Body: []byte{0}}.Bytes())
-		}
-	}
+	e.keep(p)
 	return p
+}
+
+// keep keeps (and answers) p when it is a deliver_sm.
+func (e *rawESME) keep(p pdu.PDU) {
+	if p.ID != pdu.DeliverSM {
+		return
+	}
+	sm, err := pdu.ReadSM(p)
+	if err != nil {
+		e.t.Errorf("deliver_sm: %v", err)
+		return
+	}
+	e.delived = append(e.delived, sm)
+	if e.ack {
+		e.c.Write(pdu.PDU{ID: pdu.DeliverSMResp, Seq: p.Seq, Body: []byte{0}}.Bytes())
+	}
+}
+
+// drain reads and keeps what comes for d; it may run on its own goroutine.
+func (e *rawESME) drain(d time.Duration) {
+	e.c.SetReadDeadline(time.Now().Add(d))
+	for {
+		p, err := pdu.Read(e.r)
+		if err != nil {
+			return
+		}
+		e.keep(p)
+	}
 }
 
 // submit sends sm and returns the answer's status and message_id.

@@ -196,28 +196,55 @@ var messageState = map[string]byte{"DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UN
 // pushReceipts sends the ESME's stored receipts and SMS from phones while
 // the session may receive, each removed once its deliver_sm_resp says
 // ESME_ROK.
+// One session at a time pushes an ESME's callbacks, each round from a
+// fresh read: two receiver binds of one system_id never both send the same
+// receipt or SMS.
 func (c *session) pushReceipts(ctx context.Context) {
-	owner := watchOwner + ":" + c.id
+	turn := c.srv.pushTurn(c.id)
 	for ctx.Err() == nil {
-		due, err := c.srv.opt.Store.DueCallbacks(owner, time.Now(), receiptWindow)
-		if err != nil {
-			c.srv.log.Error("reading SMPP receipts", "system_id", c.id, "err", err)
+		select {
+		case turn <- struct{}{}:
+		case <-ctx.Done():
+			return
 		}
-		for _, cb := range due {
-			if err := c.sendReceipt(ctx, cb); err != nil {
-				if ctx.Err() == nil {
-					c.srv.log.Info("SMPP receipt not taken; will offer it again", "system_id", c.id, "msg_id", cb.ID, "err", err)
-					_ = c.srv.opt.Store.CallbackRetry(context.WithoutCancel(ctx), cb.ID, time.Now().Add(receiptRetry), err.Error())
-				}
-			}
-		}
-		if len(due) == 0 {
+		n := c.pushRound(ctx)
+		<-turn
+		if n == 0 {
 			select {
 			case <-ctx.Done():
 			case <-time.After(receiptPoll):
 			}
 		}
 	}
+}
+
+// pushTurn is the token an ESME's sessions take turns with.
+func (s *Server) pushTurn(esme string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.turns[esme]
+	if t == nil {
+		t = make(chan struct{}, 1)
+		s.turns[esme] = t
+	}
+	return t
+}
+
+// pushRound sends what is due now and says how much that was.
+func (c *session) pushRound(ctx context.Context) int {
+	due, err := c.srv.opt.Store.DueCallbacks(watchOwner+":"+c.id, time.Now(), receiptWindow)
+	if err != nil {
+		c.srv.log.Error("reading SMPP receipts", "system_id", c.id, "err", err)
+	}
+	for _, cb := range due {
+		if err := c.sendReceipt(ctx, cb); err != nil {
+			if ctx.Err() == nil {
+				c.srv.log.Info("SMPP receipt not taken; will offer it again", "system_id", c.id, "msg_id", cb.ID, "err", err)
+				_ = c.srv.opt.Store.CallbackRetry(context.WithoutCancel(ctx), cb.ID, time.Now().Add(receiptRetry), err.Error())
+			}
+		}
+	}
+	return len(due)
 }
 
 func (c *session) sendReceipt(ctx context.Context, cb store.Callback) error {

@@ -103,6 +103,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	limits map[string]*rate.Limiter
+	turns  map[string]chan struct{} // by system_id: see pushReceipts
 }
 
 // New returns a Server for opt.
@@ -112,7 +113,7 @@ func New(opt Options) *Server {
 	}
 	opt.Window = max(opt.Window, 1)
 	return &Server{opt: opt, log: opt.Logger.With("component", "smpp-server"), kick: make(chan struct{}, 1),
-		limits: map[string]*rate.Limiter{}}
+		limits: map[string]*rate.Limiter{}, turns: map[string]chan struct{}{}}
 }
 
 // Kick tells the server a part changed: receipts may be due.

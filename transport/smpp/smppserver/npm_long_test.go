@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/policy"
 	"github.com/smsbridge/smsbridge/transport"
 	"github.com/smsbridge/smsbridge/transport/simulator"
 )
@@ -90,5 +91,28 @@ func TestNpmESMEReceivesMO(t *testing.T) {
 	}
 	if e := got["Привет"]; e.Coding != codingUCS2 {
 		t.Errorf("UCS-2 SMS: %+v (all %+v)", e, got)
+	}
+}
+
+// TestNpmESMEUserLimit: over its user's mails_per_minute the npm client's
+// submit_sm are answered ESME_RTHROTTLED.
+func TestNpmESMEUserLimit(t *testing.T) {
+	pol, err := policy.New(policy.Config{Users: map[string]policy.User{"esme": {Limits: policy.Limits{MailsPerMinute: 2}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := launch(t, setup{path: filepath.Join(t.TempDir(), "q.db"), policy: pol, options: func(o *Options) { o.AllowUser = pol.AllowUserSend }})
+	events, err := runESME(t, r.addr, "pw", 4)
+	if err != nil {
+		t.Fatalf("esme.js: %v", err)
+	}
+	status := map[uint32]int{}
+	for _, e := range events {
+		if e.Event == "submit_resp" {
+			status[e.Status]++
+		}
+	}
+	if status[0] != 2 || status[0x58] != 2 {
+		t.Errorf("answers %v, want 2 ESME_ROK and 2 ESME_RTHROTTLED", status)
 	}
 }

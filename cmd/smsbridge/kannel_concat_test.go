@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -69,21 +68,7 @@ max-messages = 0
 	text := strings.TrimSpace(long.String())
 	v := url.Values{"username": {"bench"}, "password": {"bench"}, "from": {"KANNEL"}, "to": {"+14155550100"},
 		"text": {text}, "dlr-mask": {"3"}, "dlr-url": {sink.URL + "/dlr?s=%d"}}
-	for {
-		resp, err := http.Get(sendsms + "/cgi-bin/sendsms?" + v.Encode())
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusAccepted {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("Kannel's sendsms: %d %q", resp.StatusCode, body)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	sendsmsAccepted(ctx, t, sendsms, v)
 	subs, err := smsc.WaitSubmits(ctx, 2)
 	if err != nil {
 		t.Fatalf("smsbridge's SMSC: %v", err)

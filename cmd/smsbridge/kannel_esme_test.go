@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -73,21 +72,7 @@ func TestKannelAsESME(t *testing.T) {
 	for i := range n {
 		v := url.Values{"username": {"bench"}, "password": {"bench"}, "from": {"12345"}, "to": {fmt.Sprintf("+1415555%04d", i)},
 			"text": {fmt.Sprintf("through kannel %d", i)}, "dlr-mask": {"3"}, "dlr-url": {fmt.Sprintf("%s/?n=%d&s=%%d", sink.URL, i)}}
-		for {
-			resp, err := http.Get(sendsms + "/cgi-bin/sendsms?" + v.Encode())
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusAccepted {
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("Kannel's sendsms: %d %q", resp.StatusCode, body)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		sendsmsAccepted(ctx, t, sendsms, v)
 	}
 	if _, err := smsc.WaitSubmits(ctx, n); err != nil {
 		t.Fatalf("smsbridge's SMSC: %v", err)

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,4 +128,25 @@ func waitListening(t *testing.T, addr string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on %s", addr)
+}
+
+// sendsmsAccepted sends v to Kannel's sendsms at base until it is answered
+// 202 (the SMSC bind may still be coming up), until ctx is done.
+func sendsmsAccepted(ctx context.Context, t *testing.T, base string, v url.Values) {
+	t.Helper()
+	for {
+		resp, err := http.Get(base + "/cgi-bin/sendsms?" + v.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusAccepted {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("Kannel's sendsms: %d %q", resp.StatusCode, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -118,10 +118,9 @@ func TestEndToEndNPM(t *testing.T) {
 	}
 }
 
-// runNPMPeer starts the npm SMSC (node smsc.js) and returns its event output
-// and its command input; it is stopped when the test ends. Without node or
-// the package the test is skipped, except under CI.
-func runNPMPeer(t *testing.T) (stdout io.Reader, stdin io.Writer) {
+// npmNode is node, with the npm peer's package installed; without them
+// the test is skipped, except under CI.
+func npmNode(t *testing.T) string {
 	t.Helper()
 	node := needTool(t, "node")
 	if _, err := os.Stat(filepath.Join(npmPeerDir, "node_modules", "smpp")); err != nil {
@@ -130,7 +129,15 @@ func runNPMPeer(t *testing.T) (stdout io.Reader, stdin io.Writer) {
 		}
 		t.Skipf("npm SMPP peer not installed: run `npm ci --prefix transport/smpp/testdata/npm-smsc` (scripts/test does)")
 	}
-	cmd := exec.Command(node, "smsc.js")
+	return node
+}
+
+// runNPMPeer starts the npm SMSC (node smsc.js) and returns its event output
+// and its command input; it is stopped when the test ends. Without node or
+// the package the test is skipped, except under CI.
+func runNPMPeer(t *testing.T) (stdout io.Reader, stdin io.Writer) {
+	t.Helper()
+	cmd := exec.Command(npmNode(t), "smsc.js")
 	cmd.Dir = npmPeerDir
 	cmd.Stderr = testWriter{t}
 	out, err := cmd.StdoutPipe()

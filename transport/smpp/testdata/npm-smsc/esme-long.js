@@ -7,6 +7,11 @@
 //   submit_sm has its receipt.
 //   mode "receive": binds as a receiver and answers every deliver_sm; it
 //   unbinds and exits 0 after dest of them (a count, here).
+//   mode "udh": more arguments ref total seqs receipts: binds as a
+//   transceiver and sends the segments seqs (comma-separated) of a text of
+//   total segments with a UDH of reference ref, each asking for a receipt
+//   and reading "segment N of TOTAL. "; it unbinds and exits 0 once all are
+//   answered and receipts receipts have come.
 // One JSON object per line on stdout:
 //   {"event":"bound","status":0}
 //   {"event":"submit_resp","status":0,"message_id":"..."}
@@ -44,6 +49,31 @@ if (mode === 'long') {
     segments.forEach((s, i) => session.submit_sm({ destination_addr: dest, registered_delivery: 1, short_message: s,
       sar_msg_ref_num: 0x0abc, sar_total_segments: segments.length, sar_segment_seqnum: i + 1 }, answered));
     session.submit_sm({ destination_addr: dest, registered_delivery: 1, message_payload: payload }, answered);
+  });
+} else if (mode === 'udh') {
+  const [ref, total, seqs, wantArg] = process.argv.slice(7);
+  const want = parseInt(wantArg, 10);
+  const list = seqs.split(',').map((s) => parseInt(s, 10));
+  let answered = 0, receipts = 0;
+  const finish = () => { if (answered === list.length && receipts >= want) { done(); } };
+  session.on('deliver_sm', (pdu) => {
+    session.send(pdu.response());
+    receipts++;
+    out({ event: 'receipt', message_id: pdu.receipted_message_id || '', esm_class: pdu.esm_class, text: textOf(pdu) });
+    finish();
+  });
+  session.bind_transceiver({ system_id: systemID, password }, (pdu) => {
+    out({ event: 'bound', status: pdu.command_status });
+    if (pdu.command_status !== 0) { process.exit(2); }
+    for (const seq of list) {
+      const udh = Buffer.from([5, 0, 3, parseInt(ref, 10), parseInt(total, 10), seq]);
+      session.submit_sm({ destination_addr: dest, registered_delivery: 1, esm_class: 0x40,
+        short_message: { udh, message: `segment ${seq} of ${total}. ` } }, (r) => {
+        answered++;
+        out({ event: 'submit_resp', status: r.command_status, message_id: r.message_id || '' });
+        finish();
+      });
+    }
   });
 } else {
   const want = parseInt(dest || '1', 10);

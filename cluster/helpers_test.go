@@ -111,12 +111,14 @@ func waitJS(t *testing.T, js jetstream.JetStream) {
 	}
 }
 
-// singleServer is one JetStream server on loopback, without a cluster,
-// with opts' authentication if set.
+// singleServer is one server on loopback, without a cluster, with opts'
+// authentication and JetStream if set.
 func singleServer(t *testing.T, opts *server.Options) *server.Server {
 	t.Helper()
-	opts.Host, opts.Port = "127.0.0.1", server.RANDOM_PORT
-	opts.JetStream, opts.StoreDir, opts.NoSigs = true, t.TempDir(), true
+	opts.Host, opts.Port, opts.NoSigs = "127.0.0.1", server.RANDOM_PORT, true
+	if opts.JetStream {
+		opts.StoreDir = t.TempDir()
+	}
 	s, err := server.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)

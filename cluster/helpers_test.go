@@ -20,7 +20,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 // freePorts reserves n loopback ports from the OS and frees them for the
 // nodes, which must know each other's route ports before they start.
-func freePorts(t *testing.T, n int) []string {
+func freePorts(t testing.TB, n int) []string {
 	t.Helper()
 	var out []string
 	var ls []net.Listener
@@ -39,7 +39,7 @@ func freePorts(t *testing.T, n int) []string {
 }
 
 // clusterConfigs are n nodes on loopback routing to each other.
-func clusterConfigs(t *testing.T, n int) []*configs.Cluster {
+func clusterConfigs(t testing.TB, n int) []*configs.Cluster {
 	t.Helper()
 	routes := freePorts(t, n)
 	var out []*configs.Cluster

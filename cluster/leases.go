@@ -42,6 +42,17 @@ type lease struct {
 	rev       uint64
 	renewed   time.Time
 	lost      chan struct{}
+	// returning: handed back over the fair share; lost is closed, and the
+	// slot stays this gateway's until its bind is closed and Release
+	// called, so the account never has one bind too many.
+	returning bool
+}
+
+// drop closes lost unless it is closed already.
+func (l *lease) drop() {
+	if !l.returning {
+		close(l.lost)
+	}
 }
 
 type sighting struct {
@@ -106,10 +117,12 @@ func (b *BindLeases) shareLocked(transport string) int {
 	return (n + live - 1) / live
 }
 
-func (b *BindLeases) heldLocked(transport string) int {
+// heldLocked counts the slots of transport held, returning or being
+// taken; active leaves out the returning ones.
+func (b *BindLeases) heldLocked(transport string, active bool) int {
 	n := 0
 	for _, l := range b.held {
-		if l.transport == transport {
+		if l.transport == transport && !(active && l.returning) {
 			n++
 		}
 	}
@@ -131,7 +144,7 @@ func (b *BindLeases) tryTake(ctx context.Context, transport string, slot, binds 
 		b.mu.Unlock()
 		return nil, fmt.Errorf("cluster: bind slot %d of %s is being held already", slot, transport)
 	}
-	if b.heldLocked(transport) >= b.shareLocked(transport) {
+	if b.heldLocked(transport, false) >= b.shareLocked(transport) {
 		b.mu.Unlock()
 		return nil, nil
 	}
@@ -204,7 +217,8 @@ func isConflict(err error) bool {
 	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 
-// Release gives a held slot back at once, for another gateway to take.
+// Release gives a held slot back at once, for another gateway to take;
+// the bind of a slot lost or handed back calls it once closed.
 func (b *BindLeases) Release(transport string, slot int) {
 	key := slotKey(transport, slot)
 	b.mu.Lock()
@@ -214,7 +228,7 @@ func (b *BindLeases) Release(transport string, slot int) {
 	if l == nil {
 		return
 	}
-	close(l.lost)
+	l.drop()
 	b.remove(key, l, "released")
 }
 
@@ -246,7 +260,7 @@ func (b *BindLeases) Run(ctx context.Context) error {
 			b.held = map[string]*lease{}
 			b.mu.Unlock()
 			for key, l := range held {
-				close(l.lost)
+				l.drop()
 				b.remove(key, l, "released at stop")
 			}
 			return nil
@@ -286,34 +300,27 @@ func (b *BindLeases) renew(ctx context.Context) {
 			continue
 		}
 		delete(b.held, key)
-		close(l.lost)
+		l.drop()
 		b.mu.Unlock()
 	}
 }
 
-// rebalance gives back the highest slots of each account over this
-// gateway's share, so that a gateway that joins gets binds.
+// rebalance hands back the highest slots of each account over this
+// gateway's share, so that a gateway that joins gets binds: their binds
+// are told to close, and Release frees each slot once its bind is closed.
 func (b *BindLeases) rebalance() {
 	b.mu.Lock()
-	var surplus []string
-	for transport := range b.binds {
-		over := b.heldLocked(transport) - b.shareLocked(transport)
-		for slot := b.binds[transport] - 1; slot >= 0 && over > 0; slot-- {
-			if key := slotKey(transport, slot); b.held[key] != nil {
-				surplus = append(surplus, key)
+	defer b.mu.Unlock()
+	for transport, binds := range b.binds {
+		over := b.heldLocked(transport, true) - b.shareLocked(transport)
+		for slot := binds - 1; slot >= 0 && over > 0; slot-- {
+			if l := b.held[slotKey(transport, slot)]; l != nil && !l.returning {
+				l.drop()
+				l.returning = true
 				over--
+				b.log.Info("cluster: bind lease handed back over the fair share", "transport", transport, "bind", slot)
 			}
 		}
-	}
-	released := map[string]*lease{}
-	for _, key := range surplus {
-		released[key] = b.held[key]
-		delete(b.held, key)
-		close(released[key].lost)
-	}
-	b.mu.Unlock()
-	for key, l := range released {
-		b.remove(key, l, "handed back over the fair share")
 	}
 }
 

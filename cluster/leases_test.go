@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"github.com/smsbridge/smsbridge/transport/smpp"
 )
 
 const leaseTTL = time.Second
@@ -59,6 +61,7 @@ func startGateway(t *testing.T, url, name, transport string, binds int) *gateway
 				case <-ctx.Done():
 				}
 				g.set(slot, false)
+				l.Release(transport, slot)
 			}
 		})
 	}
@@ -240,3 +243,5 @@ func TestBindLeasesFairShare(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+var _ smpp.BindLeases = (*BindLeases)(nil)

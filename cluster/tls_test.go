@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/smsbridge/smsbridge/configs"
@@ -134,5 +136,30 @@ func TestRouteTLS(t *testing.T) {
 		if p.Name == rogue.Instance {
 			t.Errorf("the cluster lists the rogue node: %+v", st)
 		}
+	}
+}
+
+// TestConnectTLS: Connect checks the server against tls_ca and shows its
+// client certificate to a server that requires one; without the
+// certificate it is refused.
+func TestConnectTLS(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ca := newCA(t, dir, "nats")
+	certFile, keyFile := ca.issue(t, dir, "server")
+	tc, err := routeTLS(certFile, keyFile, ca.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := singleServer(t, &server.Options{TLS: true, TLSVerify: true, TLSConfig: tc, TLSTimeout: 2})
+	clientCert, clientKey := ca.issue(t, dir, "client")
+	url := fmt.Sprintf("tls://%s", s.Addr().String())
+	cfg := &configs.NATS{URLs: []string{url}, TLSCA: ca.file, TLSCert: clientCert, TLSKey: clientKey, Instance: "gw1"}
+	if err := connectOnce(t, cfg); err != nil {
+		t.Fatalf("with the client certificate: %v", err)
+	}
+	cfg.TLSCert, cfg.TLSKey = "", ""
+	if err := connectOnce(t, cfg); err == nil {
+		t.Fatal("connected without the client certificate the server requires")
 	}
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +19,12 @@ const leaseTTL = time.Second
 // gateway is one instance's presence and leases on its own connection,
 // with a bind loop per slot as the SMPP transport runs them.
 type gateway struct {
-	name   string
-	nc     *nats.Conn
-	leases *BindLeases
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	name     string
+	nc       *nats.Conn
+	presence *Presence
+	leases   *BindLeases
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 
 	mu   sync.Mutex
 	held map[int]bool
@@ -45,7 +47,7 @@ func startGateway(t *testing.T, url, name, transport string, binds int) *gateway
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{name: name, nc: nc, leases: l, cancel: cancel, held: map[int]bool{}}
+	g := &gateway{name: name, nc: nc, presence: p, leases: l, cancel: cancel, held: map[int]bool{}}
 	g.wg.Go(func() { p.Run(ctx) })
 	g.wg.Go(func() { l.Run(ctx) })
 	for slot := range binds {
@@ -211,6 +213,9 @@ func TestBindLeasesTakeover(t *testing.T) {
 	if d := time.Since(killed); d < leaseTTL {
 		t.Errorf("the slot was taken %s after its holder stopped, before the TTL", d)
 	}
+	eventually(t, 2*leaseTTL, "the killed gateway drops off the live list", func() bool {
+		return !slices.Contains(idle.presence.Live(), victim.name) && len(idle.presence.Live()) == 2
+	})
 	close(stop)
 	if err := <-violations; err != nil {
 		t.Error(err)
@@ -219,8 +224,8 @@ func TestBindLeasesTakeover(t *testing.T) {
 
 // TestBindLeasesFairShare: alone, a gateway holds all three slots; when a
 // second joins, the first hands slots back until they hold two and one;
-// when the second stops cleanly, the first takes its slot back well
-// within the TTL.
+// when the second stops cleanly, it leaves the live list at once and the
+// first takes its slot back well within the TTL.
 func TestBindLeasesFairShare(t *testing.T) {
 	t.Parallel()
 	url := singleServer(t, &server.Options{JetStream: true}).ClientURL()
@@ -232,8 +237,12 @@ func TestBindLeasesFairShare(t *testing.T) {
 	eventually(t, 5*leaseTTL, "two and one", func() bool {
 		return len(a.holding())+len(b.holding()) == 3 && len(b.holding()) >= 1 && len(a.holding()) >= 1
 	})
+	if live := a.presence.Live(); !slices.Equal(live, []string{"gwa", "gwb"}) {
+		t.Errorf("live gateways = %v", live)
+	}
 	stopped := time.Now()
 	b.stop()
+	eventually(t, leaseTTL/2, "a clean stop leaves the live list", func() bool { return slices.Equal(a.presence.Live(), []string{"gwa"}) })
 	eventually(t, 3*leaseTTL, "the first holds all three again", func() bool { return len(a.holding()) == 3 })
 	if d := time.Since(stopped); d > leaseTTL {
 		t.Errorf("the slot came back %s after a clean stop; a clean stop gives it back at once", d)

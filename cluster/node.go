@@ -60,7 +60,11 @@ func StartNode(ctx context.Context, cfg *configs.Cluster, log *slog.Logger) (*No
 	}
 	if !srv.ReadyForConnections(wait) {
 		srv.Shutdown()
-		return nil, fmt.Errorf("cluster: node %s not listening within %s", cfg.Instance, wait)
+		return nil, fmt.Errorf("cluster: node %s not listening within %s (its log says why)", cfg.Instance, wait)
+	}
+	if !srv.JetStreamEnabled() {
+		srv.Shutdown()
+		return nil, fmt.Errorf("cluster: node %s runs without JetStream (its log says why)", cfg.Instance)
 	}
 	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("smsbridge "+cfg.Instance),
 		nats.MaxReconnects(-1))

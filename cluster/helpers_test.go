@@ -130,3 +130,33 @@ func singleServer(t *testing.T, opts *server.Options) *server.Server {
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 	return s
 }
+
+// waitPeers waits until the meta group of nodes has a leader that sees
+// all the others caught up (only the leader knows), so that a bucket with
+// a copy on each can be placed.
+func waitPeers(t *testing.T, nodes []*Node) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := nodes[0].State()
+		for _, n := range nodes {
+			if err == nil && n.srv.Name() == st.Leader {
+				st, err = n.State()
+				break
+			}
+		}
+		current := 0
+		for _, p := range st.Peers {
+			if p.Current {
+				current++
+			}
+		}
+		if err == nil && current == len(nodes)-1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("meta group not whole within 20s: %+v, %v", st, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

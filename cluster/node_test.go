@@ -17,6 +17,7 @@ func TestClusterQuorum(t *testing.T) {
 	nodes := startNodes(t, clusterConfigs(t, 3))
 	js := jetStream(t, nodes[0].Conn())
 	waitJS(t, js)
+	waitPeers(t, nodes)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "quorum", Replicas: 3, Storage: jetstream.FileStorage})

@@ -31,8 +31,10 @@ type Peer struct {
 // ErrNoLeader is returned while the cluster has no leader (no quorum).
 var ErrNoLeader = errors.New("cluster: no leader")
 
-// State is the JetStream meta group as this node knows it (this node's
-// own entry says whether it is caught up).
+// State is the JetStream meta group as this node knows it. Only the
+// leader follows the others' progress: on another node, their Current and
+// Active are not known (false, 0), and its own entry says whether it is
+// caught up.
 func (n *Node) State() (State, error) {
 	jsz, err := n.srv.Jsz(&server.JSzOptions{})
 	if err != nil {

@@ -112,6 +112,7 @@ func TestRouteTLS(t *testing.T) {
 	nodes := startNodes(t, cfgs[:3])
 	js := jetStream(t, nodes[2].Conn())
 	waitJS(t, js)
+	waitPeers(t, nodes)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "tls", Replicas: 3, Storage: jetstream.FileStorage})

@@ -131,32 +131,20 @@ func singleServer(t *testing.T, opts *server.Options) *server.Server {
 	return s
 }
 
-// waitPeers waits until the meta group of nodes has a leader that sees
-// all the others caught up (only the leader knows), so that a bucket with
-// a copy on each can be placed.
-func waitPeers(t *testing.T, nodes []*Node) {
+// createBucket creates a bucket, again while the cluster cannot place it
+// yet, for up to 20 s.
+func createBucket(t *testing.T, js jetstream.JetStream, name string, replicas int) jetstream.KeyValue {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	for {
-		st, err := nodes[0].State()
-		for _, n := range nodes {
-			if err == nil && n.srv.Name() == st.Leader {
-				st, err = n.State()
-				break
-			}
+		kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, Replicas: replicas, Storage: jetstream.FileStorage})
+		if err == nil {
+			return kv
 		}
-		current := 0
-		for _, p := range st.Peers {
-			if p.Current {
-				current++
-			}
+		if !IsNoSuitablePeers(err) || ctx.Err() != nil {
+			t.Fatalf("bucket %s: %v", name, err)
 		}
-		if err == nil && current == len(nodes)-1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("meta group not whole within 20s: %+v, %v", st, err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestClusterQuorum: three embedded nodes form a cluster and elect a meta
@@ -17,13 +15,9 @@ func TestClusterQuorum(t *testing.T) {
 	nodes := startNodes(t, clusterConfigs(t, 3))
 	js := jetStream(t, nodes[0].Conn())
 	waitJS(t, js)
-	waitPeers(t, nodes)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "quorum", Replicas: 3, Storage: jetstream.FileStorage})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := createBucket(t, js, "quorum", 3)
 	if _, err := kv.PutString(ctx, "k", "v1"); err != nil {
 		t.Fatalf("put with three nodes: %v", err)
 	}

@@ -35,17 +35,42 @@ func (o *Options) check() error {
 // bucket creates or updates one of the buckets, with the TTL as the
 // server's backstop for entries nobody removed.
 func bucket(ctx context.Context, js jetstream.JetStream, o Options, name string) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	cfg := jetstream.KeyValueConfig{
 		Bucket:   o.Prefix + "_" + name,
 		History:  1,
 		TTL:      o.TTL,
 		Replicas: o.Replicas,
 		Storage:  jetstream.FileStorage,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: bucket %s_%s: %w", o.Prefix, name, err)
 	}
-	return kv, nil
+	for {
+		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+		if err == nil {
+			return kv, nil
+		}
+		if !IsNoSuitablePeers(err) {
+			return nil, fmt.Errorf("cluster: bucket %s: %w", cfg.Bucket, err)
+		}
+		t := time.NewTimer(250 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("cluster: bucket %s: %w (last: %w)", cfg.Bucket, ctx.Err(), err)
+		}
+	}
+}
+
+// noSuitablePeers is the server's error code (JSClusterNoPeersErrF) for a
+// stream it cannot place: too few servers, or some not yet known.
+const noSuitablePeers jetstream.ErrorCode = 10005
+
+// IsNoSuitablePeers tells the error of a replicated stream or bucket the
+// cluster cannot place yet. Just after the meta leader is elected
+// (WaitJetStream), the leader may not know the other servers for a second
+// or two: creating the stream again then succeeds.
+func IsNoSuitablePeers(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == noSuitablePeers
 }
 
 // Presence announces this gateway in the bucket <prefix>_NODES and tells

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/smsbridge/smsbridge/configs"
 )
@@ -112,13 +111,9 @@ func TestRouteTLS(t *testing.T) {
 	nodes := startNodes(t, cfgs[:3])
 	js := jetStream(t, nodes[2].Conn())
 	waitJS(t, js)
-	waitPeers(t, nodes)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "tls", Replicas: 3, Storage: jetstream.FileStorage})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := createBucket(t, js, "tls", 3)
 	if _, err := kv.PutString(ctx, "k", "v"); err != nil {
 		t.Fatalf("replicated put over route TLS: %v", err)
 	}

@@ -124,3 +124,18 @@ func TestConnectCreds(t *testing.T) {
 		t.Fatal("creds of an unknown account were let in")
 	}
 }
+
+func TestOptionsFor(t *testing.T) {
+	t.Parallel()
+	cfg := &configs.Config{Cluster: &configs.Cluster{Instance: "gw1", Replicas: 3, LeaseTTL: configs.Duration{Duration: 30 * time.Second}}}
+	if o, ok := OptionsFor(cfg, nil); !ok || o.Prefix != "sb" || o.Instance != "gw1" || o.Replicas != 3 || o.TTL != 30*time.Second {
+		t.Errorf("[cluster]: %+v, %v", o, ok)
+	}
+	cfg = &configs.Config{NATS: &configs.NATS{Prefix: "p", Instance: "gw2", Replicas: 1, LeaseTTL: configs.Duration{Duration: time.Second}}}
+	if o, ok := OptionsFor(cfg, nil); !ok || o.Prefix != "p" || o.Instance != "gw2" || o.Replicas != 1 || o.TTL != time.Second {
+		t.Errorf("[nats]: %+v, %v", o, ok)
+	}
+	if _, ok := OptionsFor(&configs.Config{}, nil); ok {
+		t.Error("options without [cluster] or [nats]")
+	}
+}

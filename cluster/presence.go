@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -12,25 +11,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// Options name the buckets of presence and bind leases and time them.
-type Options struct {
-	Prefix   string        // buckets <Prefix>_NODES and <Prefix>_BINDS
-	Instance string        // this gateway; stable across restarts
-	Replicas int           // copies of each bucket
-	TTL      time.Duration // an entry not renewed this long is gone; renewed every third of it
-	Logger   *slog.Logger
-}
-
-func (o *Options) check() error {
-	if o.Prefix == "" || o.Instance == "" || o.Replicas < 1 || o.TTL <= 0 {
-		return fmt.Errorf("cluster: options need a prefix, an instance, replicas and a TTL: %+v", *o)
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	return nil
-}
 
 // bucket creates or updates one of the buckets, with the TTL as the
 // server's backstop for entries nobody removed.

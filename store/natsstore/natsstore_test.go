@@ -100,3 +100,48 @@ func TestConformance(t *testing.T) {
 		return func() (storetest.Backend, error) { return openOn(shared.js, prefix, "gw1", 1) }
 	})
 }
+
+// connStore is a store that owns its connection, for the tests that
+// restart the server under it.
+type connStore struct {
+	*Store
+	nc *nats.Conn
+}
+
+func (c connStore) Close() error {
+	err := c.Store.Close()
+	c.nc.Close()
+	return err
+}
+
+// TestConformanceRestart runs the suite with the server shut down and
+// started again on its data between every Close and Open: what a store
+// promises survives the server's restart too.
+func TestConformanceRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts a server per test")
+	}
+	storetest.Run(t, func(t *testing.T) storetest.Open {
+		dir := t.TempDir()
+		var srv *server.Server
+		t.Cleanup(func() {
+			if srv != nil {
+				srv.Shutdown()
+			}
+		})
+		return func() (storetest.Backend, error) {
+			if srv != nil {
+				srv.Shutdown()
+				srv.WaitForShutdown()
+			}
+			srv = startServer(t, dir)
+			nc, js := connect(t, srv.ClientURL())
+			s, err := openOn(js, "sb", "gw1", 1)
+			if err != nil {
+				nc.Close()
+				return nil, err
+			}
+			return connStore{s, nc}, nil
+		}
+	})
+}

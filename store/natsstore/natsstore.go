@@ -97,21 +97,24 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 	s := &Store{kv: kv, opt: opts, log: log, view: newView(log)}
 	// A record, its key and headers must fit the server's payload limit.
 	s.chunk = max(int(js.Conn().MaxPayload())-4096, 1024)
-	w, err := kv.WatchAll(ctx)
+	// The watcher outlives ctx, which bounds only the opening.
+	loopCtx, stop := context.WithCancel(context.Background())
+	w, err := kv.WatchAll(loopCtx)
 	if err != nil {
+		stop()
 		return nil, fmt.Errorf("natsstore: watch %s_Q: %w", opts.Prefix, err)
 	}
-	s.watcher = w
+	s.watcher, s.stop = w, stop
 	if err := s.load(ctx); err != nil {
+		stop()
 		_ = w.Stop()
 		return nil, err
 	}
 	if err := s.heartbeat(ctx); err != nil {
+		stop()
 		_ = w.Stop()
 		return nil, err
 	}
-	loopCtx, stop := context.WithCancel(context.Background())
-	s.stop = stop
 	s.loops.Add(2)
 	go s.watch(loopCtx)
 	go s.tend(loopCtx)
@@ -213,6 +216,10 @@ func (s *Store) Close() error {
 	})
 	return err
 }
+
+// kill stops the store as a crash would, for good: Close does nothing
+// after it.
+func (s *Store) kill() { s.closeOnce.Do(s.halt) }
 
 // halt stops the store as a crash would: no more reads or writes, its
 // liveness record left to age.

@@ -90,7 +90,7 @@ func TestMain(m *testing.M) {
 func openOn(js jetstream.JetStream, prefix, inst string, replicas int) (*Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return Open(ctx, js, Options{Prefix: prefix, Instance: inst, Replicas: replicas, LeaseTTL: 1500 * time.Millisecond,
+	return Open(ctx, js, Options{Prefix: prefix, Instance: inst, Replicas: replicas, LeaseTTL: testLease,
 		Timeout: 3 * time.Second, Logger: quiet()})
 }
 
@@ -142,6 +142,21 @@ func TestConformanceRestart(t *testing.T) {
 				return nil, err
 			}
 			return connStore{s, nc}, nil
+		}
+	})
+}
+
+const testLease = 1500 * time.Millisecond
+
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, testLease, func(t *testing.T) storetest.OpenInstance {
+		prefix := freshPrefix()
+		return func(name string) (storetest.Instance, error) {
+			s, err := openOn(shared.js, prefix, name, 1)
+			if err != nil {
+				return storetest.Instance{}, err
+			}
+			return storetest.Instance{Backend: s, Kill: s.kill}, nil
 		}
 	})
 }

@@ -168,7 +168,8 @@ func testTakeover(sh *shared) {
 		return err == nil && p.State == store.PartSubmitting
 	})
 	sh.a.Kill()
-	killed := time.Now()
+	// The lease runs from a's last heartbeat, a third of a lease at most
+	// before the kill.
 	time.Sleep(sh.lease / 2)
 	if p, err := partOn(sh.b, k); err != nil || p.State != store.PartSubmitting {
 		sh.Fatalf("half a lease after the kill the part is %v (%v); want still submitting", p.State, err)
@@ -177,9 +178,6 @@ func testTakeover(sh *shared) {
 		p, err := partOn(sh.b, k)
 		return err == nil && p.State == store.PartQueued
 	})
-	if since := time.Since(killed); since < sh.lease {
-		sh.Errorf("taken over %v after the kill, before the lease %v", since, sh.lease)
-	}
 	p, err := partOn(sh.b, k)
 	sh.ok(err)
 	if p.InDoubt != 1 || p.Attempts != 1 {

@@ -201,9 +201,10 @@ func (s *Store) heartbeat(ctx context.Context) error {
 }
 
 // Close stops the watcher and the heartbeat and deletes this instance's
-// liveness record: a clean stop, whose parts nobody takes over. Its
-// submitting parts wait for Recover at the next Open. Closing twice is a
-// no-op.
+// liveness record: a clean stop, after which the other instances take
+// over at once what it held (its reports, mail, callbacks, and parts left
+// submitting, in doubt). Closing twice is a no-op; the connection stays
+// open.
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smsbridge/smsbridge/store"
@@ -130,18 +131,54 @@ func (s *Store) commit(ctx context.Context, pm *prepared) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range pm.rcpts {
-		if _, err := s.write(ctx, r.key, r.val, 0, putCreate); err != nil {
-			return err
-		}
+	if err := s.writeAll(ctx, pm.rcpts, putCreate); err != nil {
+		return err
 	}
-	for _, r := range pm.before {
-		if _, err := s.write(ctx, r.key, r.val, 0, putAny); err != nil {
-			return err
-		}
+	if err := s.writeAll(ctx, pm.before, putAny); err != nil {
+		return err
 	}
 	_, err = s.write(ctx, msgKey(pm.id), pm.msg, 0, putCreate)
 	return err
+}
+
+// writers bounds the writes one Enqueue has in flight at once.
+const writers = 16
+
+// writeAll writes records, several at a time (a campaign's recipients
+// are thousands of records), and returns the first error.
+func (s *Store) writeAll(ctx context.Context, records []record, mode putMode) error {
+	if len(records) == 1 {
+		_, err := s.write(ctx, records[0].key, records[0].val, 0, mode)
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	sem := make(chan struct{}, writers)
+	for _, r := range records {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, err := s.write(ctx, r.key, r.val, 0, mode); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	return first
 }
 
 // Message returns message id with all its recipients and parts, or
@@ -207,7 +244,9 @@ func (s *Store) change(ctx context.Context, k store.RcptKey, fn func(m *msgRecor
 		var old *rcptRecord
 		var rev uint64
 		err := s.read(func(v *view) error {
-			m, old = v.msgs[k.Msg], v.rcpts[k]
+			if v.visible(k.Msg) {
+				m, old = v.msgs[k.Msg], v.rcpts[k]
+			}
 			rev, _ = v.rev(rk)
 			return nil
 		})
@@ -375,7 +414,7 @@ func (s *Store) submitted(ctx context.Context, k store.PartKey, transportID stri
 		var transport string
 		err := s.read(func(v *view) error {
 			r := v.rcpts[rcptOf(k)]
-			if r == nil || v.msgs[k.Msg] == nil {
+			if r == nil || !v.visible(k.Msg) {
 				return fmt.Errorf("part %s: %w", k, store.ErrNotFound)
 			}
 			p, err := partOf(r, k)
@@ -597,7 +636,7 @@ func (s *Store) Via(k store.RcptKey) (store.Via, error) {
 	var out store.Via
 	err := s.read(func(v *view) error {
 		r := v.rcpts[k]
-		if r == nil || v.msgs[k.Msg] == nil {
+		if r == nil || !v.visible(k.Msg) {
 			return fmt.Errorf("recipient %s: %w", k, store.ErrNotFound)
 		}
 		for _, p := range r.Parts {
@@ -890,7 +929,7 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int, error) {
 		var keys []string
 		var rev uint64
 		err := s.read(func(v *view) error {
-			c := v.contrib[id]
+			c := v.msgIdx[id]
 			m := v.msgs[id]
 			if c == nil || !c.purgeable || m == nil {
 				return nil

@@ -2,8 +2,11 @@ package natsstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
@@ -96,8 +99,11 @@ func (s *Store) Lookup(transport, transportID string) (store.PartKey, bool, erro
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.Timeout)
 	defer cancel()
 	e, err := s.kv.Get(ctx, tk)
-	if err != nil {
-		return store.PartKey{}, false, nil // no record: no such id (or it went)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		return store.PartKey{}, false, nil
+	case err != nil:
+		return store.PartKey{}, false, fmt.Errorf("natsstore: lookup: %w", err)
 	}
 	t, err := decodeTID(e.Value())
 	if err != nil {

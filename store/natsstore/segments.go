@@ -21,7 +21,7 @@ func (s *Store) Watches(owner, after string, limit int) ([]store.Watch, error) {
 	err := s.read(func(v *view) error {
 		var ids []string
 		for id, w := range v.watches {
-			if w.Owner == owner && v.msgs[id] != nil && (after == "" || cmpID(id, after) > 0) {
+			if w.Owner == owner && v.visible(id) && (after == "" || cmpID(id, after) > 0) {
 				ids = append(ids, id)
 			}
 		}
@@ -57,7 +57,7 @@ func (s *Store) tell(ctx context.Context, msg string, told []uint8, done bool, c
 		var rev uint64
 		err := s.read(func(v *view) error {
 			cur := v.watches[msg]
-			if cur == nil || v.msgs[msg] == nil {
+			if cur == nil || !v.visible(msg) {
 				return store.ErrNotFound
 			}
 			w, rev = *cur, v.keys[k].rev

@@ -40,7 +40,7 @@ func (s *Store) queueMail(ctx context.Context, m *store.OutMail, what store.Mail
 		}
 		if what.Report != nil {
 			r := v.rcpts[*what.Report]
-			if r == nil || v.msgs[what.Report.Msg] == nil {
+			if r == nil || !v.visible(what.Report.Msg) {
 				return fmt.Errorf("recipient %s: %w", *what.Report, store.ErrNotFound)
 			}
 			k = reportKey(*what.Report, r.Gen)

@@ -37,9 +37,11 @@ type view struct {
 	callbacks map[string]*callbackRecord
 	live      map[string]time.Time // instance → when its heartbeat arrived here
 
-	// Indexes of the committed messages: what each put in them is kept
-	// in contrib, so that a change takes out exactly that.
-	contrib    map[string]*contrib
+	// Indexes of the committed messages: what each recipient and message
+	// put in them is kept, so that a change takes out exactly that.
+	present    map[string]int // recipient records held, by message
+	rcptIdx    map[store.RcptKey]*rcptContrib
+	msgIdx     map[string]*msgContrib
 	list       index[string]
 	due        index[dueItem]
 	overdue    index[timedPart]
@@ -66,7 +68,7 @@ func newView(log *slog.Logger) *view {
 		parked: map[string]*store.ParkedReceipt{}, convs: map[string]store.Conversation{}, optouts: map[string]time.Time{},
 		policy: map[string][]byte{}, quota: map[string]int{}, segs: map[string]*segRecord{},
 		watches: map[string]*store.Watch{}, callbacks: map[string]*callbackRecord{}, live: map[string]time.Time{},
-		contrib:    map[string]*contrib{},
+		present: map[string]int{}, rcptIdx: map[store.RcptKey]*rcptContrib{}, msgIdx: map[string]*msgContrib{},
 		list:       index[string]{cmp: cmpID},
 		due:        index[dueItem]{cmp: cmpDue},
 		overdue:    index[timedPart]{cmp: cmpTimedPart},
@@ -132,27 +134,21 @@ func (v *view) set(key string, val []byte) {
 	fail := func(err error) { v.log.Error("record does not decode; ignored", "key", key, "err", err) }
 	switch pk.family {
 	case famMsg:
-		id := pk.names[0]
-		delete(v.msgs, id)
+		var m *msgRecord
 		if val != nil {
-			if m, err := decodeMsg(val); err != nil {
+			if m, err = decodeMsg(val); err != nil {
 				fail(err)
-			} else {
-				v.msgs[id] = m
 			}
 		}
-		v.reindex(id)
+		v.setMsg(pk.names[0], m)
 	case famRcpt:
-		k := store.RcptKey{Msg: pk.names[0], Rcpt: pk.nums[0]}
-		delete(v.rcpts, k)
+		var r *rcptRecord
 		if val != nil {
-			if r, err := decodeRcpt(val); err != nil {
+			if r, err = decodeRcpt(val); err != nil {
 				fail(err)
-			} else {
-				v.rcpts[k] = r
 			}
 		}
-		v.reindex(k.Msg)
+		v.setRcpt(store.RcptKey{Msg: pk.names[0], Rcpt: pk.nums[0]}, r)
 	case famOrig:
 		id, n := pk.names[0], pk.nums[0]
 		if val == nil {
@@ -256,138 +252,225 @@ func (v *view) set(key string, val []byte) {
 	}
 }
 
-// message is message id when it is committed: its record and every
+// visible reports whether message id is committed: its record and every
 // recipient's are there.
-func (v *view) message(id string) (*msgRecord, []*rcptRecord, bool) {
+func (v *view) visible(id string) bool {
 	m := v.msgs[id]
-	if m == nil {
+	return m != nil && v.present[id] == m.Recipients
+}
+
+// message is message id with its recipients when it is committed.
+func (v *view) message(id string) (*msgRecord, []*rcptRecord, bool) {
+	if !v.visible(id) {
 		return nil, nil, false
 	}
+	m := v.msgs[id]
 	rs := make([]*rcptRecord, m.Recipients)
 	for i := range rs {
-		if rs[i] = v.rcpts[store.RcptKey{Msg: id, Rcpt: i}]; rs[i] == nil {
-			return nil, nil, false
-		}
+		rs[i] = v.rcpts[store.RcptKey{Msg: id, Rcpt: i}]
 	}
 	return m, rs, true
 }
 
-// contrib is what one message put in the indexes.
-type contrib struct {
-	received   time.Time
-	campaign   bool
+// setMsg records message id's record (nil: gone) and re-indexes its
+// recipients, whose due and overdue entries depend on it.
+func (v *view) setMsg(id string, m *msgRecord) {
+	if old := v.msgs[id]; old != nil && v.visible(id) {
+		for i := range old.Recipients {
+			v.unindexRcpt(store.RcptKey{Msg: id, Rcpt: i})
+		}
+	}
+	delete(v.msgs, id)
+	if m != nil {
+		v.msgs[id] = m
+	}
+	if v.visible(id) {
+		for i := range m.Recipients {
+			v.indexRcpt(store.RcptKey{Msg: id, Rcpt: i})
+		}
+	}
+	v.indexMsg(id)
+}
+
+// setRcpt records recipient k's record (nil: gone) and re-indexes it; a
+// message that becomes committed, or no longer is, is re-indexed whole.
+func (v *view) setRcpt(k store.RcptKey, r *rcptRecord) {
+	was := v.visible(k.Msg)
+	if was {
+		v.unindexRcpt(k)
+	}
+	if v.rcpts[k] != nil {
+		v.present[k.Msg]--
+		delete(v.rcpts, k)
+	}
+	if r != nil {
+		v.rcpts[k] = r
+		v.present[k.Msg]++
+	}
+	if v.present[k.Msg] == 0 {
+		delete(v.present, k.Msg)
+	}
+	is := v.visible(k.Msg)
+	switch {
+	case was && is:
+		v.indexRcpt(k)
+	case was:
+		for i := range v.msgs[k.Msg].Recipients {
+			v.unindexRcpt(store.RcptKey{Msg: k.Msg, Rcpt: i})
+		}
+	case is:
+		for i := range v.msgs[k.Msg].Recipients {
+			v.indexRcpt(store.RcptKey{Msg: k.Msg, Rcpt: i})
+		}
+	}
+	v.indexMsg(k.Msg)
+}
+
+// rcptContrib is what one recipient put in the indexes.
+type rcptContrib struct {
 	due        []dueItem
 	overdue    []timedPart
-	unreported []store.RcptKey
-	delay      []timedRcpt
-	purgeable  bool
+	unreported bool
+	delay      *timedRcpt
+	closed     bool // final and reported
 	tids       map[string]store.PartKey
 	submitting []store.PartKey
 	stats      [store.PartCancelled + 1]int
 }
 
-// reindex takes message id out of the indexes and puts it back as its
-// records now stand.
-func (v *view) reindex(id string) {
-	if c := v.contrib[id]; c != nil {
-		v.list.del(id)
-		for _, d := range c.due {
-			v.due.del(d)
-		}
-		for _, o := range c.overdue {
-			v.overdue.del(o)
-		}
-		for _, u := range c.unreported {
-			v.unreported.del(u)
-		}
-		for _, d := range c.delay {
-			v.delay.del(d)
-		}
-		if c.purgeable {
-			v.purgeable.del(timedID{c.received, id})
-		}
-		if c.campaign {
-			v.campaigns.del(timedID{c.received, id})
-		}
-		for tk, pk := range c.tids {
-			if v.tids[tk] == pk {
-				delete(v.tids, tk)
-			}
-		}
-		for _, pk := range c.submitting {
-			delete(v.submitting, pk)
-		}
-		for s, n := range c.stats {
-			v.stats[s] -= n
-		}
-		delete(v.contrib, id)
-	}
-	m, rs, ok := v.message(id)
-	if !ok {
+// msgContrib is what one message put in the indexes of messages.
+type msgContrib struct {
+	received  time.Time
+	closed    int // recipients final and reported
+	listed    bool
+	campaign  bool
+	purgeable bool
+}
+
+func (v *view) unindexRcpt(k store.RcptKey) {
+	c := v.rcptIdx[k]
+	if c == nil {
 		return
 	}
-	c := &contrib{received: m.Received, campaign: m.Campaign != nil, purgeable: true, tids: map[string]store.PartKey{}}
-	for i, r := range rs {
-		rk := store.RcptKey{Msg: id, Rcpt: i}
-		pending := r.pending()
-		switch {
-		case pending == 0 && !r.Reported:
-			c.unreported = append(c.unreported, rk)
-		case r.Delay:
-			c.delay = append(c.delay, timedRcpt{m.Received, rk})
-		}
-		if pending > 0 || !r.Reported {
-			c.purgeable = false
-		}
-		for j := range r.Parts {
-			p := &r.Parts[j]
-			pk := store.PartKey{Msg: id, Rcpt: i, Part: j}
-			c.stats[p.State]++
-			switch p.State {
-			case store.PartQueued:
-				c.due = append(c.due, dueItem{m.Class.Rank(), p.NextAttempt, pk})
-			case store.PartSubmitting:
-				c.submitting = append(c.submitting, pk)
-				v.submitting[pk] = p.Owner
-			case store.PartSubmitted:
-				if p.TransportID != "" {
-					c.tids[tidKey(p.Transport, p.TransportID)] = pk
-				}
-				if p.AlsoID != "" {
-					c.tids[tidKey(p.AlsoTransport, p.AlsoID)] = pk
-				}
-				if !m.Expires.IsZero() {
-					c.overdue = append(c.overdue, timedPart{m.Expires, pk})
-				}
-			}
-		}
-	}
-	v.list.add(id)
 	for _, d := range c.due {
-		v.due.add(d)
+		v.due.del(d)
 	}
 	for _, o := range c.overdue {
-		v.overdue.add(o)
+		v.overdue.del(o)
 	}
-	for _, u := range c.unreported {
-		v.unreported.add(u)
+	if c.unreported {
+		v.unreported.del(k)
 	}
-	for _, d := range c.delay {
-		v.delay.add(d)
+	if c.delay != nil {
+		v.delay.del(*c.delay)
 	}
-	if c.purgeable {
-		v.purgeable.add(timedID{c.received, id})
+	if c.closed {
+		v.msgIdx[k.Msg].closed--
 	}
-	if c.campaign {
-		v.campaigns.add(timedID{c.received, id})
+	for tk, pk := range c.tids {
+		if v.tids[tk] == pk {
+			delete(v.tids, tk)
+		}
+	}
+	for _, pk := range c.submitting {
+		delete(v.submitting, pk)
+	}
+	for s, n := range c.stats {
+		v.stats[s] -= n
+	}
+	delete(v.rcptIdx, k)
+}
+
+// indexRcpt puts recipient k, of a committed message, in the indexes.
+func (v *view) indexRcpt(k store.RcptKey) {
+	m, r := v.msgs[k.Msg], v.rcpts[k]
+	c := &rcptContrib{tids: map[string]store.PartKey{}}
+	pending := r.pending()
+	switch {
+	case pending == 0 && !r.Reported:
+		c.unreported = true
+		v.unreported.add(k)
+	case r.Delay:
+		c.delay = &timedRcpt{m.Received, k}
+		v.delay.add(*c.delay)
+	}
+	if pending == 0 && r.Reported {
+		c.closed = true
+		v.msgContrib(k.Msg).closed++
+	}
+	for j := range r.Parts {
+		p := &r.Parts[j]
+		pk := store.PartKey{Msg: k.Msg, Rcpt: k.Rcpt, Part: j}
+		c.stats[p.State]++
+		v.stats[p.State]++
+		switch p.State {
+		case store.PartQueued:
+			d := dueItem{m.Class.Rank(), p.NextAttempt, pk}
+			c.due = append(c.due, d)
+			v.due.add(d)
+		case store.PartSubmitting:
+			c.submitting = append(c.submitting, pk)
+			v.submitting[pk] = p.Owner
+		case store.PartSubmitted:
+			if p.TransportID != "" {
+				c.tids[tidKey(p.Transport, p.TransportID)] = pk
+			}
+			if p.AlsoID != "" {
+				c.tids[tidKey(p.AlsoTransport, p.AlsoID)] = pk
+			}
+			if !m.Expires.IsZero() {
+				o := timedPart{m.Expires, pk}
+				c.overdue = append(c.overdue, o)
+				v.overdue.add(o)
+			}
+		}
 	}
 	for tk, pk := range c.tids {
 		v.tids[tk] = pk
 	}
-	for s, n := range c.stats {
-		v.stats[s] += n
+	v.rcptIdx[k] = c
+}
+
+func (v *view) msgContrib(id string) *msgContrib {
+	c := v.msgIdx[id]
+	if c == nil {
+		c = &msgContrib{}
+		v.msgIdx[id] = c
 	}
-	v.contrib[id] = c
+	return c
+}
+
+// indexMsg puts message id in the list, campaign and purge indexes as it
+// now stands.
+func (v *view) indexMsg(id string) {
+	c := v.msgContrib(id)
+	if c.listed {
+		v.list.del(id)
+	}
+	if c.campaign {
+		v.campaigns.del(timedID{c.received, id})
+	}
+	if c.purgeable {
+		v.purgeable.del(timedID{c.received, id})
+	}
+	c.listed, c.campaign, c.purgeable = false, false, false
+	if !v.visible(id) {
+		if c.closed == 0 {
+			delete(v.msgIdx, id)
+		}
+		return
+	}
+	m := v.msgs[id]
+	c.received, c.listed = m.Received, true
+	v.list.add(id)
+	if m.Campaign != nil {
+		c.campaign = true
+		v.campaigns.add(timedID{c.received, id})
+	}
+	if c.closed == m.Recipients {
+		c.purgeable = true
+		v.purgeable.add(timedID{c.received, id})
+	}
 }
 
 // index is a sorted set: what bbolt keeps as a bucket of keys.

@@ -48,8 +48,10 @@ func untok(t string) (string, error) {
 		return "", fmt.Errorf("%w: empty key token", store.ErrCorrupt)
 	}
 	b, err := b32.DecodeString(t)
-	if err != nil {
-		return "", fmt.Errorf("%w: key token %q: %v", store.ErrCorrupt, t, err)
+	if err != nil || len(b) == 0 || b32.EncodeToString(b) != t {
+		// Only the one form tok writes names a value: two keys never
+		// name the same record.
+		return "", fmt.Errorf("%w: key token %q", store.ErrCorrupt, t)
 	}
 	return string(b), nil
 }

@@ -20,6 +20,7 @@ const (
 	famTID      = "t" // t.<transport>.<network id>: the part an id names
 	famMail     = "x" // x.<mail id>: an outbox mail
 	famReport   = "y" // y.<id>.<rcpt>.<generation>: a recipient's report mail
+	famNotice   = "d" // d.<id>.<rcpt>: a recipient's delay notice mail
 	famParked   = "e" // e.<transport>.<network id>: a receipt parked early
 	famConv     = "c" // c.<number>: a conversation
 	famOptOut   = "n" // n.<number>: an opt-out
@@ -78,6 +79,8 @@ func reportKey(k store.RcptKey, gen int) string {
 	return key(famReport, tok(k.Msg), strconv.Itoa(k.Rcpt), strconv.Itoa(gen))
 }
 
+func noticeKey(k store.RcptKey) string { return key(famNotice, tok(k.Msg), strconv.Itoa(k.Rcpt)) }
+
 func quotaKey(sim string, kind byte, period string) string {
 	return key(famQuota, tok(sim), string(kind), period)
 }
@@ -93,7 +96,7 @@ type parsedKey struct {
 // shapes gives each family its tokens: 's' a name, 'n' a number, 'r' a
 // raw token (the quota's kind and period).
 var shapes = map[string]string{
-	famMsg: "s", famRcpt: "sn", famOrig: "sn", famTID: "ss", famMail: "s", famReport: "snn",
+	famMsg: "s", famRcpt: "sn", famOrig: "sn", famTID: "ss", famMail: "s", famReport: "snn", famNotice: "sn",
 	famParked: "ss", famConv: "s", famOptOut: "s", famPolicy: "s", famQuota: "srr", famSegments: "s",
 	famWatch: "s", famCallback: "s", famLive: "s",
 }

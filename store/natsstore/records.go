@@ -78,10 +78,13 @@ type tidRecord struct {
 	Part int
 }
 
-// mailRecord is an outbox mail and the instance that sends it.
+// mailRecord is an outbox mail and the instance that sends it, with the
+// recipient whose report or delay notice it is.
 type mailRecord struct {
 	store.OutMail
-	Holder string `json:",omitempty"`
+	Holder string         `json:",omitempty"`
+	Report *store.RcptKey `json:",omitempty"`
+	Delay  *store.RcptKey `json:",omitempty"`
 }
 
 // callbackRecord is a callback and the instance that delivers it.

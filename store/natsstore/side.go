@@ -16,10 +16,12 @@ import (
 
 // QueueMail stores m (its ID set by the caller) due now and settles what
 // for names. A report's mail is stored under a key named by its recipient
-// and report generation before the recipient is marked reported: a crash
-// between the two leaves the recipient unreported, and the instance that
-// reports it again finds its mail queued already instead of queuing a
-// second one.
+// and report generation (a delay notice's by its recipient) before the
+// recipient is marked: a crash between the two leaves the recipient
+// unreported, and the instance that reports it again finds its mail
+// queued already instead of queuing a second one. MailSent marks the
+// recipient before it deletes such a mail, so that the key is never free
+// while the report is due.
 func (s *Store) QueueMail(ctx context.Context, m *store.OutMail, what store.MailFor) error {
 	if !validID(m.ID) || len(m.To) == 0 {
 		return fmt.Errorf("natsstore: queue mail: %w: id %q, %d recipients", store.ErrInvalid, m.ID, len(m.To))
@@ -31,9 +33,16 @@ func (s *Store) QueueMail(ctx context.Context, m *store.OutMail, what store.Mail
 }
 
 func (s *Store) queueMail(ctx context.Context, m *store.OutMail, what store.MailFor) error {
-	rec := mailRecord{OutMail: *m, Holder: s.opt.Instance}
+	rec := mailRecord{OutMail: *m, Holder: s.opt.Instance, Report: what.Report, Delay: what.Delay}
 	rec.NextAttempt = m.Created
 	k := mailKey(m.ID)
+	if what.Report != nil {
+		// Another instance may have reported it a moment ago.
+		if err := s.refresh(ctx, rcptKey(*what.Report)); err != nil {
+			return err
+		}
+	}
+	reported := false
 	err := s.read(func(v *view) error {
 		if _, ok := v.mailIDs[m.ID]; ok {
 			return store.ErrExists
@@ -43,18 +52,27 @@ func (s *Store) queueMail(ctx context.Context, m *store.OutMail, what store.Mail
 			if r == nil || !v.visible(what.Report.Msg) {
 				return fmt.Errorf("recipient %s: %w", *what.Report, store.ErrNotFound)
 			}
-			k = reportKey(*what.Report, r.Gen)
+			k, reported = reportKey(*what.Report, r.Gen), r.Reported
+		}
+		if what.Delay != nil && what.Report == nil {
+			if v.rcpts[*what.Delay] == nil || !v.visible(what.Delay.Msg) {
+				return fmt.Errorf("recipient %s: %w", *what.Delay, store.ErrNotFound)
+			}
+			k = noticeKey(*what.Delay)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if reported {
+		return nil // its report went already: this mail would be a second
+	}
 	_, err = s.write(ctx, k, encode(&rec), 0, putCreate)
 	switch {
-	case errors.Is(err, store.ErrExists) && what.Report != nil:
-		// This report is queued already (by this instance before a
-		// crash, or by another): only the mark is missing.
+	case errors.Is(err, store.ErrExists) && k != mailKey(m.ID):
+		// This report or notice is queued already (by this instance
+		// before a crash, or by another): only the mark is missing.
 	case err != nil:
 		return err
 	}
@@ -166,6 +184,14 @@ func (s *Store) NextMail() (t time.Time, ok bool, err error) {
 	return t, ok, nil
 }
 
+// ignoreNotFound: the recipient a mail settles may have been purged.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
 func (s *Store) mailKeyOf(id string) (string, error) {
 	var k string
 	err := s.read(func(v *view) error {
@@ -180,7 +206,22 @@ func (s *Store) mailKeyOf(id string) (string, error) {
 
 // MailSent removes a mail that has been handed on (or given up on).
 func (s *Store) MailSent(ctx context.Context, id string) error {
-	k, err := s.mailKeyOf(id)
+	var k string
+	var m mailRecord
+	err := s.read(func(v *view) error {
+		var ok bool
+		if k, ok = v.mailIDs[id]; !ok {
+			return store.ErrNotFound
+		}
+		m = *v.mails[k]
+		return nil
+	})
+	if err == nil && m.Report != nil {
+		err = ignoreNotFound(s.markReported(ctx, *m.Report))
+	}
+	if err == nil && m.Delay != nil {
+		err = ignoreNotFound(s.delayDone(ctx, *m.Delay))
+	}
 	if err == nil {
 		err = s.remove(ctx, k, 0)
 	}

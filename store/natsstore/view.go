@@ -162,7 +162,7 @@ func (v *view) set(key string, val []byte) {
 			v.orig[id] = map[int][]byte{}
 		}
 		v.orig[id][n] = val
-	case famMail, famReport:
+	case famMail, famReport, famNotice:
 		if old := v.mails[key]; old != nil {
 			delete(v.mailIDs, old.ID)
 			delete(v.mails, key)

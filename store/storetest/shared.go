@@ -36,6 +36,7 @@ func RunShared(t *testing.T, lease time.Duration, fresh func(t *testing.T) OpenI
 		{"Takeover", testTakeover},
 		{"ReportOnce", testReportOnce},
 		{"MailOnce", testMailOnce},
+		{"ReportMailOnce", testReportMailOnce},
 		{"TakeoverReports", testTakeoverReports},
 	}
 	for _, tc := range tests {
@@ -283,5 +284,46 @@ func testTakeoverReports(sh *shared) {
 	time.Sleep(200 * time.Millisecond)
 	if u, err := sh.a.Unreported(10); err != nil || len(u) != 0 {
 		sh.Errorf("a, back, lists %v, %v: b holds that report", u, err)
+	}
+}
+
+// testReportMailOnce: two instances that both queue a recipient's report
+// (one took it over while the other was slow) leave one mail in the
+// outbox; once it is sent, a third attempt queues none.
+func testReportMailOnce(sh *shared) {
+	sh.ok(sh.a.Enqueue(ctx, message("m", 1, 1, t0, priority.Normal)))
+	_, err := sh.a.Finish(ctx, pk("m", 0, 0), store.PartFailed, "no route", t0)
+	sh.ok(err)
+	sh.eventually(5*time.Second, "b sees the recipient final", func() bool {
+		st, err := sh.b.Stats()
+		return err == nil && st[store.PartFailed] == 1
+	})
+	report := rk("m", 0)
+	mail := func(id string) *store.OutMail {
+		return &store.OutMail{ID: id, To: []string{"alice@example.com"}, Data: []byte("report"), Created: t0}
+	}
+	sh.ok(sh.a.QueueMail(ctx, mail("o1"), store.MailFor{Report: &report}))
+	sh.ok(sh.b.QueueMail(ctx, mail("o2"), store.MailFor{Report: &report}))
+	sh.ok(sh.a.Enqueue(ctx, message("barrier", 1, 1, t0, priority.Normal)))
+	sh.sees(sh.b, "barrier")
+	now := t0.Add(time.Minute)
+	var all []store.OutMail
+	for _, in := range []Backend{sh.a, sh.b} {
+		due, err := in.DueMail(now, 10)
+		sh.ok(err)
+		all = append(all, due...)
+	}
+	if len(all) != 1 {
+		sh.Fatalf("report mails queued across a and b: %+v, want one", all)
+	}
+	sh.ok(sh.a.MailSent(ctx, all[0].ID))
+	sh.ok(sh.b.QueueMail(ctx, mail("o3"), store.MailFor{Report: &report}))
+	if due, err := sh.b.DueMail(now, 10); err != nil || len(due) != 0 {
+		sh.Errorf("a report queued after its mail went: %+v, %v", due, err)
+	}
+	for _, in := range []Backend{sh.a, sh.b} {
+		if u, err := in.Unreported(10); err != nil || len(u) != 0 {
+			sh.Errorf("Unreported after the report = %v, %v", u, err)
+		}
 	}
 }

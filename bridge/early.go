@@ -72,6 +72,15 @@ func (e *earlyReceipts) stale(cut time.Time) (old []transport.Receipt) {
 
 func (e *earlyReceipts) len() int { return e.order.Len() }
 
+// all is every waiting receipt, oldest first.
+func (e *earlyReceipts) all() []transport.Receipt {
+	rs := make([]transport.Receipt, 0, e.order.Len())
+	for el := e.order.Front(); el != nil; el = el.Next() {
+		rs = append(rs, el.Value.(*earlyReceipt).r)
+	}
+	return rs
+}
+
 func (e *earlyReceipts) remove(el *list.Element) *earlyReceipt {
 	er := e.order.Remove(el).(*earlyReceipt)
 	delete(e.byKey, er.key)

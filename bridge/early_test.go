@@ -198,3 +198,60 @@ func TestEarlyReceiptSurvivesRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlyReceiptMatchedAfterAnotherRecordsSubmit: with a shared store,
+// the submit a parked receipt waits for may be recorded by another
+// gateway; looking the waiting receipts up again applies it.
+func TestEarlyReceiptMatchedAfterAnotherRecordsSubmit(t *testing.T) {
+	tr := newFakeTransport(func(int, *transport.Part) (string, error) { return "unused", nil })
+	g, st := startTestGateway(t, testConfig(), tr, newFakeMailer())
+	<-tr.ready
+	if err := handled(t, func(done func(error)) {
+		tr.handler.HandleReceipt(transport.Receipt{Transport: "fake", MessageID: "net-9", State: transport.StateDelivered, ErrorCode: "000"}, done)
+	}); err != nil {
+		t.Fatalf("done(%v) for an early receipt", err)
+	}
+
+	// What another gateway on the same store does: its part, due later
+	// than this gateway looks, begun and submitted as net-9.
+	ctx := context.Background()
+	now := time.Now()
+	m := &store.Message{ID: "other1", Received: now, Expires: now.Add(time.Hour), Sender: "ops@example.com",
+		Recipients: []store.Recipient{{Address: "4151234567@sms.test", Number: "+14151234567",
+			Parts: []store.Part{{Text: "hello", Seq: 1, Total: 1, NextAttempt: now.Add(time.Hour)}}}}}
+	if err := st.Enqueue(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	k := store.PartKey{Msg: "other1"}
+	if skipped, err := st.Begin(ctx, []store.PartKey{k}, "fake", now); err != nil || len(skipped) != 0 {
+		t.Fatalf("Begin: skipped %v, %v", skipped, err)
+	}
+	if err := st.Submitted(ctx, k, "net-9", now); err != nil {
+		t.Fatal(err)
+	}
+	state := func() store.PartState {
+		got, err := st.Message("other1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Recipients[0].Parts[0].State
+	}
+	if s := state(); s != store.PartSubmitted {
+		t.Fatalf("before the receipts are looked up again the part is %v", s)
+	}
+
+	g.receipts.rematch(ctx)
+	for deadline := time.Now().Add(5 * time.Second); state() != store.PartDelivered; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the part is %v; the parked receipt was not applied", state())
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if p, err := st.ParkedReceipts(); err == nil && len(p) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the applied receipt is still parked in the store")
+		}
+	}
+}

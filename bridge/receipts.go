@@ -14,6 +14,7 @@ import (
 const (
 	receiptQueue = 4096             // receipts waiting to be matched, at most
 	earlyTTL     = 10 * time.Minute // how long a receipt may wait for its submit to be recorded
+	rematchEvery = 10 * time.Second // how often waiting receipts are looked up again
 )
 
 // receiptMatcher matches delivery receipts to parts. A receipt can arrive
@@ -109,6 +110,8 @@ func (m *receiptMatcher) run(ctx context.Context) {
 	m.restore(ctx) // once workers take what it hands them
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
+	rematch := time.NewTicker(rematchEvery)
+	defer rematch.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -118,6 +121,34 @@ func (m *receiptMatcher) run(ctx context.Context) {
 			mo.done(m.inbound(ctx, mo.in))
 		case <-sweep.C:
 			m.dropStale(ctx)
+		case <-rematch.C:
+			m.rematch(ctx)
+		}
+	}
+}
+
+// rematch looks the waiting receipts up again and applies those whose
+// submit is now recorded. On one gateway submitted hands them over as the
+// submit is stored; with a store shared by several gateways the submit
+// may be recorded by another one, which this one never hears of.
+func (m *receiptMatcher) rematch(ctx context.Context) {
+	m.mu.Lock()
+	waiting := m.early.all()
+	m.mu.Unlock()
+	for _, r := range waiting {
+		if _, ok, err := m.g.st.Lookup(r.Transport, r.MessageID); err != nil || !ok {
+			continue // an error is logged when the receipt is matched or given up
+		}
+		m.mu.Lock()
+		r, ok := m.early.take(receiptKey(r.Transport, r.MessageID))
+		m.mu.Unlock()
+		if !ok {
+			continue // submitted took it meanwhile
+		}
+		select {
+		case m.ch <- receipt{r, m.appliedLater(ctx, r)}:
+		case <-ctx.Done():
+			return // still parked in the store: restored at the next start
 		}
 	}
 }

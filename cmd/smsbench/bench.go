@@ -50,11 +50,11 @@ func bench(ctx context.Context, opt options) (*result, error) {
 			return nil, fmt.Errorf("starting the SMSC: %w", err)
 		}
 		defer srv.Close()
-		if err := waitBound(ctx, srv); err != nil {
+		if err := waitBound(ctx, srv, len(opt.smtpAddrs)); err != nil {
 			return nil, err
 		}
 	}
-	cpu0, _ := readProc(opt.pid)
+	cpu0, _ := readProcs(opt.pids)
 	l := newLoader(opt)
 	start := time.Now()
 	l.run(ctx)
@@ -62,7 +62,7 @@ func bench(ctx context.Context, opt options) (*result, error) {
 	if opt.smscAddr != "" && opt.mode == "with" {
 		side.settle(ctx, l.accepted, opt.settle)
 	}
-	cpu1, procErr := readProc(opt.pid)
+	cpu1, procErr := readProcs(opt.pids)
 	return newResult(opt, l, side, start, sendTime, cpu0, cpu1, procErr), nil
 }
 
@@ -73,13 +73,13 @@ func receiptDelay(opt options) time.Duration {
 	return 0
 }
 
-// waitBound waits until the gateway has bound to the SMSC, so its bind
-// backoff does not count as latency.
-func waitBound(ctx context.Context, srv *smsctest.Server) error {
+// waitBound waits until the gateways have bound to the SMSC, at least
+// one bind each, so their bind backoff does not count as latency.
+func waitBound(ctx context.Context, srv *smsctest.Server, gateways int) error {
 	deadline := time.Now().Add(30 * time.Second)
-	for srv.Bound() == 0 {
+	for srv.Bound() < gateways {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the gateway did not bind to the SMSC at %s within 30s: point its smpp transport there", srv.Addr())
+			return fmt.Errorf("%d binds to the SMSC at %s within 30s, want one per gateway (%d): point their smpp transports there", srv.Bound(), srv.Addr(), gateways)
 		}
 		select {
 		case <-ctx.Done():

@@ -24,7 +24,7 @@ type drainResult struct {
 // -duration passed), for a gateway that queued mail while it was away.
 func drain(ctx context.Context, opt options) (*result, error) {
 	side := &smscSide{last: map[string]time.Time{}}
-	cpu0, _ := readProc(opt.pid)
+	cpu0, _ := readProcs(opt.pids)
 	start := time.Now()
 	srv, err := smsctest.Start(smsctest.Options{Addr: opt.smscAddr, Forget: true, OnSubmit: side.onSubmit})
 	if err != nil {
@@ -41,7 +41,7 @@ func drain(ctx context.Context, opt options) (*result, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	cpu1, procErr := readProc(opt.pid)
+	cpu1, procErr := readProcs(opt.pids)
 	side.mu.Lock()
 	defer side.mu.Unlock()
 	d := &drainResult{Parts: side.parts}

@@ -74,11 +74,15 @@ func (l *loader) take(ctx context.Context) int {
 	return i
 }
 
+// session sends mails until none is left, mail i to gateway i modulo
+// their number, over a connection of its own to each gateway.
 func (l *loader) session(ctx context.Context) {
-	var c *client
+	conns := make([]*client, len(l.opt.smtpAddrs))
 	defer func() {
-		if c != nil {
-			c.quit()
+		for _, c := range conns {
+			if c != nil {
+				c.quit()
+			}
 		}
 	}()
 	for {
@@ -86,9 +90,11 @@ func (l *loader) session(ctx context.Context) {
 		if i < 0 {
 			return
 		}
+		g := i % len(conns)
+		c := conns[g]
 		if c == nil {
 			var err error
-			if c, err = dialClient(ctx, l.opt.smtpAddr, l.opt.pipeline); err != nil {
+			if c, err = dialClient(ctx, l.opt.smtpAddrs[g], l.opt.pipeline); err != nil {
 				l.fail(err)
 				continue
 			}
@@ -111,6 +117,7 @@ func (l *loader) session(ctx context.Context) {
 				c = nil
 			}
 		}
+		conns[g] = c
 	}
 }
 

@@ -84,7 +84,7 @@ func priorityProbe(ctx context.Context, opt options) (*result, error) {
 		return nil, fmt.Errorf("starting the SMSC: %w", err)
 	}
 	defer srv.Close()
-	if err := waitBound(ctx, srv); err != nil {
+	if err := waitBound(ctx, srv, len(opt.smtpAddrs)); err != nil {
 		return nil, err
 	}
 	pctx, stopProbe := context.WithCancel(ctx)
@@ -116,7 +116,7 @@ func sendUrgent(ctx context.Context, opt options) []sent {
 	body := []byte("From: monitor@example.com\r\nSubject: login code\r\nX-Priority: 1\r\nImportance: high\r\n\r\nyour code is 493021\r\n")
 	var out []sent
 	for i := 0; lim.Wait(ctx) == nil; i++ {
-		c, err := dialClient(ctx, opt.smtpAddr, opt.pipeline)
+		c, err := dialClient(ctx, opt.smtpAddrs[i%len(opt.smtpAddrs)], opt.pipeline)
 		if err != nil {
 			continue
 		}

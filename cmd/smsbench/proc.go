@@ -17,10 +17,25 @@ type procStat struct {
 // clockTicks is USER_HZ, 100 on every Linux the gateway runs on.
 const clockTicks = 100
 
-func readProc(pid int) (procStat, error) {
-	if pid <= 0 {
+// readProcs sums what /proc says of each gateway process: their CPU
+// times, and their peak RSS as the memory they took together.
+func readProcs(pids []int) (procStat, error) {
+	if len(pids) == 0 {
 		return procStat{}, fmt.Errorf("no -pid given")
 	}
+	var sum procStat
+	for _, pid := range pids {
+		s, err := readProc(pid)
+		if err != nil {
+			return procStat{}, err
+		}
+		sum.cpuTicks += s.cpuTicks
+		sum.peakRSS += s.peakRSS
+	}
+	return sum, nil
+}
+
+func readProc(pid int) (procStat, error) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return procStat{}, err

@@ -22,8 +22,11 @@ type result struct {
 	LatencyP50ms float64        `json:"latency_p50_ms"`
 	LatencyP99ms float64        `json:"latency_p99_ms"`
 	LatencyMaxms float64        `json:"latency_max_ms"`
+	Gateways     int            `json:"gateways"`      // SMTP addresses the mails went to in turn
+	Processes    int            `json:"gateway_procs"` // processes whose CPU and RSS are summed
 	CPUSeconds   float64        `json:"gateway_cpu_seconds,omitempty"`
 	CPUPercent   float64        `json:"gateway_cpu_percent,omitempty"`
+	CPUPerMailms float64        `json:"gateway_cpu_ms_per_mail,omitempty"`
 	PeakRSSMiB   float64        `json:"gateway_peak_rss_mib,omitempty"`
 	Options      string         `json:"options"`
 	Drain        *drainResult   `json:"drain,omitempty"`
@@ -32,6 +35,7 @@ type result struct {
 
 func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.Duration, cpu0, cpu1 procStat, procErr error) *result {
 	r := &result{Mails: len(l.accepted), Refused: l.refused, Errors: l.errors, SendSeconds: send.Seconds(),
+		Gateways: len(opt.smtpAddrs), Processes: len(opt.pids),
 		Options: fmt.Sprintf("mode=%s c=%d n=%d size=%d rcpts=%d reuse=%v pipelining=%v rate=%g receipts=%v", opt.mode, opt.conc, opt.mails, opt.size, opt.rcpts, opt.reuse, opt.pipeline, opt.rate, opt.receipts)}
 	r.MailsPerSec = float64(r.Mails) / send.Seconds()
 	s.mu.Lock()
@@ -72,6 +76,9 @@ func newResult(opt options, l *loader, s *smscSide, start time.Time, send time.D
 			wall = max(wall, s.lastAny.Sub(start).Seconds())
 		}
 		r.CPUPercent = 100 * r.CPUSeconds / wall
+		if r.Mails > 0 {
+			r.CPUPerMailms = 1000 * r.CPUSeconds / float64(r.Mails)
+		}
 		r.PeakRSSMiB = float64(cpu1.peakRSS) / 1024
 	}
 	return r
@@ -88,10 +95,18 @@ func (r *result) print(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "options:        %s\n", r.Options)
+	if r.Gateways > 1 {
+		fmt.Fprintf(w, "gateways:       %d, the mails sent to each in turn\n", r.Gateways)
+	}
 	fmt.Fprintf(w, "mails accepted: %d in %.2fs = %.0f mails/s (refused %v, errors %d)\n", r.Mails, r.SendSeconds, r.MailsPerSec, r.Refused, r.Errors)
 	fmt.Fprintf(w, "SMS at SMSC:    %d parts = %.0f parts/s; receipts %d = %.0f/s; missing %d\n", r.Parts, r.PartsPerSec, r.Receipts, r.ReceiptsSec, r.Missing)
 	fmt.Fprintf(w, "latency:        end of DATA → last submit_sm: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.LatencyP50ms, r.LatencyP99ms, r.LatencyMaxms)
 	if r.PeakRSSMiB > 0 {
-		fmt.Fprintf(w, "gateway:        CPU %.1fs (%.0f%% of one core), peak RSS %.1f MiB\n", r.CPUSeconds, r.CPUPercent, r.PeakRSSMiB)
+		summed := ""
+		if r.Processes > 1 {
+			summed = fmt.Sprintf(" (summed over %d processes)", r.Processes)
+		}
+		fmt.Fprintf(w, "gateway:        CPU %.1fs (%.0f%% of one core, %.2f ms per mail), peak RSS %.1f MiB%s\n",
+			r.CPUSeconds, r.CPUPercent, r.CPUPerMailms, r.PeakRSSMiB, summed)
 	}
 }

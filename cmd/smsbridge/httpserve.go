@@ -14,7 +14,6 @@ import (
 	"github.com/smsbridge/smsbridge/console"
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/smtpd"
-	"github.com/smsbridge/smsbridge/store"
 )
 
 // httpService is the running HTTP server: the API (for reloads), the
@@ -30,7 +29,7 @@ type httpService struct {
 // listen until ctx is done. With listen empty it serves nothing: the
 // service has no API and Done is closed. The listener is opened before it
 // returns, so a busy port fails start-up.
-func startHTTP(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, st *store.DB, m *metrics.Metrics, log *slog.Logger) (*httpService, error) {
+func startHTTP(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, st gatewayStore, m *metrics.Metrics, log *slog.Logger) (*httpService, error) {
 	done := make(chan error, 1)
 	if cfg.HTTP.Listen == "" {
 		close(done)

@@ -30,6 +30,7 @@ commands:
                                           the queue, through the running daemon or the store
   store    [-config FILE] check [QUEUE_FILE] | salvage [QUEUE_FILE] NEW_FILE
                                           check the queue file; copy what can be read of a damaged one
+  store    copy -from SPEC -to SPEC       move a whole queue to another store (SPEC: bbolt:PATH, nats:URL)
   passwd   [-cost N] < PASSWORD           print a bcrypt hash for [[smtp.users]] password_hash
   carriers [list | lookup ADDRESS]        the carrier email-to-SMS gateway table
   version                                 print the version

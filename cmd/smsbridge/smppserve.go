@@ -12,7 +12,6 @@ import (
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/internal/credentials"
 	"github.com/smsbridge/smsbridge/policy"
-	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport/smpp/smppserver"
 )
 
@@ -41,7 +40,7 @@ func (k *smppKick) kick() {
 // with listen empty it serves nothing and Done is closed.
 // With [smpp_server] tls it speaks TLS with tlsConf (the SMTP server's).
 // The users' limits are pol's.
-func startSMPPServer(ctx context.Context, cfg *configs.Config, tlsConf *tls.Config, gw *bridge.Gateway, st *store.DB, pol *policy.Policy, k *smppKick, log *slog.Logger) (*smppService, error) {
+func startSMPPServer(ctx context.Context, cfg *configs.Config, tlsConf *tls.Config, gw *bridge.Gateway, st gatewayStore, pol *policy.Policy, k *smppKick, log *slog.Logger) (*smppService, error) {
 	done := make(chan error, 1)
 	svc := &smppService{Done: done}
 	if cfg.SMPPServer.Listen == "" {

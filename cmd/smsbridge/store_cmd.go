@@ -10,10 +10,11 @@ import (
 	"github.com/smsbridge/smsbridge/store"
 )
 
-const storeSynopsis = "[-config FILE] check [QUEUE_FILE] | salvage [QUEUE_FILE] NEW_FILE"
+const storeSynopsis = "[-config FILE] check [QUEUE_FILE] | salvage [QUEUE_FILE] NEW_FILE | " + storeCopySynopsis
 
-// storeCmd checks the queue file, or copies what can be read of a damaged
-// one into a new file. The queue file is the configuration's unless named.
+// storeCmd checks the queue file, copies what can be read of a damaged
+// one into a new file, or copies a whole queue from one store to another.
+// The queue file is the configuration's unless named.
 func storeCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("store", storeSynopsis, stderr)
 	configPath := fs.String("config", "", "configuration `file` naming the queue file (default: the embedded default)")
@@ -36,6 +37,8 @@ func storeCmd(args []string, stdout, stderr io.Writer) error {
 		return cfg.Store.Path, nil
 	}
 	switch {
+	case rest[0] == "copy":
+		return storeCopy(rest[1:], stdout, stderr)
 	case rest[0] == "check" && len(rest) <= 2:
 		path, err := queueFile(rest[1:])
 		if err != nil {

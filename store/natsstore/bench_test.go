@@ -1,0 +1,65 @@
+package natsstore
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/store"
+)
+
+func benchStore(b *testing.B) *Store {
+	b.Helper()
+	s, err := openOn(shared.js, freshPrefix(), "gw1", 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func benchMessage(i int) *store.Message {
+	m := message()
+	m.ID = fmt.Sprintf("bench-%08d", i)
+	return m
+}
+
+// BenchmarkEnqueue: one message of one recipient, two parts: a recipient
+// record and the message record, each on the server's disk.
+func BenchmarkEnqueue(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := s.Enqueue(ctx, benchMessage(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSend: a part's life after Enqueue: Begin, Submitted (its id
+// record and the recipient), Finish.
+func BenchmarkSend(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for i := range b.N {
+		if err := s.Enqueue(ctx, benchMessage(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := time.Now()
+	b.ResetTimer()
+	for i := range b.N {
+		k := store.PartKey{Msg: benchMessage(i).ID}
+		if skipped, err := s.Begin(ctx, []store.PartKey{k}, "smsc", now); err != nil || len(skipped) > 0 {
+			b.Fatal(skipped, err)
+		}
+		if err := s.Submitted(ctx, k, fmt.Sprint("id-", i), now); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Finish(ctx, k, store.PartDelivered, "delivered", now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

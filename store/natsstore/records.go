@@ -1,0 +1,213 @@
+package natsstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/smsbridge/smsbridge/campaign"
+	"github.com/smsbridge/smsbridge/priority"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// Records are JSON: each is small, written whole, and read back once into
+// the view, so a self-describing form costs little and eases inspection
+// with the nats CLI.
+
+// msgRecord is a message without its recipients: written last by
+// Enqueue, it makes the message visible.
+type msgRecord struct {
+	Received   time.Time
+	Expires    time.Time
+	Sender     string
+	Source     string `json:",omitempty"`
+	Subject    string
+	MessageID  string
+	EnvID      string
+	Ret        string
+	Header     []byte
+	Omitted    string `json:",omitempty"`
+	Class      priority.Class
+	Campaign   *campaign.Pace `json:",omitempty"`
+	Recipients int
+	Original   int `json:",omitempty"` // chunks of the original mail
+}
+
+// partRecord is a part and the instance that began its attempt.
+type partRecord struct {
+	store.Part
+	Owner string `json:",omitempty"` // who holds it submitting
+}
+
+// rcptRecord is one recipient with all its parts: one compare-and-swap
+// covers a part's change and the recipient's state it implies.
+type rcptRecord struct {
+	Address  string
+	Number   string
+	ORCPT    string
+	Notify   store.Notify
+	Reported bool
+	Delay    bool   `json:",omitempty"` // waiting for a delay notice
+	Holder   string `json:",omitempty"` // the instance that reports it (and sends its delay notice)
+	Gen      int    `json:",omitempty"` // counts the times it was opened again: one report each
+	Parts    []partRecord
+}
+
+// pending counts the parts not final.
+func (r *rcptRecord) pending() int {
+	n := 0
+	for i := range r.Parts {
+		if !r.Parts[i].State.Final() {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *rcptRecord) clone() *rcptRecord {
+	c := *r
+	c.Parts = append([]partRecord(nil), r.Parts...)
+	return &c
+}
+
+// tidRecord names the part a network id was given to.
+type tidRecord struct {
+	Msg  string
+	Rcpt int
+	Part int
+}
+
+// mailRecord is an outbox mail and the instance that sends it, with the
+// recipient whose report or delay notice it is.
+type mailRecord struct {
+	store.OutMail
+	Holder string         `json:",omitempty"`
+	Report *store.RcptKey `json:",omitempty"`
+	Delay  *store.RcptKey `json:",omitempty"`
+}
+
+// callbackRecord is a callback and the instance that delivers it.
+type callbackRecord struct {
+	store.Callback
+	Holder string `json:",omitempty"`
+}
+
+// segRecord is a segment set; each segment keeps a digest of its data,
+// which outlives the data once the set is closed.
+type segRecord struct {
+	First    time.Time
+	Closed   bool
+	Segments []segment
+}
+
+type segment struct {
+	Seq      int
+	ID       string
+	Received time.Time
+	Digest   []byte
+	Data     []byte `json:",omitempty"`
+}
+
+// liveRecord is an instance's heartbeat; only its arrival matters.
+type liveRecord struct {
+	At time.Time
+}
+
+func encode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only values that cannot be JSON (channels, NaN) fail; records hold none.
+		panic(fmt.Sprintf("natsstore: encoding %T: %v", v, err))
+	}
+	return b
+}
+
+func decodeJSON[T any](what string, b []byte) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, fmt.Errorf("%w: %s record: %v", store.ErrCorrupt, what, err)
+	}
+	return v, nil
+}
+
+func decodeMsg(b []byte) (*msgRecord, error) {
+	m, err := decodeJSON[msgRecord]("message", b)
+	if err != nil {
+		return nil, err
+	}
+	if m.Recipients < 1 || m.Recipients > 1<<16 || m.Original < 0 || !m.Class.Valid() {
+		return nil, fmt.Errorf("%w: message record: %d recipients, %d chunks, class %d", store.ErrCorrupt, m.Recipients, m.Original, m.Class)
+	}
+	return m, nil
+}
+
+func decodeRcpt(b []byte) (*rcptRecord, error) {
+	r, err := decodeJSON[rcptRecord]("recipient", b)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Parts) == 0 {
+		return nil, fmt.Errorf("%w: recipient record without parts", store.ErrCorrupt)
+	}
+	for i := range r.Parts {
+		if s := r.Parts[i].State; s < store.PartQueued || s > store.PartCancelled {
+			return nil, fmt.Errorf("%w: recipient record: part %d in state %d", store.ErrCorrupt, i, s)
+		}
+	}
+	return r, nil
+}
+
+func decodeTID(b []byte) (*tidRecord, error) {
+	t, err := decodeJSON[tidRecord]("transport id", b)
+	if err != nil {
+		return nil, err
+	}
+	if t.Msg == "" || t.Rcpt < 0 || t.Part < 0 {
+		return nil, fmt.Errorf("%w: transport id record %+v", store.ErrCorrupt, *t)
+	}
+	return t, nil
+}
+
+func decodeMail(b []byte) (*mailRecord, error) {
+	m, err := decodeJSON[mailRecord]("mail", b)
+	if err != nil {
+		return nil, err
+	}
+	if m.ID == "" || len(m.To) == 0 {
+		return nil, fmt.Errorf("%w: mail record without id or recipients", store.ErrCorrupt)
+	}
+	return m, nil
+}
+
+func decodeCallback(b []byte) (*callbackRecord, error) {
+	c, err := decodeJSON[callbackRecord]("callback", b)
+	if err != nil {
+		return nil, err
+	}
+	if c.ID == "" {
+		return nil, fmt.Errorf("%w: callback record without id", store.ErrCorrupt)
+	}
+	return c, nil
+}
+
+func decodeSegments(b []byte) (*segRecord, error) {
+	r, err := decodeJSON[segRecord]("segment set", b)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range r.Segments {
+		if g.Seq < 1 || g.Seq > 255 || g.ID == "" {
+			return nil, fmt.Errorf("%w: segment set: segment %d %q", store.ErrCorrupt, g.Seq, g.ID)
+		}
+	}
+	return r, nil
+}
+
+func decodeCount(b []byte) (int, error) {
+	n, err := strconv.Atoi(string(b))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: count %q", store.ErrCorrupt, b)
+	}
+	return n, nil
+}

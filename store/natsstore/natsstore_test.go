@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/store/storetest"
 )
 
@@ -159,4 +161,18 @@ func TestShared(t *testing.T) {
 			return storetest.Instance{Backend: s, Kill: s.kill}, nil
 		}
 	})
+}
+
+func TestCopy(t *testing.T) {
+	bbolt := func(t *testing.T) storetest.Open {
+		path := filepath.Join(t.TempDir(), "queue.db")
+		return func() (storetest.Backend, error) { return store.Open(path, store.Options{Logger: quiet()}) }
+	}
+	nats := func(t *testing.T) storetest.Open {
+		prefix := freshPrefix()
+		return func() (storetest.Backend, error) { return openOn(shared.js, prefix, "gw1", 1) }
+	}
+	t.Run("bbolt to nats", func(t *testing.T) { storetest.RunCopy(t, bbolt, nats) })
+	t.Run("nats to bbolt", func(t *testing.T) { storetest.RunCopy(t, nats, bbolt) })
+	t.Run("nats to nats", func(t *testing.T) { storetest.RunCopy(t, nats, nats) })
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -63,6 +64,10 @@ type Store struct {
 
 	closeOnce sync.Once
 	health    health
+
+	// echoed is when the watcher last brought this instance's own
+	// heartbeat back (Unix nanoseconds): how far behind the view is.
+	echoed atomic.Int64
 }
 
 // Open opens (creating it when needed) the bucket of opts.Prefix on js,
@@ -95,6 +100,7 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 		return nil, fmt.Errorf("natsstore: open bucket %s_Q: %w", opts.Prefix, err)
 	}
 	s := &Store{kv: kv, opt: opts, log: log, view: newView(log)}
+	s.echoed.Store(time.Now().UnixNano())
 	// A record, its key and headers must fit the server's payload limit.
 	s.chunk = max(int(js.Conn().MaxPayload())-4096, 1024)
 	// The watcher outlives ctx, which bounds only the opening.
@@ -140,6 +146,9 @@ func (s *Store) load(ctx context.Context) error {
 }
 
 func (s *Store) apply(e jetstream.KeyValueEntry) {
+	if e.Key() == liveKey(s.opt.Instance) {
+		s.echoed.Store(time.Now().UnixNano())
+	}
 	if e.Operation() == jetstream.KeyValuePut {
 		s.view.put(e.Key(), e.Revision(), e.Created(), e.Value())
 		return
@@ -348,10 +357,13 @@ func isConflict(err error) bool {
 }
 
 // alive reports whether instance inst may still be at work: this one, or
-// one whose heartbeat arrived here within the lease. Read under the
-// view's lock.
+// one whose heartbeat arrived here within the lease. While the watcher
+// lags (this instance's own heartbeat has not come back for two thirds
+// of a lease) every instance counts as alive: a view behind the bucket
+// must not take for dead an instance whose heartbeats it has not read
+// yet. Read under the view's lock.
 func (s *Store) alive(v *view, inst string) bool {
-	if inst == s.opt.Instance {
+	if inst == s.opt.Instance || time.Since(time.Unix(0, s.echoed.Load())) > 2*s.opt.LeaseTTL/3 {
 		return true
 	}
 	seen, ok := v.live[inst]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/store/storetest"
 )
 
@@ -159,4 +161,37 @@ func TestShared(t *testing.T) {
 			return storetest.Instance{Backend: s, Kill: s.kill}, nil
 		}
 	})
+}
+
+func TestCopy(t *testing.T) {
+	bbolt := func(t *testing.T) storetest.Open {
+		path := filepath.Join(t.TempDir(), "queue.db")
+		return func() (storetest.Backend, error) { return store.Open(path, store.Options{Logger: quiet()}) }
+	}
+	nats := func(t *testing.T) storetest.Open {
+		prefix := freshPrefix()
+		return func() (storetest.Backend, error) { return openOn(shared.js, prefix, "gw1", 1) }
+	}
+	t.Run("bbolt to nats", func(t *testing.T) { storetest.RunCopy(t, bbolt, nats) })
+	t.Run("nats to bbolt", func(t *testing.T) { storetest.RunCopy(t, nats, bbolt) })
+	t.Run("nats to nats", func(t *testing.T) { storetest.RunCopy(t, nats, nats) })
+}
+
+// TestAlive: an instance counts as gone once its heartbeat is older than
+// the lease here, unless this instance's own view lags behind the bucket.
+func TestAlive(t *testing.T) {
+	s := &Store{opt: Options{Instance: "b", LeaseTTL: time.Second}, view: newView(quiet())}
+	now := time.Now()
+	s.view.live["fresh"] = now.Add(-500 * time.Millisecond)
+	s.view.live["stale"] = now.Add(-2 * time.Second)
+	s.echoed.Store(now.UnixNano())
+	for inst, want := range map[string]bool{"b": true, "fresh": true, "stale": false, "never": false, "": false} {
+		if got := s.alive(s.view, inst); got != want {
+			t.Errorf("alive(%q) = %v, want %v", inst, got, want)
+		}
+	}
+	s.echoed.Store(now.Add(-time.Second).UnixNano())
+	if !s.alive(s.view, "stale") {
+		t.Error("a lagging view takes an instance for gone")
+	}
 }

@@ -426,9 +426,24 @@ func (v *view) indexRcpt(k store.RcptKey) {
 		}
 	}
 	for tk, pk := range c.tids {
+		// The network gave the id again: it names the part sent last, as
+		// in bbolt, where the newer send took the index entry over.
+		if held, ok := v.tids[tk]; ok && held != pk && v.updated(held).After(r.Parts[pk.Part].Updated) {
+			continue
+		}
 		v.tids[tk] = pk
 	}
 	v.rcptIdx[k] = c
+}
+
+// updated is when part k last changed state; zero when the view has no
+// such part.
+func (v *view) updated(k store.PartKey) time.Time {
+	r := v.rcpts[rcptOf(k)]
+	if r == nil || k.Part >= len(r.Parts) {
+		return time.Time{}
+	}
+	return r.Parts[k.Part].Updated
 }
 
 func (v *view) msgContrib(id string) *msgContrib {

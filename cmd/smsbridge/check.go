@@ -63,7 +63,7 @@ func checkServable(cfg *configs.Config) (bridge.Config, error) {
 	if _, _, err := serverTLS(cfg, log); err != nil {
 		return bcfg, err
 	}
-	if _, err := buildLanes(cfg, log, nil); err != nil {
+	if _, err := buildLanes(cfg, log, nil, nil); err != nil {
 		return bcfg, err
 	}
 	return bcfg, nil

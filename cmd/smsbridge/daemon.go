@@ -30,6 +30,11 @@ var errDaemonHolds = errors.New("the store is held by a running smsbridge")
 // openStoreOrDaemon opens the store for a tool, or says that the daemon
 // holds it (errDaemonHolds) so the tool talks to its API instead.
 func openStoreOrDaemon(cfg *configs.Config) (*store.DB, error) {
+	if cfg.Store.Backend == configs.BackendNATS {
+		// Shared by the gateways of a cluster, whose leases and views
+		// only a running instance has: tools go through its API.
+		return nil, fmt.Errorf("the queue is on NATS JetStream, used through a running smsbridge: %w", errDaemonHolds)
+	}
 	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: lockWait, Logger: quietLogger()})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, errDaemonHolds

@@ -6,6 +6,7 @@ import (
 	"github.com/smsbridge/smsbridge/api"
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/console"
+	"github.com/smsbridge/smsbridge/kannel"
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/transport/modem"
 	"github.com/smsbridge/smsbridge/transport/smpp/smppserver"
@@ -23,6 +24,7 @@ type gatewayStore interface {
 	metrics.Queue
 	modem.Quota
 	smppserver.Store
+	kannel.Store
 	countersBlob
 	WriteFailure() (since time.Time, err error)
 	Close() error

@@ -29,14 +29,14 @@ type httpService struct {
 // listen until ctx is done. With listen empty it serves nothing: the
 // service has no API and Done is closed. The listener is opened before it
 // returns, so a busy port fails start-up.
-func startHTTP(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, st gatewayStore, m *metrics.Metrics, log *slog.Logger) (*httpService, error) {
+func startHTTP(ctx context.Context, cfg *configs.Config, gw *bridge.Gateway, st gatewayStore, holders api.BindHolders, m *metrics.Metrics, log *slog.Logger) (*httpService, error) {
 	done := make(chan error, 1)
 	if cfg.HTTP.Listen == "" {
 		close(done)
 		return &httpService{Done: done}, nil
 	}
 	srv, err := api.New(api.Options{
-		Gateway: gw, Queue: st, Tokens: cfg.HTTP.Tokens, ReadOnlyTokens: cfg.HTTP.ReadOnlyTokens, Trusted: trustedNetworks(cfg),
+		Gateway: gw, Queue: st, BindHolders: holders, Tokens: cfg.HTTP.Tokens, ReadOnlyTokens: cfg.HTTP.ReadOnlyTokens, Trusted: trustedNetworks(cfg),
 		Metrics: m.Handler(), Throughput: m.Throughput, MaxRecipients: cfg.SMTP.MaxRecipients, Logger: log,
 		PublicMetrics: cfg.HTTP.PublicMetrics,
 	})

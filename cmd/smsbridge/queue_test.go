@@ -184,7 +184,7 @@ func runDaemon(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lanes, err := buildLanes(cfg, log, st)
+	lanes, err := buildLanes(cfg, log, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func runDaemon(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	gwDone := make(chan struct{})
 	go func() { gw.Run(ctx, 5*time.Second); close(gwDone) }()
-	svc, err := startHTTP(ctx, cfg, gw, st, m, log)
+	svc, err := startHTTP(ctx, cfg, gw, st, nil, m, log)
 	if err != nil {
 		t.Fatal(err)
 	}

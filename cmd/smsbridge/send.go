@@ -99,7 +99,7 @@ func sendText(ctx context.Context, cfg *configs.Config, to []string, from, text 
 	if err != nil {
 		return "", "", usageError{err}
 	}
-	lanes, err := buildLanes(cfg, quietLogger(), st)
+	lanes, err := buildLanes(cfg, quietLogger(), st, nil)
 	if err != nil {
 		return "", "", usageError{err}
 	}

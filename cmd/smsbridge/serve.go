@@ -24,7 +24,6 @@ import (
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/policy"
 	"github.com/smsbridge/smsbridge/smtpd"
-	"github.com/smsbridge/smsbridge/store"
 )
 
 const (
@@ -110,16 +109,16 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return err
 	}
 	m := metrics.New()
-	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 5 * time.Second, Logger: log})
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		closeAll(listeners)
 		return fmt.Errorf("opening the store: %w", err)
 	}
 	defer st.Close()
-	counters := storeCounters{st} // before the policy loads them
-	if err := migrateCounters(counters, cfg.Store.Path, log); err != nil {
+	counters, err := policyCounters(st, cfg, log) // before the policy loads them
+	if err != nil {
 		closeAll(listeners)
-		return fmt.Errorf("moving the daily counters into the store: %w", err)
+		return err
 	}
 	scfg, pol, err := smtpConfig(cfg, log, counters)
 	if err != nil {
@@ -132,7 +131,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 		return usageError{err}
 	}
 	scfg.Replies = m.SMTPReply
-	lanes, err := buildLanes(cfg, log, st) // after the store: modem SIM counts live there
+	lanes, err := buildLanes(cfg, log, st, st.bindLeases()) // after the store: modem SIM counts live there
 	if err != nil {
 		closeAll(listeners)
 		return usageError{err}
@@ -147,7 +146,7 @@ func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, list
 	m.Attach(metrics.Sources{Transports: gw.Transports, Queue: st, Route: gw.RouteOf})
 	hctx, stopHTTP := context.WithCancel(ctx)
 	defer stopHTTP()
-	httpSvc, err := startHTTP(hctx, cfg, gw, st, m, log)
+	httpSvc, err := startHTTP(hctx, cfg, gw, st, st.bindHolders(), m, log)
 	if err != nil {
 		closeAll(listeners)
 		return err

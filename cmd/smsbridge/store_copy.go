@@ -35,6 +35,7 @@ type copyStore interface {
 // A backend built in adds its opener here.
 var copyBackends = map[string]func(ctx context.Context, location string, source bool) (copyStore, error){
 	"bbolt": openBboltCopy,
+	"nats":  openNATSCopy,
 }
 
 // openCopyStore opens the store spec names.
@@ -44,8 +45,6 @@ func openCopyStore(ctx context.Context, spec string, source bool) (copyStore, er
 	switch {
 	case !ok || location == "":
 		return nil, usageError{fmt.Errorf("store %q: want bbolt:PATH or nats:URL", spec)}
-	case !known && scheme == "nats":
-		return nil, usageError{fmt.Errorf("store %q: nats backend not built into this copy yet", spec)}
 	case !known:
 		return nil, usageError{fmt.Errorf("store %q: unknown backend %q; want bbolt:PATH or nats:URL", spec, scheme)}
 	}

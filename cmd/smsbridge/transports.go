@@ -12,8 +12,10 @@ import (
 )
 
 // buildLanes makes one dispatcher lane per [[transports]] entry. quota
-// keeps the modem SIMs' send counts (the store).
-func buildLanes(cfg *configs.Config, log *slog.Logger, quota modem.Quota) ([]bridge.Lane, error) {
+// keeps the modem SIMs' send counts (the store); leases, when gateways
+// share the SMSC accounts, hand out the accounts' binds (nil: all are
+// this gateway's).
+func buildLanes(cfg *configs.Config, log *slog.Logger, quota modem.Quota, leases smpp.BindLeases) ([]bridge.Lane, error) {
 	var lanes []bridge.Lane
 	for _, tc := range cfg.Transports {
 		tlog := log.With("transport", tc.Name)
@@ -28,6 +30,7 @@ func buildLanes(cfg *configs.Config, log *slog.Logger, quota modem.Quota) ([]bri
 				Bind: tc.Bind, Source: tc.Source, Window: tc.Window, Binds: tc.Binds, Long: tc.Long,
 				ReceiptIDFormat: tc.ReceiptIDFormat, EnquireLink: tc.EnquireLink.Duration, ResponseTimeout: tc.ResponseTimeout.Duration,
 				GSM7Coding: tc.GSM7Coding, ASCIICoding: tc.ASCIICoding, InDoubtLimit: tc.InDoubtLimit.Duration,
+				Leases: leases, Rate: tc.Rate,
 				Logger: log, // smpp adds the transport's name
 			})
 			if err != nil {

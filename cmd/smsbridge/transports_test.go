@@ -26,7 +26,7 @@ device = "/dev/ttyUSB0"
 	if err != nil {
 		t.Fatal(err)
 	}
-	lanes, err := buildLanes(cfg, quietLogger(), nil)
+	lanes, err := buildLanes(cfg, quietLogger(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -172,6 +172,23 @@ func (s *Store) DueCallbacks(owner string, now time.Time, limit int) ([]store.Ca
 	return out, nil
 }
 
+// NextCallback is when the earliest of owner's callbacks that this
+// instance may hand out (its own, or those of an instance gone) is due.
+func (s *Store) NextCallback(owner string) (t time.Time, ok bool, err error) {
+	err = s.read(func(v *view) error {
+		for _, c := range v.callbacks {
+			if c.Owner == owner && (c.Holder == s.opt.Instance || !s.alive(v, c.Holder)) && (!ok || c.NextAttempt.Before(t)) {
+				t, ok = c.NextAttempt, true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("natsstore: next callback: %w", err)
+	}
+	return t, ok, nil
+}
+
 // changeCallback applies fn to callback id by compare-and-swap; fn runs
 // under the view's read lock.
 func (s *Store) changeCallback(ctx context.Context, id string, fn func(v *view, c *callbackRecord) error) error {

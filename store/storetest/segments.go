@@ -45,6 +45,8 @@ func testCallbacks(h *harness) {
 		}
 		h.callbacks("smpp:esme", t0.Add(time.Second), "w.r", "mo1")
 		h.callbacks("smpp:esme", t0, "w.r")
+		h.nextCallback("smpp:esme", t0, true)
+		h.nextCallback("smpp:nobody", time.Time{}, false)
 	})
 	h.ok(h.b.CallbackRetry(ctx, "w.r", t0.Add(time.Minute), "no deliver_sm_resp"))
 	h.ok(h.b.CallbackDone(ctx, "mo1"))
@@ -53,12 +55,23 @@ func testCallbacks(h *harness) {
 	}
 	h.both("retried", func() {
 		h.callbacks("smpp:esme", t0.Add(time.Second))
+		h.nextCallback("smpp:esme", t0.Add(time.Minute), true)
 		cbs, err := h.b.DueCallbacks("smpp:esme", t0.Add(time.Minute), 10)
 		h.ok(err)
 		if len(cbs) != 1 || cbs[0].ID != "w.r" || cbs[0].Attempts != 1 || cbs[0].Error != "no deliver_sm_resp" || string(cbs[0].Data) != "receipt" {
 			h.Errorf("retried callback = %+v", cbs)
 		}
 	})
+}
+
+// nextCallback checks when owner's next callback is due.
+func (h *harness) nextCallback(owner string, want time.Time, wantOK bool) {
+	h.Helper()
+	t, ok, err := h.b.NextCallback(owner)
+	h.ok(err)
+	if ok != wantOK || !t.Equal(want) {
+		h.Errorf("NextCallback(%s) = %v, %v; want %v, %v", owner, t, ok, want, wantOK)
+	}
 }
 
 // callbacks checks owner's callbacks due at now, in order.

@@ -13,6 +13,7 @@ import (
 	"github.com/smsbridge/smsbridge/api"
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/console"
+	"github.com/smsbridge/smsbridge/kannel"
 	"github.com/smsbridge/smsbridge/metrics"
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/sms"
@@ -26,7 +27,7 @@ import (
 // (bridge.Store, and bridge.WatchStore for integrations), the API's (api.Queue, and its write health), the
 // console's (console.Store), the scrape's (metrics.Queue), the modem's SIM
 // quotas (modem.Quota), the SMPP server's watches, callbacks and segments
-// (smppserver.Store), the policy's daily counters as `serve` keeps them,
+// (smppserver.Store), the Kannel dlr-url notifier's (kannel.Store), the policy's daily counters as `serve` keeps them,
 // and Close.
 type Backend interface {
 	bridge.Store
@@ -36,6 +37,7 @@ type Backend interface {
 	metrics.Queue
 	modem.Quota
 	smppserver.Store
+	kannel.Store
 
 	// What api/health.go asks for /readyz.
 	WriteFailure() (since time.Time, err error)

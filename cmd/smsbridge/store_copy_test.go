@@ -15,8 +15,8 @@ import (
 
 // TestStoreCopy: a queue file `send` filled, with outbox mail, a parked
 // receipt and parts sent, is copied into a new file that holds the same
-// records; a second copy copies nothing; a file in use, a nats: store and
-// bad specs are refused.
+// records; a second copy copies nothing; a file in use, an unreachable
+// NATS server and bad specs are refused.
 func TestStoreCopy(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -74,7 +74,9 @@ func TestStoreCopy(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"copy", "-from", from, "-to", "nats:nats://127.0.0.1:4222"}, exitUsage, "nats backend not built into this copy yet"},
+		{[]string{"copy", "-from", from, "-to", "nats:127.0.0.1"}, exitUsage, "want nats:nats://HOST:PORT"},
+		{[]string{"copy", "-from", from, "-to", "nats:nats://127.0.0.1:1?replicas=1"}, exitFailure, "connecting to nats://127.0.0.1:1"},
+		{[]string{"copy", "-from", from, "-to", "nats:nats://127.0.0.1:1?replicas=9"}, exitUsage, "replicas must be 1 to 5"},
 		{[]string{"copy", "-from", from}, exitUsage, "usage: smsbridge store copy"},
 		{[]string{"copy", "-from", from, "-to", "bbolt:" + queueFile}, exitUsage, "are the same file"},
 		{[]string{"copy", "-from", from, "-to", "sqlite:x.db"}, exitUsage, `unknown backend "sqlite"`},

@@ -72,9 +72,10 @@ func StartNode(ctx context.Context, cfg *configs.Cluster, log *slog.Logger) (*No
 		srv.Shutdown()
 		return nil, fmt.Errorf("cluster: in-process connection: %w", err)
 	}
-	log.Info("cluster node started", "cluster", cfg.Name, "routes", srv.ClusterAddr().String(),
+	n := &Node{srv: srv, nc: nc, log: log}
+	log.Info("cluster node started", "cluster", cfg.Name, "routes", n.RouteAddr(),
 		"clients", srv.Addr().String(), "peers", len(opts.Routes), "store_dir", cfg.StoreDir)
-	return &Node{srv: srv, nc: nc, log: log}, nil
+	return n, nil
 }
 
 func serverOptions(cfg *configs.Cluster) (*server.Options, error) {
@@ -94,14 +95,21 @@ func serverOptions(cfg *configs.Cluster) (*server.Options, error) {
 		StoreDir:   cfg.StoreDir,
 		SyncAlways: true,
 		NoSigs:     true,
-		Cluster:    server.ClusterOpts{Name: cfg.Name, Host: rhost, Port: rport},
-		Routes:     cfg.RouteURLs(),
 	}
+	var tc *tls.Config
 	if cfg.TLSCert != "" {
-		tc, err := routeTLS(cfg.TLSCert, cfg.TLSKey, cfg.TLSCA)
-		if err != nil {
+		if tc, err = routeTLS(cfg.TLSCert, cfg.TLSKey, cfg.TLSCA); err != nil {
 			return nil, err
 		}
+	}
+	if len(cfg.Peers) == 0 {
+		// A node alone: JetStream refuses a cluster of one, and a
+		// one-node queue needs none (replicas is 1 then).
+		return opts, nil
+	}
+	opts.Cluster = server.ClusterOpts{Name: cfg.Name, Host: rhost, Port: rport}
+	opts.Routes = cfg.RouteURLs()
+	if tc != nil {
 		opts.Cluster.TLSConfig = tc
 		opts.Cluster.TLSTimeout = 2
 	}
@@ -162,7 +170,12 @@ func (n *Node) Conn() *nats.Conn { return n.nc }
 func (n *Node) ClientURL() string { return n.srv.ClientURL() }
 
 // RouteAddr is the address the node's routes listen on.
-func (n *Node) RouteAddr() string { return n.srv.ClusterAddr().String() }
+func (n *Node) RouteAddr() string {
+	if a := n.srv.ClusterAddr(); a != nil {
+		return a.String()
+	}
+	return "" // a node alone
+}
 
 // Shutdown closes the in-process connection and stops the node, waiting
 // for it to finish until ctx ends.

@@ -40,8 +40,8 @@ func (n *Node) State() (State, error) {
 	if err != nil {
 		return State{}, fmt.Errorf("cluster: jsz: %w", err)
 	}
-	if jsz.Meta == nil {
-		return State{}, errors.New("cluster: JetStream is not clustered")
+	if jsz.Meta == nil { // a node alone leads itself
+		return State{Leader: n.srv.Name()}, nil
 	}
 	st := State{Cluster: jsz.Meta.Name, Leader: jsz.Meta.Leader}
 	if self := n.srv.Name(); self != st.Leader {

@@ -8,6 +8,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/cluster"
 	"github.com/smsbridge/smsbridge/configs"
 )
 
@@ -37,7 +38,11 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	if name == "" {
 		name = "the embedded default"
 	}
-	fmt.Fprintf(stdout, "# %s is valid. Effective configuration (defaults filled in, secrets masked):\n\n", name)
+	fmt.Fprintf(stdout, "# %s is valid. Effective configuration (defaults filled in, secrets masked):\n", name)
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stdout, "# warning: %s\n", w)
+	}
+	fmt.Fprintln(stdout)
 	enc := toml.NewEncoder(stdout)
 	enc.Indent = ""
 	if err := enc.Encode(maskSecrets(cfg)); err != nil {
@@ -50,7 +55,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 // checkServable builds, without opening listeners, the store or links,
 // every piece runGateway builds from cfg, so that check fails where serve
 // would: the bridge's rules, the SMTP policy, the TLS certificate and key
-// (loaded), the transports.
+// (loaded), the transports, the cluster's TLS and credentials files.
 func checkServable(cfg *configs.Config) (bridge.Config, error) {
 	log := quietLogger()
 	bcfg, err := bridge.ConfigFrom(cfg)
@@ -64,6 +69,9 @@ func checkServable(cfg *configs.Config) (bridge.Config, error) {
 		return bcfg, err
 	}
 	if _, err := buildLanes(cfg, log, nil, nil); err != nil {
+		return bcfg, err
+	}
+	if err := cluster.Check(cfg); err != nil {
 		return bcfg, err
 	}
 	return bcfg, nil

@@ -77,6 +77,12 @@ from = "smsbridge@sms.test"
 // per number reaches the sender through the smarthost.
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
+	endToEnd(t, smppConfig)
+}
+
+// endToEnd runs TestEndToEnd's mail through a gateway on config (with
+// %SMSC% and %SINK% to fill in).
+func endToEnd(t *testing.T, config string) {
 	smsc, err := smsctest.Start(smsctest.Options{SystemID: "user", Password: "secret", ReceiptDelay: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +94,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	defer sink.Close()
 	dir := t.TempDir()
-	cfg := strings.NewReplacer("%SMSC%", smsc.Addr(), "%SINK%", sink.Addr()).Replace(smppConfig)
+	cfg := strings.NewReplacer("%SMSC%", smsc.Addr(), "%SINK%", sink.Addr()).Replace(config)
 	addr := startGateway(t, writeConfig(t, dir, cfg))
 
 	to := []string{"4151234567@sms.test", "+14155550100@sms.test", "1-415-555-0101@sms.test"}

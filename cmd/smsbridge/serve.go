@@ -17,6 +17,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/bridge"
 	"github.com/smsbridge/smsbridge/bridge/smtpbackend"
+	"github.com/smsbridge/smsbridge/cluster"
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/internal/quietlog"
 	"github.com/smsbridge/smsbridge/kannel"
@@ -102,6 +103,9 @@ func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
 func runGateway(ctx context.Context, cfg *configs.Config, log *slog.Logger, listening func([]net.Addr)) error {
 	bcfg, err := bridge.ConfigFrom(cfg)
 	if err != nil {
+		return usageError{err}
+	}
+	if err := cluster.Check(cfg); err != nil { // as check does
 		return usageError{err}
 	}
 	listeners, plain, err := listenAll(cfg)

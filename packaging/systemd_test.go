@@ -125,3 +125,21 @@ func TestSystemdModemDropIn(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemdClusterDropIn: the cluster node's drop-in verifies with the
+// unit and is read (a key it does not know is reported).
+func TestSystemdClusterDropIn(t *testing.T) {
+	analyze := systemdAnalyze(t)
+	dropIn, err := os.ReadFile("smsbridge.service.d/cluster.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := installUnit(t, map[string][]byte{"cluster.conf": dropIn})
+	if out, err := runAnalyze(analyze, "verify", unit); err != nil || len(unitLines(out)) > 0 {
+		t.Errorf("systemd-analyze verify with the drop-in: %v\n%s", err, out)
+	}
+	broken := installUnit(t, map[string][]byte{"cluster.conf": append(dropIn, "NoSuchKey=1\n"...)})
+	if out, _ := runAnalyze(analyze, "verify", broken); !strings.Contains(out, "cluster.conf") || !strings.Contains(out, "NoSuchKey") {
+		t.Errorf("verify did not read the drop-in:\n%s", out)
+	}
+}

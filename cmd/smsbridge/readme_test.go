@@ -30,6 +30,7 @@ var readmeNotRun = map[string]string{
 	"smsbridge store salvage NEW_FILE":                          "needs a damaged queue file: TestDamagedQueueFile runs it on one",
 	"smsbridge queue retry ID":                                  "needs a failed message: TestQueueRetryFailed runs it on one",
 	"go test ./console -run TestScreenshots -args -screenshots": "rewrites docs/console/*.png in a browser (console's own tests)",
+	"smsbridge store copy -from bbolt:/var/lib/smsbridge/smsbridge.db -to nats:nats://127.0.0.1:4222": "needs a cluster running: TestStoreCopyNATS copies to and from a NATS server",
 }
 
 // readmeServe starts the gateway; the test runs it as a process first.

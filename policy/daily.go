@@ -21,11 +21,20 @@ type CounterStore interface {
 	Save(map[string]DayCount) error
 }
 
+// SharedCounterStore is a CounterStore that several gateways share: Load
+// and Save keep this gateway's own counts, and Others gives what the
+// other gateways have counted, which limits are checked against too.
+type SharedCounterStore interface {
+	CounterStore
+	Others() map[string]DayCount
+}
+
 // dayCounters counts per key and day. Saves are grouped: a caller whose
 // change is already covered by a save in progress or done does not save
 // again.
 type dayCounters struct {
-	store CounterStore
+	store  CounterStore
+	shared SharedCounterStore // store, when other gateways count too
 
 	mu      sync.Mutex
 	counts  map[string]DayCount
@@ -47,6 +56,7 @@ func loadDayCounters(store CounterStore) (*dayCounters, error) {
 	if counts != nil {
 		d.counts = counts
 	}
+	d.shared, _ = store.(SharedCounterStore)
 	return d, nil
 }
 
@@ -56,12 +66,19 @@ func dayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 // (limit 0: none); it returns the index of the first key over, or -1.
 func (d *dayCounters) charge(keys []string, limits []int, n int, now time.Time) int {
 	day := dayOf(now)
+	var others map[string]DayCount
+	if d.shared != nil {
+		others = d.shared.Others()
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i, k := range keys {
 		c := d.counts[k]
 		if c.Day != day {
 			c = DayCount{Day: day}
+		}
+		if o := others[k]; o.Day == day {
+			c.N += o.N
 		}
 		if limits[i] > 0 && c.N+n > limits[i] {
 			return i

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -182,5 +183,65 @@ func TestChargePartsConcurrent(t *testing.T) {
 	counts, err := p.rules().Counters.Load()
 	if err != nil || counts["sender:a@b.c"].N != 98 {
 		t.Fatalf("saved %v, %v; want 98", counts, err)
+	}
+}
+
+// sharedMem is two gateways' counters in one place: each saves its own,
+// and sees the other's as Others.
+type sharedMem struct {
+	mu    *sync.Mutex
+	all   map[string]map[string]DayCount
+	self  string
+	other string
+}
+
+func (s sharedMem) Load() (map[string]DayCount, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.all[s.self]), nil
+}
+
+func (s sharedMem) Save(c map[string]DayCount) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.all[s.self] = maps.Clone(c)
+	return nil
+}
+
+func (s sharedMem) Others() map[string]DayCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.all[s.other])
+}
+
+// TestPartsPerDayShared: two gateways sharing their counters hold one
+// daily limit between them, as they charge, not only from a restart.
+func TestPartsPerDayShared(t *testing.T) {
+	t.Parallel()
+	mu := &sync.Mutex{}
+	all := map[string]map[string]DayCount{}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	gateway := func(self, other string) *Policy {
+		return newTestPolicy(t, Config{Limits: Limits{PartsPerDay: 10},
+			Counters: sharedMem{mu: mu, all: all, self: self, other: other}, Now: func() time.Time { return now }})
+	}
+	a, b := gateway("a", "b"), gateway("b", "a")
+	ctx := context.Background()
+	if err := a.ChargeParts(ctx, "", "s@example.com", 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ChargeParts(ctx, "", "s@example.com", 5); err == nil || !strings.Contains(err.Error(), "10 SMS parts per day") {
+		t.Fatalf("b over the limit a has mostly used: %v", err)
+	}
+	if err := b.ChargeParts(ctx, "", "s@example.com", 4); err != nil {
+		t.Fatalf("b within what a left: %v", err)
+	}
+	if err := a.ChargeParts(ctx, "", "s@example.com", 1); err == nil {
+		t.Fatal("a charged over the limit both used up")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if a, b := all["a"]["sender:s@example.com"].N, all["b"]["sender:s@example.com"].N; a != 6 || b != 4 {
+		t.Errorf("saved a %d and b %d; each keeps its own: want 6 and 4", a, b)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/smsbridge/smsbridge/configs"
 	"github.com/smsbridge/smsbridge/policy"
@@ -51,7 +52,7 @@ func (c storeCounters) Save(counts map[string]policy.DayCount) error {
 // counters of earlier versions are moved in.
 func policyCounters(st *openedStore, cfg *configs.Config, log *slog.Logger) (policy.CounterStore, error) {
 	if shared, ok := st.gatewayStore.(sharedCountersBlob); ok {
-		return &sharedCounters{st: shared, instance: st.instance}, nil
+		return &sharedCounters{st: shared, instance: st.instance, log: log}, nil
 	}
 	counters := storeCounters{st}
 	if err := migrateCounters(counters, cfg.Store.Path, log); err != nil {
@@ -100,66 +101,72 @@ type sharedCountersBlob interface {
 	PolicyCountersAll() (map[string][]byte, error)
 }
 
-// sharedCounters keeps the policy's daily counters in a shared store.
-// The policy starts from the sum of every instance's counts of the day;
-// each instance saves only its own charges (what it counts less what the
-// others had at the start), so no instance overwrites another's.
+// sharedCounters keeps the policy's daily counters in a store shared
+// by the gateways of a cluster (policy.SharedCounterStore): each saves
+// only its own counts, so none overwrites another's, and the policy adds
+// the others' counts, read again at most every sharedCountersFresh, where
+// it checks a limit.
 type sharedCounters struct {
 	st       sharedCountersBlob
 	instance string
+	log      *slog.Logger
 
 	mu     sync.Mutex
-	others map[string]policy.DayCount // the other instances' counts at Load
+	others map[string]policy.DayCount
+	read   time.Time // when others was read
 }
 
+// sharedCountersFresh bounds how old the other gateways' counts may be
+// when a limit is checked; reading them decodes every gateway's counters.
+const sharedCountersFresh = time.Second
+
 func (c *sharedCounters) Load() (map[string]policy.DayCount, error) {
+	return storeCounters{c.st}.Load()
+}
+
+func (c *sharedCounters) Save(counts map[string]policy.DayCount) error {
+	return storeCounters{c.st}.Save(counts)
+}
+
+// Others is the sum of the other gateways' counts of their latest day. A
+// failed read keeps the counts read before, and is logged.
+func (c *sharedCounters) Others() map[string]policy.DayCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.read) < sharedCountersFresh {
+		return c.others
+	}
+	others, err := c.readOthers()
+	if err != nil {
+		c.log.Warn("other gateways' daily counters not read; limits use those read before", "err", err)
+		return c.others
+	}
+	c.others, c.read = others, time.Now()
+	return others
+}
+
+func (c *sharedCounters) readOthers() (map[string]policy.DayCount, error) {
 	all, err := c.st.PolicyCountersAll()
 	if err != nil {
 		return nil, err
 	}
-	counts := map[string]policy.DayCount{}
-	others := map[string]policy.DayCount{}
+	sum := map[string]policy.DayCount{}
 	for inst, data := range all {
-		var one map[string]policy.DayCount
-		if err := json.Unmarshal(data, &one); err != nil {
+		if inst == c.instance {
+			continue
+		}
+		var counts map[string]policy.DayCount
+		if err := json.Unmarshal(data, &counts); err != nil {
 			return nil, fmt.Errorf("policy counters of instance %s: %w", inst, err)
 		}
-		addDayCounts(counts, one)
-		if inst != c.instance {
-			addDayCounts(others, one)
+		for k, v := range counts {
+			switch cur, ok := sum[k]; {
+			case !ok || cur.Day < v.Day:
+				sum[k] = v
+			case cur.Day == v.Day:
+				sum[k] = policy.DayCount{Day: v.Day, N: cur.N + v.N}
+			}
 		}
 	}
-	c.mu.Lock()
-	c.others = others
-	c.mu.Unlock()
-	return counts, nil
-}
-
-// addDayCounts adds counts to sum: the counts of one key's latest day
-// add up, older days' are gone.
-func addDayCounts(sum, counts map[string]policy.DayCount) {
-	for k, v := range counts {
-		cur, ok := sum[k]
-		switch {
-		case !ok || cur.Day < v.Day:
-			sum[k] = v
-		case cur.Day == v.Day:
-			sum[k] = policy.DayCount{Day: v.Day, N: cur.N + v.N}
-		}
-	}
-}
-
-func (c *sharedCounters) Save(counts map[string]policy.DayCount) error {
-	c.mu.Lock()
-	own := make(map[string]policy.DayCount, len(counts))
-	for k, v := range counts {
-		if o, ok := c.others[k]; ok && o.Day == v.Day {
-			v.N -= o.N
-		}
-		if v.N > 0 {
-			own[k] = v
-		}
-	}
-	c.mu.Unlock()
-	return storeCounters{c.st}.Save(own)
+	return sum, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
@@ -79,8 +80,9 @@ func startCluster(t *testing.T, n int) ([]*server.Server, string) {
 	return srvs, all
 }
 
-// TestCluster runs the suite on three servers with three replicas, then
-// stops the servers one by one: with one gone writes go on; with two
+// TestCluster runs the suite on three servers with three replicas, and
+// the shared-store tests with each instance on a server of its own; then
+// it stops the servers one by one: with one gone writes go on; with two
 // gone there is no quorum and a write fails within its timeout, shown by
 // WriteFailure.
 func TestCluster(t *testing.T) {
@@ -94,6 +96,30 @@ func TestCluster(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) storetest.Open {
 			prefix := freshPrefix()
 			return func() (storetest.Backend, error) { return openOn(js, prefix, "gw1", 3) }
+		})
+	})
+
+	// Instances of one store, each on a server of its own.
+	t.Run("shared", func(t *testing.T) {
+		var jss []jetstream.JetStream
+		for _, srv := range srvs[:2] {
+			nc, js := connect(t, srv.ClientURL())
+			t.Cleanup(nc.Close)
+			jss = append(jss, js)
+		}
+		storetest.RunShared(t, testLease, func(t *testing.T) storetest.OpenInstance {
+			prefix := freshPrefix()
+			return func(name string) (storetest.Instance, error) {
+				js := jss[0]
+				if name != "a" {
+					js = jss[1]
+				}
+				s, err := openOn(js, prefix, name, 3)
+				if err != nil {
+					return storetest.Instance{}, err
+				}
+				return storetest.Instance{Backend: s, Kill: s.kill}, nil
+			}
 		})
 	})
 

@@ -1,0 +1,112 @@
+package natsstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/smsbridge/smsbridge/store"
+)
+
+func mustOpen(t *testing.T, prefix, inst string) *Store {
+	t.Helper()
+	s, err := openOn(shared.js, prefix, inst, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// TestOriginalChunks: an original larger than a record may be is kept in
+// chunks and read back whole, by another process too.
+func TestOriginalChunks(t *testing.T) {
+	t.Parallel()
+	prefix := freshPrefix()
+	s := mustOpen(t, prefix, "gw1")
+	s.chunk = 1000
+	m := message()
+	m.Original = bytes.Repeat([]byte("0123456789abcdef"), 200) // 3.2 chunks
+	if err := s.Enqueue(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	other := mustOpen(t, prefix, "gw2")
+	got, err := other.Original(m.ID)
+	if err != nil || !bytes.Equal(got, m.Original) {
+		t.Fatalf("Original = %d bytes, %v; want the %d enqueued", len(got), err, len(m.Original))
+	}
+	if mr := other.view.msgs[m.ID]; mr.Original != 4 {
+		t.Errorf("message record names %d chunks, want 4", mr.Original)
+	}
+}
+
+// TestLookupAsksServer: a store whose view has not caught up still finds
+// a network id another instance recorded, from the server.
+func TestLookupAsksServer(t *testing.T) {
+	t.Parallel()
+	prefix := freshPrefix()
+	a := mustOpen(t, prefix, "a")
+	b := mustOpen(t, prefix, "b")
+	if err := b.watcher.Stop(); err != nil { // b's view learns nothing more by itself
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := a.Enqueue(ctx, message()); err != nil {
+		t.Fatal(err)
+	}
+	k := store.PartKey{Msg: "m", Part: 1}
+	if _, err := a.Begin(ctx, []store.PartKey{k}, "smsc", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Submitted(ctx, k, "net-7", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := b.Lookup("smsc", "net-7")
+	if err != nil || !ok || got != k {
+		t.Fatalf("Lookup on a lagging view = %v, %v, %v; want %v", got, ok, err, k)
+	}
+	if _, ok, err := b.Lookup("smsc", "net-8"); err != nil || ok {
+		t.Errorf("Lookup of an id never given = %v, %v", ok, err)
+	}
+	if _, err := b.Finish(ctx, k, store.PartDelivered, "delivered", time.Now()); err != nil {
+		t.Fatalf("Finish on the lagging view: %v", err)
+	}
+	if _, ok, _ := b.Lookup("smsc", "net-7"); ok {
+		t.Error("the id of a part final is still found")
+	}
+}
+
+// TestSweep: the records of a message whose Enqueue never wrote its
+// message record are deleted once they are old; a committed message's
+// stay.
+func TestSweep(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, freshPrefix(), "gw1")
+	ctx := context.Background()
+	if err := s.Enqueue(ctx, message()); err != nil {
+		t.Fatal(err)
+	}
+	orphan := rcptKey(store.RcptKey{Msg: "failed", Rcpt: 0})
+	pm, err := s.prepare(message(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.write(ctx, orphan, pm.rcpts[0].val, 0, putCreate); err != nil {
+		t.Fatal(err)
+	}
+	s.sweep(ctx, time.Now())
+	if _, err := s.kv.Get(ctx, orphan); err != nil {
+		t.Fatalf("a fresh orphan was swept: %v", err)
+	}
+	s.sweep(ctx, time.Now().Add(2*orphanAge))
+	if _, err := s.kv.Get(ctx, orphan); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Errorf("orphan after the sweep: %v, want gone", err)
+	}
+	if _, err := s.Message("m"); err != nil {
+		t.Errorf("the committed message after the sweep: %v", err)
+	}
+}

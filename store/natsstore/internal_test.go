@@ -81,8 +81,8 @@ func TestLookupAsksServer(t *testing.T) {
 }
 
 // TestSweep: the records of a message whose Enqueue never wrote its
-// message record are deleted once they are old; a committed message's
-// stay.
+// message record, its original's chunks too, are deleted once they are
+// old; a committed message's stay.
 func TestSweep(t *testing.T) {
 	t.Parallel()
 	s := mustOpen(t, freshPrefix(), "gw1")
@@ -95,16 +95,21 @@ func TestSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.write(ctx, orphan, pm.rcpts[0].val, 0, putCreate); err != nil {
-		t.Fatal(err)
+	chunk := origKey("failed", 0)
+	for _, k := range []string{orphan, chunk} {
+		if _, err := s.write(ctx, k, pm.rcpts[0].val, 0, putCreate); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s.sweep(ctx, time.Now())
 	if _, err := s.kv.Get(ctx, orphan); err != nil {
 		t.Fatalf("a fresh orphan was swept: %v", err)
 	}
 	s.sweep(ctx, time.Now().Add(2*orphanAge))
-	if _, err := s.kv.Get(ctx, orphan); !errors.Is(err, jetstream.ErrKeyNotFound) {
-		t.Errorf("orphan after the sweep: %v, want gone", err)
+	for _, k := range []string{orphan, chunk} {
+		if _, err := s.kv.Get(ctx, k); !errors.Is(err, jetstream.ErrKeyNotFound) {
+			t.Errorf("orphan %s after the sweep: %v, want gone", k, err)
+		}
 	}
 	if _, err := s.Message("m"); err != nil {
 		t.Errorf("the committed message after the sweep: %v", err)

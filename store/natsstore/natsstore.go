@@ -5,7 +5,8 @@
 //
 // Every record lives in one bucket; each process holds all of it in
 // memory (the view), fed by a watcher over the bucket, and serves every
-// read from there. Writes are compare-and-swap on the record's revision.
+// read from there, but for the originals kept for RET=FULL reports,
+// which are read from the server when a report needs one. Writes are compare-and-swap on the record's revision.
 // A message becomes visible with its message record, which Enqueue writes
 // last; a recipient record holds all its parts, so a part's change and
 // the recipient's state it implies are one write.
@@ -22,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,7 +107,7 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 	s.chunk = max(int(js.Conn().MaxPayload())-4096, 1024)
 	// The watcher outlives ctx, which bounds only the opening.
 	loopCtx, stop := context.WithCancel(context.Background())
-	w, err := kv.WatchAll(loopCtx)
+	w, err := kv.WatchFiltered(loopCtx, watched())
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("natsstore: watch %s_Q: %w", opts.Prefix, err)
@@ -225,6 +227,33 @@ func (s *Store) Close() error {
 		}
 	})
 	return err
+}
+
+// listKeys lists the keys of the bucket that filter matches.
+func (s *Store) listKeys(ctx context.Context, filter string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	l, err := s.kv.ListKeysFiltered(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k := range l.Keys() {
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// watched are the keys the view holds: every family but the originals.
+func watched() []string {
+	var out []string
+	for fam := range shapes {
+		if fam != famOrig {
+			out = append(out, fam+".>")
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // kill stops the store as a crash would, for good: Close does nothing
@@ -401,9 +430,11 @@ func (s *Store) WriteFailure() (since time.Time, err error) {
 
 // sweep deletes the records of messages that have no message record and
 // that are older than orphanAge: left by an Enqueue that failed, or a
-// Purge cut short.
+// Purge cut short. A message's original chunks, which the view does not
+// hold, go first: its recipient records are what finds them.
 func (s *Store) sweep(ctx context.Context, now time.Time) {
 	var orphans []string
+	ids := map[string]bool{}
 	_ = s.read(func(v *view) error {
 		for k, info := range v.keys {
 			if info.deleted || now.Sub(info.created) < orphanAge {
@@ -414,14 +445,26 @@ func (s *Store) sweep(ctx context.Context, now time.Time) {
 				continue
 			}
 			switch pk.family {
-			case famRcpt, famOrig, famWatch:
+			case famRcpt, famWatch:
 				if v.msgs[pk.names[0]] == nil {
 					orphans = append(orphans, k)
+					ids[pk.names[0]] = pk.family == famRcpt
 				}
 			}
 		}
 		return nil
 	})
+	for id, rcpt := range ids {
+		if !rcpt {
+			continue
+		}
+		chunks, err := s.listKeys(ctx, key(famOrig, tok(id), "*"))
+		if err != nil {
+			s.log.Warn("orphan original not listed", "msg_id", id, "err", err)
+			return
+		}
+		orphans = append(chunks, orphans...)
+	}
 	for _, k := range orphans {
 		if err := s.remove(ctx, k, 0); err != nil {
 			s.log.Warn("orphan record not deleted", "key", k, "err", err)

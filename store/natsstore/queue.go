@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -209,25 +211,38 @@ func (s *Store) Message(id string) (*store.Message, error) {
 }
 
 // Original returns the whole mail kept for RET=FULL reports, nil when none
-// was kept.
+// was kept. Its chunks are read from the server: the view does not hold
+// them.
 func (s *Store) Original(id string) ([]byte, error) {
-	var out []byte
-	err := s.read(func(v *view) error {
-		m := v.msgs[id]
-		if m == nil {
-			return nil
-		}
-		for i := range m.Original {
-			c, ok := v.orig[id][i]
-			if !ok {
-				return fmt.Errorf("original %s: %w: chunk %d of %d missing", id, store.ErrCorrupt, i, m.Original)
-			}
-			out = append(out, c...)
+	ctx, cancel := context.WithTimeout(context.Background(), s.opt.Timeout)
+	defer cancel()
+	out, err := s.original(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: original %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func (s *Store) original(ctx context.Context, id string) ([]byte, error) {
+	var chunks int
+	if err := s.read(func(v *view) error {
+		if m := v.msgs[id]; m != nil {
+			chunks = m.Original
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("natsstore: %w", err)
+	}); err != nil {
+		return nil, err
+	}
+	var out []byte
+	for i := range chunks {
+		e, err := s.kv.Get(ctx, origKey(id, i))
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			return nil, fmt.Errorf("%w: chunk %d of %d missing", store.ErrCorrupt, i, chunks)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e.Value()...)
 	}
 	return out, nil
 }

@@ -24,7 +24,6 @@ type view struct {
 
 	msgs      map[string]*msgRecord
 	rcpts     map[store.RcptKey]*rcptRecord
-	orig      map[string]map[int][]byte
 	mails     map[string]*mailRecord // by key
 	mailIDs   map[string]string      // mail id → key
 	parked    map[string]*store.ParkedReceipt
@@ -64,7 +63,7 @@ func newView(log *slog.Logger) *view {
 	return &view{
 		log:  log,
 		keys: map[string]keyInfo{}, msgs: map[string]*msgRecord{}, rcpts: map[store.RcptKey]*rcptRecord{},
-		orig: map[string]map[int][]byte{}, mails: map[string]*mailRecord{}, mailIDs: map[string]string{},
+		mails: map[string]*mailRecord{}, mailIDs: map[string]string{},
 		parked: map[string]*store.ParkedReceipt{}, convs: map[string]store.Conversation{}, optouts: map[string]time.Time{},
 		policy: map[string][]byte{}, quota: map[string]int{}, segs: map[string]*segRecord{},
 		watches: map[string]*store.Watch{}, callbacks: map[string]*callbackRecord{}, live: map[string]time.Time{},
@@ -84,6 +83,9 @@ func newView(log *slog.Logger) *view {
 // put records key's value at rev, unless the view holds that revision or
 // a later one.
 func (v *view) put(key string, rev uint64, created time.Time, val []byte) {
+	if unviewed(key) {
+		return
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if info, ok := v.keys[key]; ok && rev <= info.rev {
@@ -95,6 +97,9 @@ func (v *view) put(key string, rev uint64, created time.Time, val []byte) {
 
 // removed records the watcher's news that key was deleted at rev.
 func (v *view) removed(key string, rev uint64) {
+	if unviewed(key) {
+		return
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if info, ok := v.keys[key]; ok && rev <= info.rev {
@@ -116,6 +121,11 @@ func (v *view) forget(key string) {
 	v.keys[key] = keyInfo{rev: info.rev, deleted: true}
 	v.set(key, nil)
 }
+
+// unviewed reports whether key is of the family the view does not hold:
+// originals, read from the server when a report needs one, so that mail
+// kept for RET=FULL does not stay in every process's memory.
+func unviewed(key string) bool { return strings.HasPrefix(key, famOrig+".") }
 
 // rev is key's revision in the view; ok is false when the view has no
 // value for it.
@@ -149,19 +159,6 @@ func (v *view) set(key string, val []byte) {
 			}
 		}
 		v.setRcpt(store.RcptKey{Msg: pk.names[0], Rcpt: pk.nums[0]}, r)
-	case famOrig:
-		id, n := pk.names[0], pk.nums[0]
-		if val == nil {
-			delete(v.orig[id], n)
-			if len(v.orig[id]) == 0 {
-				delete(v.orig, id)
-			}
-			break
-		}
-		if v.orig[id] == nil {
-			v.orig[id] = map[int][]byte{}
-		}
-		v.orig[id][n] = val
 	case famMail, famReport, famNotice:
 		if old := v.mails[key]; old != nil {
 			delete(v.mailIDs, old.ID)

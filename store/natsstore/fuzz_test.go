@@ -59,6 +59,12 @@ func FuzzRecords(f *testing.F) {
 	f.Add(encode(&callbackRecord{Callback: store.Callback{ID: "c", Owner: "smpp:e"}}))
 	f.Add(encode(&segRecord{First: time.Unix(1, 0), Segments: []segment{{Seq: 1, ID: "s", Digest: segDigest(nil)}}}))
 	f.Add([]byte("12"))
+	raw := *m
+	raw.Subject = "\xff"
+	if pm, err = s.prepare(&raw, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(pm.msg) // gob: the subject is not UTF-8
 	f.Fuzz(func(t *testing.T, b []byte) {
 		roundTrip(t, "message", b, decodeMsg)
 		roundTrip(t, "recipient", b, decodeRcpt)

@@ -115,3 +115,29 @@ func TestSweep(t *testing.T) {
 		t.Errorf("the committed message after the sweep: %v", err)
 	}
 }
+
+// TestRawBytes: strings that are not UTF-8 (a raw 8-bit subject, a
+// network's status text) come back byte for byte, to another process too.
+func TestRawBytes(t *testing.T) {
+	t.Parallel()
+	prefix := freshPrefix()
+	s := mustOpen(t, prefix, "gw1")
+	ctx := context.Background()
+	m := message()
+	m.Subject = "Gr\xfc\xdfe"
+	if err := s.Enqueue(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	k := store.PartKey{Msg: m.ID}
+	if _, err := s.Finish(ctx, k, store.PartFailed, "stat:\xff\x00", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	other := mustOpen(t, prefix, "gw2")
+	got, err := other.Message(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Subject != m.Subject || got.Recipients[0].Parts[0].Error != "stat:\xff\x00" || got.Recipients[0].Parts[1].Text != "y" {
+		t.Errorf("read back: subject %q, status %q", got.Subject, got.Recipients[0].Parts[0].Error)
+	}
+}

@@ -174,7 +174,7 @@ func (v *view) set(key string, val []byte) {
 	case famParked:
 		delete(v.parked, key)
 		if val != nil {
-			if r, err := decodeJSON[store.ParkedReceipt]("parked receipt", val); err != nil {
+			if r, err := decodeRecord[store.ParkedReceipt]("parked receipt", val); err != nil {
 				fail(err)
 			} else {
 				r.Transport, r.ID = pk.names[0], pk.names[1]
@@ -184,7 +184,7 @@ func (v *view) set(key string, val []byte) {
 	case famConv:
 		delete(v.convs, pk.names[0])
 		if val != nil {
-			if c, err := decodeJSON[store.Conversation]("conversation", val); err != nil {
+			if c, err := decodeRecord[store.Conversation]("conversation", val); err != nil {
 				fail(err)
 			} else {
 				v.convs[pk.names[0]] = *c
@@ -193,7 +193,7 @@ func (v *view) set(key string, val []byte) {
 	case famOptOut:
 		delete(v.optouts, pk.names[0])
 		if val != nil {
-			if t, err := decodeJSON[time.Time]("opt-out", val); err != nil {
+			if t, err := decodeRecord[time.Time]("opt-out", val); err != nil {
 				fail(err)
 			} else {
 				v.optouts[pk.names[0]] = *t
@@ -225,7 +225,7 @@ func (v *view) set(key string, val []byte) {
 	case famWatch:
 		delete(v.watches, pk.names[0])
 		if val != nil {
-			if w, err := decodeJSON[store.Watch]("watch", val); err != nil {
+			if w, err := decodeRecord[store.Watch]("watch", val); err != nil {
 				fail(err)
 			} else {
 				w.Msg = pk.names[0]

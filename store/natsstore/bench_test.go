@@ -3,6 +3,7 @@ package natsstore
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,4 +63,22 @@ func BenchmarkSend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkEnqueueParallel: Enqueues from many goroutines at once, as SMTP
+// sessions make them; the server takes writes concurrently.
+func BenchmarkEnqueueParallel(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.Enqueue(ctx, benchMessage(int(n.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -208,7 +211,7 @@ func (s *Server) retryMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, RetryView{ID: id, Queued: n})
 }
 
-func (s *Server) transports(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) transports(w http.ResponseWriter, r *http.Request) {
 	var out struct {
 		Transports []TransportView `json:"transports"`
 	}
@@ -218,9 +221,27 @@ func (s *Server) transports(w http.ResponseWriter, _ *http.Request) {
 		if s.opt.Throughput != nil {
 			tv.Throughput = s.opt.Throughput(t.Name)
 		}
+		if s.opt.BindHolders != nil && t.Details != nil && t.Details.SMPPStatus != nil {
+			tv.Binds = s.bindHolders(r.Context(), t.Name)
+		}
 		out.Transports = append(out.Transports, tv)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// bindHolders lists the holders of transport's bind leases by bind; if
+// they cannot be read, it logs why and lists none.
+func (s *Server) bindHolders(ctx context.Context, transport string) []BindHolderView {
+	holders, err := s.opt.BindHolders.Holders(ctx, transport)
+	if err != nil {
+		s.log.Warn("bind lease holders unreadable", "transport", transport, "err", err)
+	}
+	out := make([]BindHolderView, 0, len(holders))
+	for bind, instance := range holders {
+		out = append(out, BindHolderView{Bind: bind, Instance: instance})
+	}
+	slices.SortFunc(out, func(a, b BindHolderView) int { return cmp.Compare(a.Bind, b.Bind) })
+	return out
 }
 
 // gatewayError answers an error of the gateway or the store.

@@ -49,6 +49,12 @@ type Queue interface {
 	Campaign(id string) (store.CampaignSummary, error)
 }
 
+// BindHolders tells which gateway holds each bind slot of an SMPP
+// transport, slot → instance (*cluster.BindLeases).
+type BindHolders interface {
+	Holders(ctx context.Context, transport string) (map[int]string, error)
+}
+
 // Options configure a Server. Gateway and Queue are required.
 type Options struct {
 	Gateway Gateway
@@ -64,6 +70,9 @@ type Options struct {
 	// transport's submits per second to /api/v1/transports.
 	Metrics    http.Handler
 	Throughput func(transport string) float64
+	// BindHolders, when the gateways share SMPP binds by leases, adds to
+	// each SMPP transport in /api/v1/transports who holds which bind.
+	BindHolders BindHolders
 	// PublicMetrics serves /metrics to anyone; otherwise it takes a token
 	// or a trusted client, as /api/v1 does.
 	PublicMetrics bool

@@ -145,4 +145,14 @@ func ViewSummary(s store.Summary) SummaryView {
 type TransportView struct {
 	bridge.TransportStatus
 	Throughput float64 `json:"throughput"` // accepted submits per second over the last minute
+	// Binds are the holders of an SMPP transport's bind leases, by bind;
+	// absent when binds are not shared by leases.
+	Binds []BindHolderView `json:"binds,omitzero"`
+}
+
+// BindHolderView is one bind slot of an SMPP account and the gateway
+// instance whose lease holds it.
+type BindHolderView struct {
+	Bind     int    `json:"bind"`
+	Instance string `json:"instance"`
 }

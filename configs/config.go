@@ -22,6 +22,8 @@ type Config struct {
 	Campaigns  Campaigns           `toml:"campaigns"`
 	Kannel     Kannel              `toml:"kannel"`
 	SMPPServer SMPPServer          `toml:"smpp_server"`
+	Cluster    *Cluster            `toml:"cluster"` // nil: no [cluster]
+	NATS       *NATS               `toml:"nats"`    // nil: no [nats]
 
 	// File is where the configuration came from ("" for the embedded default).
 	File string `toml:"-"`
@@ -109,7 +111,10 @@ type Text struct {
 }
 
 type Store struct {
-	Path string `toml:"path"`
+	// Backend is "bbolt" (the file at path) or "nats" (JetStream, with
+	// [cluster] or [nats]).
+	Backend string `toml:"backend"`
+	Path    string `toml:"path"`
 	// Retention: messages all final and reported are deleted this long
 	// after they arrived (the API and `queue` no longer show them).
 	Retention Duration `toml:"retention"`

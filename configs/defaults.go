@@ -81,7 +81,7 @@ func defaults() *Config {
 			Unreadable:    "ucs2",
 		},
 		Text:  Text{URLs: "keep", Emoji: "words"},
-		Store: Store{Path: defaultDataDir + "/smsbridge.db", Retention: dur(7 * 24 * time.Hour)},
+		Store: Store{Backend: BackendBBolt, Path: defaultDataDir + "/smsbridge.db", Retention: dur(7 * 24 * time.Hour)},
 		Receipts: Receipts{
 			Mode:         "failure",
 			SmarthostTLS: "opportunistic",

@@ -79,6 +79,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	}
 	c.File = name
 	applyTransportDefaults(c, raw)
+	applyClusterDefaults(c, raw)
 	c.derive()
 	if err := c.Validate(); err != nil {
 		for _, e := range configErrors(err) {

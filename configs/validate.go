@@ -94,6 +94,7 @@ func (cfg *Config) Validate() error {
 		c.add("store.path", "must not be empty")
 	}
 	c.positive("store.retention", cfg.Store.Retention)
+	cfg.validateBackend(c)
 	cfg.validateTransports(c)
 	cfg.validateRoutes(c)
 	cfg.validateReceipts(c)

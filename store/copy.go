@@ -34,7 +34,7 @@ func (c CopyCounts) Records(kind string) int { return c.Imported[kind] + c.Exist
 // copyWorkers is how many imports a copy keeps under way: a store that
 // groups concurrent changes into one commit (bbolt's committer) then
 // writes many records per fsync.
-const copyWorkers = 32
+const copyWorkers = 128
 
 // Copy imports every record of from into to. It can be run again: what
 // the target holds already is counted in Existing and left alone, so a

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/smsbridge/smsbridge/priority"
 )
 
@@ -31,10 +33,58 @@ func (db *DB) Import(ctx context.Context, r Record) error {
 	if err != nil {
 		return fmt.Errorf("store: import %s: %w", kind, err)
 	}
-	if err := db.do(ctx, "import "+kind, size, run); err != nil {
+	// A record held already is found without a write, so that a copy run
+	// again costs reads only; the write checks again.
+	held, err := db.holds(recordKey(&r))
+	if err == nil && !held {
+		err = db.do(ctx, "import "+kind, size, run)
+	} else if held {
+		err = ErrExists
+	}
+	if err != nil {
 		return fmt.Errorf("store: import %s %s: %w", kind, recordName(&r), err)
 	}
 	return nil
+}
+
+// holds reports whether bucket bkt holds key.
+func (db *DB) holds(bkt, key []byte) (bool, error) {
+	var held bool
+	err := db.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bkt)
+		held = b != nil && b.Get(key) != nil
+		return nil
+	})
+	return held, err
+}
+
+// recordKey is the bucket and key r is kept under, those Import checks.
+func recordKey(r *Record) (bkt, key []byte) {
+	switch {
+	case r.Message != nil:
+		return bktMsg, msgKey(r.Message.ID)
+	case r.Mail != nil:
+		return bktOutbox, []byte(r.Mail.ID)
+	case r.Parked != nil:
+		return bktEarly, r.Parked.key()
+	case r.Conversation != nil:
+		return bktConv, []byte(r.Conversation.Number)
+	case r.OptOut != nil:
+		return bktOptOut, []byte(r.OptOut.Number)
+	case r.Quota != nil:
+		kind := byte('D')
+		if r.Quota.Month {
+			kind = 'M'
+		}
+		return bktQuota, quotaKey(r.Quota.SIM, kind, r.Quota.Period)
+	case r.Segments != nil:
+		return bktSegSet, []byte(r.Segments.Set)
+	case r.Watch != nil:
+		return bktWatch, msgKey(r.Watch.Msg)
+	case r.Callback != nil:
+		return bktCallback, []byte(r.Callback.ID)
+	}
+	return bktPolicy, keyDaily
 }
 
 // recordName is what names r in an error.

@@ -16,7 +16,9 @@ type Record struct {
 	// late one, receipt, in-doubt count, reported flags), its class,
 	// campaign pace and SMS source, and Original (RET=FULL) when kept.
 	// Parts submitting stay submitting: the target's first Recover treats
-	// them as in doubt, as a restart would.
+	// them as in doubt, as a restart would. Unlike Enqueue, importing it
+	// keeps every part field as given and writes no conversation and no
+	// watch: those are records of their own.
 	Message *Message
 	// DelayWatch lists, with Message, the recipients (by index) still
 	// waiting for a delay notice: those DelayDue will list.

@@ -94,6 +94,30 @@ var reloadRules = map[string]reloadRule{
 
 	"store.path":      restart,
 	"store.retention": live,
+	// The store is opened once, and with it the cluster node or the NATS
+	// connection.
+	"store.backend":         restart,
+	"cluster.name":          restart,
+	"cluster.listen":        restart,
+	"cluster.peers":         restart,
+	"cluster.client_listen": restart,
+	"cluster.store_dir":     restart,
+	"cluster.replicas":      restart,
+	"cluster.tls_cert":      restart,
+	"cluster.tls_key":       restart,
+	"cluster.tls_ca":        restart,
+	"cluster.lease_ttl":     restart,
+	"cluster.instance":      restart,
+	"nats.urls":             restart,
+	"nats.creds_file":       restart,
+	"nats.nkey_file":        restart,
+	"nats.tls_ca":           restart,
+	"nats.tls_cert":         restart,
+	"nats.tls_key":          restart,
+	"nats.replicas":         restart,
+	"nats.prefix":           restart,
+	"nats.instance":         restart,
+	"nats.lease_ttl":        restart,
 
 	// Transports are opened once; routes may only name running ones.
 	"transports.name":              restart,
@@ -195,6 +219,11 @@ func valueAt(v reflect.Value, path []string) any {
 		return v.Interface()
 	}
 	switch v.Kind() {
+	case reflect.Pointer: // an optional table; absent, each of its keys is nil
+		if v.IsNil() {
+			return nil
+		}
+		return valueAt(v.Elem(), path)
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if tomlName(v.Type().Field(i)) == path[0] {
@@ -219,8 +248,8 @@ func tomlName(f reflect.StructField) string {
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 
 // configKeys lists the keys of a configuration struct type, tables
-// entered, arrays of tables entered without an index, values (durations
-// too) as leaves.
+// (optional ones too) entered, arrays of tables entered without an index,
+// values (durations too) as leaves.
 func configKeys(t reflect.Type, prefix string) []string {
 	var keys []string
 	for i := range t.NumField() {
@@ -234,7 +263,7 @@ func configKeys(t reflect.Type, prefix string) []string {
 			key = prefix + "." + name
 		}
 		ft := f.Type
-		if ft.Kind() == reflect.Slice {
+		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
 		if ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(textUnmarshaler) {

@@ -68,6 +68,13 @@ alias = "team"
 class = "bulk"
 `
 
+// reloadCluster and reloadNATS give the keys of the optional tables a
+// value, one table at a time.
+const (
+	reloadCluster = "[store]\nbackend = \"nats\"\n[cluster]\nlisten = \"127.0.0.1:6222\"\nreplicas = 1\n"
+	reloadNATS    = "[store]\nbackend = \"nats\"\n[nats]\nurls = [\"nats://127.0.0.1:4222\"]\n"
+)
+
 // changedValues are values to change a key to where its kind's default
 // change (a suffix, +1) would not be valid.
 var changedValues = map[string]any{
@@ -106,17 +113,24 @@ var changedValues = map[string]any{
 // what apply hands to the running pieces.
 func TestReloadRules(t *testing.T) {
 	t.Parallel()
-	load := func() *configs.Config {
-		c, err := configs.Parse([]byte(reloadBase), "reload.toml")
+	load := func(key string) *configs.Config {
+		src := reloadBase
+		switch table, _, _ := strings.Cut(key, "."); table {
+		case "cluster":
+			src += reloadCluster
+		case "nats":
+			src += reloadNATS
+		}
+		c, err := configs.Parse([]byte(src), "reload.toml")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	old := load()
-	oldInputs := reloadInputs(t, old)
 	for key, rule := range reloadRules {
-		next := load()
+		old := load(key)
+		oldInputs := reloadInputs(t, old)
+		next := load(key)
 		setKey(t, next, key)
 		got := needsRestart(old, next)
 		switch rule {
@@ -194,6 +208,10 @@ func walkKey(v reflect.Value, path []string, set func(reflect.Value)) {
 		return
 	}
 	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			walkKey(v.Elem(), path, set)
+		}
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if tomlName(v.Type().Field(i)) == path[0] {

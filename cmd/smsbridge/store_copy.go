@@ -73,6 +73,17 @@ func storeCopy(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("store", storeCopySynopsis, stderr)
 	from := fs.String("from", "", "the store to copy: bbolt:PATH or nats:URL")
 	to := fs.String("to", "", "the store to copy into: bbolt:PATH (created when missing) or nats:URL")
+	flagsUsage := fs.Usage
+	fs.Usage = func() {
+		flagsUsage()
+		fmt.Fprint(fs.Output(), `
+Copies every message (parts in their states), outbox mail, parked receipt,
+conversation, opt-out, the policy counters, SIM counts, segments, watches and
+callbacks, then checks that both sides hold the same part counts, outbox and
+parked receipts. Stop smsbridge serve first: a queue file in use is refused.
+What the target holds already is left as it is: a second run copies nothing.
+`)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -84,6 +84,7 @@ func (t *Transport) connect(ctx context.Context, k bindKind) (*session, error) {
 	}
 	id := strconv.FormatUint(connIDs.Add(1), 10)
 	s := newSession(conn, k, t.cfg.Window, t.cfg.ResponseTimeout, t.log.With("conn_id", id, "kind", k.String()))
+	s.limit = t.bindLimiter()
 	s.onRequest = func(s *session, p pdu.PDU) { t.onDeliver(ctx, s, p) }
 	s.onLate = func(key string, p pdu.PDU) { t.onLateSubmit(ctx, s, key, p) }
 	go s.readLoop()

@@ -37,6 +37,13 @@ type Config struct {
 	// an in-doubt error (its answer, should it come later, still counts).
 	InDoubtLimit time.Duration
 	Logger       *slog.Logger
+
+	// Leases, when set, shares the account's Binds with other gateways:
+	// each bind is open only while this gateway holds its lease, and
+	// submits at most Rate / Binds a second (Rate is the account's, 0 no
+	// limit). Without Leases, Rate is not used here.
+	Leases BindLeases
+	Rate   float64
 }
 
 // Defaults applied by New to zero fields.
@@ -121,6 +128,9 @@ func (c *Config) validate() error {
 	}
 	if !slices.Contains([]string{"gsm7", "ia5", "latin1"}, c.ASCIICoding) {
 		errs = append(errs, fmt.Errorf("ascii_coding = %q: want gsm7, ia5 or latin1", c.ASCIICoding))
+	}
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("rate %g is negative", c.Rate))
 	}
 	if c.InDoubtLimit < c.ResponseTimeout {
 		errs = append(errs, fmt.Errorf("in_doubt_limit %s is shorter than response_timeout %s", c.InDoubtLimit, c.ResponseTimeout))

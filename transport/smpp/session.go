@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/smsbridge/smsbridge/transport/smpp/internal/pdu"
 )
 
@@ -43,6 +45,7 @@ type session struct {
 	seq   atomic.Uint32
 	slots chan struct{} // window: one token per submit in flight
 	thr   throttle      // pause after the SMSC throttles this bind
+	limit *rate.Limiter // the bind's share of the account's rate; nil: none
 	// suspect is set while a probe checks whether the SMSC still answers,
 	// after a request went unanswered: no new submits go into a black hole.
 	suspect atomic.Bool

@@ -81,6 +81,10 @@ func (t *Transport) Run(ctx context.Context, h transport.Handler) error {
 	wg.Go(func() { t.dispatch(ctx, h) })
 	wg.Go(func() { t.sweepInbound(ctx) })
 	for i := range t.cfg.Binds {
+		if t.cfg.Leases != nil {
+			wg.Go(func() { t.leasedBind(ctx, i) })
+			continue
+		}
 		for _, k := range t.kinds {
 			wg.Go(func() { t.bindLoop(ctx, i, k) })
 		}
@@ -137,6 +141,11 @@ func (t *Transport) submit(ctx context.Context, p *transport.Part, body []byte) 
 		return "", transport.Temporary("", fmt.Errorf("smpp: waiting for a bind: %w", err))
 	}
 	defer t.release(s)
+	if s.limit != nil {
+		if err := s.limit.Wait(ctx); err != nil {
+			return "", transport.Temporary("", fmt.Errorf("smpp: waiting for the bind's share of the rate: %w", err))
+		}
+	}
 	sent := time.Now()
 	resp, err := t.submitAwait(ctx, s, p, body)
 	if err != nil {

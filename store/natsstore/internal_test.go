@@ -141,3 +141,24 @@ func TestRawBytes(t *testing.T) {
 		t.Errorf("read back: subject %q, status %q", got.Subject, got.Recipients[0].Parts[0].Error)
 	}
 }
+
+// TestEnqueueAfterFailure: an Enqueue that failed after writing recipient
+// records does not keep the same message from being enqueued again.
+func TestEnqueueAfterFailure(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, freshPrefix(), "gw1")
+	ctx := context.Background()
+	pm, err := s.prepare(message(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.write(ctx, pm.rcpts[0].key, pm.rcpts[0].val, 0, putCreate); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enqueue(ctx, message()); err != nil {
+		t.Fatalf("Enqueue over a failed one's recipients: %v", err)
+	}
+	if err := s.Enqueue(ctx, message()); !errors.Is(err, store.ErrExists) {
+		t.Errorf("Enqueue again: %v, want ErrExists", err)
+	}
+}

@@ -132,7 +132,24 @@ func (s *Store) commit(ctx context.Context, pm *prepared) error {
 	if err != nil {
 		return err
 	}
-	if err := s.writeAll(ctx, pm.rcpts, putCreate); err != nil {
+	err = s.writeAll(ctx, pm.rcpts, putCreate)
+	if errors.Is(err, store.ErrExists) {
+		// Recipient records of this id without its message record are
+		// what an Enqueue of it that failed left: this one replaces them.
+		if err := s.refresh(ctx, msgKey(pm.id)); err != nil {
+			return err
+		}
+		if err := s.read(func(v *view) error {
+			if v.msgs[pm.id] != nil {
+				return store.ErrExists
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		err = s.writeAll(ctx, pm.rcpts, putAny)
+	}
+	if err != nil {
 		return err
 	}
 	if err := s.writeAll(ctx, pm.before, putAny); err != nil {

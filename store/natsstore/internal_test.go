@@ -162,3 +162,56 @@ func TestEnqueueAfterFailure(t *testing.T) {
 		t.Errorf("Enqueue again: %v, want ErrExists", err)
 	}
 }
+
+// TestRetriedAfterCrash: a Tell or a close of a segment set that crashed
+// after it wrote its callbacks (and its message) goes through when it is
+// made again, without a second callback or message.
+func TestRetriedAfterCrash(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, freshPrefix(), "gw1")
+	ctx := context.Background()
+	now := time.Now()
+	calls := []store.Callback{{ID: "cb1", Owner: "smpp:esme", Data: []byte("receipt"), Created: now}}
+	if err := s.EnqueueWatched(ctx, message(), store.Watch{Owner: "smpp"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.queueCallbacks(ctx, calls, "tell m"); err != nil { // the first half of a Tell
+		t.Fatal(err)
+	}
+	if err := s.Tell(ctx, "m", []uint8{1}, false, calls); err != nil {
+		t.Fatalf("Tell made again: %v", err)
+	}
+	if ws, err := s.Watches("smpp", "", 10); err != nil || len(ws) != 1 || ws[0].Told[0] != 1 {
+		t.Errorf("watch after the Tell = %+v, %v", ws, err)
+	}
+	if err := s.QueueCallbacks(ctx, calls); !errors.Is(err, store.ErrExists) {
+		t.Errorf("QueueCallbacks of the Tell's callback: %v, want ErrExists", err)
+	}
+
+	if _, err := s.PutSegment(ctx, store.Segment{Set: "set", Seq: 1, ID: "s1", Data: []byte("x"), Received: now}); err != nil {
+		t.Fatal(err)
+	}
+	whole := message()
+	whole.ID = "whole"
+	closing := []store.Callback{{ID: "cb2", Owner: "smpp:esme", Created: now}}
+	if err := s.queueCallbacks(ctx, closing, "close set"); err != nil {
+		t.Fatal(err)
+	}
+	pm, err := s.prepare(whole, &store.Watch{Owner: "smpp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.commit(ctx, pm); err != nil { // and its message: then the crash
+		t.Fatal(err)
+	}
+	if err := s.CloseSegments(ctx, "set", whole, store.Watch{Owner: "smpp"}, closing); err != nil {
+		t.Fatalf("CloseSegments made again: %v", err)
+	}
+	sets, err := s.StaleSegments(now.Add(time.Hour), 10)
+	if err != nil || len(sets) != 1 || !sets[0].Closed {
+		t.Errorf("set after the close = %+v, %v", sets, err)
+	}
+	if cbs, err := s.DueCallbacks("smpp:esme", now, 10); err != nil || len(cbs) != 2 {
+		t.Errorf("callbacks = %+v, %v; want cb1 and cb2 once each", cbs, err)
+	}
+}

@@ -93,10 +93,12 @@ type mailRecord struct {
 	Delay  *store.RcptKey `json:",omitempty"`
 }
 
-// callbackRecord is a callback and the instance that delivers it.
+// callbackRecord is a callback, the instance that delivers it, and the
+// change that queued it.
 type callbackRecord struct {
 	store.Callback
 	Holder string `json:",omitempty"`
+	Origin string `json:",omitempty"` // see queueCallbacks
 }
 
 // segRecord is a segment set; each segment keeps a digest of its data,

@@ -82,3 +82,22 @@ func BenchmarkEnqueueParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDue: the dispatcher's read of a queue of 4000 parts, served
+// from the view.
+func BenchmarkDue(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for i := range 2000 {
+		if err := s.Enqueue(ctx, benchMessage(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := time.Now().Add(time.Hour)
+	b.ResetTimer()
+	for range b.N {
+		if dps, err := s.Due(now, 100); err != nil || len(dps) != 100 {
+			b.Fatal(len(dps), err)
+		}
+	}
+}

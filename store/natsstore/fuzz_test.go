@@ -160,7 +160,7 @@ func FuzzView(f *testing.F) {
 			}
 		}
 		// Taking the key out again leaves the view as it was.
-		s.view.removed(k, 4)
+		s.view.removed(k, 4, time.Now())
 		if k != msgKey("m") && k != pm.rcpts[0].key {
 			if _, err := s.Message("m"); err != nil {
 				t.Fatalf("the message went with key %q: %v", k, err)

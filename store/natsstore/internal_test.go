@@ -215,3 +215,93 @@ func TestRetriedAfterCrash(t *testing.T) {
 		t.Errorf("callbacks = %+v, %v; want cb1 and cb2 once each", cbs, err)
 	}
 }
+
+// TestPurgeMarkers: delete markers older than markerAge leave the bucket;
+// a key written again since its marker keeps its value; a purged
+// message's original leaves no marker.
+func TestPurgeMarkers(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, freshPrefix(), "gw1")
+	ctx := context.Background()
+	msgs := func() uint64 {
+		t.Helper()
+		info, err := s.stream.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Msgs
+	}
+	for _, n := range []string{"+1", "+2"} {
+		if err := s.OptOut(ctx, n, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OptIn(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The watcher brings the markers; then +2 opts out again.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.view.mu.RLock()
+		n := len(s.view.markers)
+		s.view.mu.RUnlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d markers seen, want 2", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.view.mu.RLock()
+	old := s.view.markers[optOutKey("+2")].rev
+	s.view.mu.RUnlock()
+	if err := s.OptOut(ctx, "+2", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	before := msgs()
+	if n, err := s.purgeMarkers(ctx, time.Now()); err != nil || n != 0 {
+		t.Fatalf("purgeMarkers of fresh markers = %d, %v", n, err)
+	}
+	if n, err := s.purgeMarkers(ctx, time.Now().Add(2*markerAge)); err != nil || n != 1 {
+		t.Fatalf("purgeMarkers of old markers = %d, %v; want +1's", n, err)
+	}
+	if got := msgs(); got != before-1 {
+		t.Errorf("stream holds %d messages after the purge, want %d", got, before-1)
+	}
+	// A marker purged late, after its key was written again, keeps the value.
+	if err := s.purgeSubject(ctx, optOutKey("+2"), old+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.kv.Get(ctx, optOutKey("+2")); err != nil {
+		t.Errorf("the opt-out written after its old marker: %v", err)
+	}
+
+	m := message()
+	m.Original = []byte("the whole mail")
+	if err := s.Enqueue(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []int{0, 1} {
+		if _, err := s.Finish(ctx, store.PartKey{Msg: m.ID, Part: p}, store.PartDelivered, "delivered", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkReported(ctx, store.RcptKey{Msg: m.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Purge(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("Purge = %d, %v", n, err)
+	}
+	keys, err := s.listKeys(ctx, origKey(m.ID, 0))
+	if err != nil || len(keys) != 0 {
+		t.Errorf("the original's chunk after Purge: %v, %v", keys, err)
+	}
+	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter("$KV."+s.opt.Prefix+"_Q."+origKey(m.ID, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.State.Subjects) != 0 {
+		t.Errorf("the original's chunk left %v in the stream", info.State.Subjects)
+	}
+}

@@ -47,16 +47,21 @@ type Options struct {
 // must be before it counts as left by a failed Enqueue or Purge.
 const orphanAge = time.Minute
 
+// markerAge is how long a delete marker stays in the bucket: long enough
+// for every view to have read it.
+const markerAge = time.Hour
+
 // maxCAS bounds the compare-and-swap retries of one change.
 const maxCAS = 16
 
 // Store is an open queue in a JetStream bucket. Its methods are safe for
 // concurrent use.
 type Store struct {
-	kv   jetstream.KeyValue
-	opt  Options
-	log  *slog.Logger
-	view *view
+	kv     jetstream.KeyValue
+	stream jetstream.Stream // the bucket's, for purges of subjects
+	opt    Options
+	log    *slog.Logger
+	view   *view
 
 	chunk int // the most bytes of an original per record
 
@@ -101,7 +106,11 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: open bucket %s_Q: %w", opts.Prefix, err)
 	}
-	s := &Store{kv: kv, opt: opts, log: log, view: newView(log)}
+	stream, err := js.Stream(ctx, "KV_"+opts.Prefix+"_Q")
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: open bucket %s_Q: %w", opts.Prefix, err)
+	}
+	s := &Store{kv: kv, stream: stream, opt: opts, log: log, view: newView(log)}
 	s.echoed.Store(time.Now().UnixNano())
 	// A record, its key and headers must fit the server's payload limit.
 	s.chunk = max(int(js.Conn().MaxPayload())-4096, 1024)
@@ -176,7 +185,7 @@ func (s *Store) apply(e jetstream.KeyValueEntry) {
 		s.view.put(e.Key(), e.Revision(), e.Created(), e.Value())
 		return
 	}
-	s.view.removed(e.Key(), e.Revision())
+	s.view.removed(e.Key(), e.Revision(), e.Created())
 }
 
 // watch feeds the view with every change of the bucket, this process's
@@ -207,6 +216,8 @@ func (s *Store) tend(ctx context.Context) {
 	defer beat.Stop()
 	sweep := time.NewTicker(orphanAge)
 	defer sweep.Stop()
+	markers := time.NewTicker(markerAge / 4)
+	defer markers.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -222,6 +233,12 @@ func (s *Store) tend(ctx context.Context) {
 			}
 		case now := <-sweep.C:
 			s.sweep(ctx, now)
+		case now := <-markers.C:
+			if n, err := s.purgeMarkers(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("delete markers not purged", "err", err)
+			} else if n > 0 {
+				s.log.Debug("delete markers purged", "markers", n)
+			}
 		}
 	}
 }
@@ -248,6 +265,64 @@ func (s *Store) Close() error {
 		}
 	})
 	return err
+}
+
+// purgeMarkers takes out of the bucket the delete markers older than
+// markerAge, so that they do not pile up and slow every Open: up to each
+// marker's own revision only, so that a value written under its key since
+// stays.
+func (s *Store) purgeMarkers(ctx context.Context, now time.Time) (int, error) {
+	old := map[string]uint64{}
+	if err := s.read(func(v *view) error {
+		for k, m := range v.markers {
+			if now.Sub(m.created) > markerAge {
+				old[k] = m.rev
+			}
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for k, rev := range old {
+		if err := s.purgeSubject(ctx, k, rev+1); err != nil {
+			return n, err
+		}
+		s.view.mu.Lock()
+		if m, ok := s.view.markers[k]; ok && m.rev == rev {
+			delete(s.view.markers, k)
+		}
+		s.view.mu.Unlock()
+		n++
+	}
+	return n, nil
+}
+
+// drop deletes k, a record of a message gone; an original's chunk, which
+// no view holds and no key is written again, leaves no delete marker.
+func (s *Store) drop(ctx context.Context, k string) error {
+	if unviewed(k) {
+		return s.purgeSubject(ctx, k, 0)
+	}
+	return s.remove(ctx, k, 0)
+}
+
+// purgeSubject takes key's messages out of the bucket's stream, those
+// before revision before when it is not 0, all when it is: no delete
+// marker is left, and watchers are not told.
+func (s *Store) purgeSubject(ctx context.Context, key string, before uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	opts := []jetstream.StreamPurgeOpt{jetstream.WithPurgeSubject("$KV." + s.opt.Prefix + "_Q." + key)}
+	if before != 0 {
+		opts = append(opts, jetstream.WithPurgeSequence(before))
+	}
+	if err := s.stream.Purge(ctx, opts...); err != nil {
+		s.health.set(err)
+		return fmt.Errorf("purge %s: %w", key, err)
+	}
+	s.health.set(nil)
+	return nil
 }
 
 // listKeys lists the keys of the bucket that filter matches.
@@ -487,7 +562,7 @@ func (s *Store) sweep(ctx context.Context, now time.Time) {
 		orphans = append(chunks, orphans...)
 	}
 	for _, k := range orphans {
-		if err := s.remove(ctx, k, 0); err != nil {
+		if err := s.drop(ctx, k); err != nil {
 			s.log.Warn("orphan record not deleted", "key", k, "err", err)
 			return
 		}

@@ -340,7 +340,7 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int, error) {
 		}
 		n++
 		for _, k := range keys {
-			if err := s.remove(ctx, k, 0); err != nil {
+			if err := s.drop(ctx, k); err != nil {
 				return n, fmt.Errorf("natsstore: purge %s: %w", id, err)
 			}
 		}

@@ -18,9 +18,10 @@ import (
 type view struct {
 	log *slog.Logger
 
-	mu     sync.RWMutex
-	closed bool
-	keys   map[string]keyInfo
+	mu      sync.RWMutex
+	closed  bool
+	keys    map[string]keyInfo
+	markers map[string]keyInfo // delete markers the watcher brought, to purge once old
 
 	msgs      map[string]*msgRecord
 	rcpts     map[store.RcptKey]*rcptRecord
@@ -62,7 +63,7 @@ type keyInfo struct {
 func newView(log *slog.Logger) *view {
 	return &view{
 		log:  log,
-		keys: map[string]keyInfo{}, msgs: map[string]*msgRecord{}, rcpts: map[store.RcptKey]*rcptRecord{},
+		keys: map[string]keyInfo{}, markers: map[string]keyInfo{}, msgs: map[string]*msgRecord{}, rcpts: map[store.RcptKey]*rcptRecord{},
 		mails: map[string]*mailRecord{}, mailIDs: map[string]string{},
 		parked: map[string]*store.ParkedReceipt{}, convs: map[string]store.Conversation{}, optouts: map[string]time.Time{},
 		policy: map[string][]byte{}, quota: map[string]int{}, segs: map[string]*segRecord{},
@@ -91,12 +92,14 @@ func (v *view) put(key string, rev uint64, created time.Time, val []byte) {
 	if info, ok := v.keys[key]; ok && rev <= info.rev {
 		return
 	}
+	delete(v.markers, key)
 	v.keys[key] = keyInfo{rev: rev, created: created}
 	v.set(key, val)
 }
 
-// removed records the watcher's news that key was deleted at rev.
-func (v *view) removed(key string, rev uint64) {
+// removed records the watcher's news that key was deleted at rev, the
+// delete marker written at created.
+func (v *view) removed(key string, rev uint64, created time.Time) {
 	if unviewed(key) {
 		return
 	}
@@ -105,6 +108,7 @@ func (v *view) removed(key string, rev uint64) {
 	if info, ok := v.keys[key]; ok && rev <= info.rev {
 		return
 	}
+	v.markers[key] = keyInfo{rev: rev, created: created}
 	delete(v.keys, key)
 	v.set(key, nil)
 }

@@ -6,10 +6,14 @@
 // Every record lives in one bucket; each process holds all of it in
 // memory (the view), fed by a watcher over the bucket, and serves every
 // read from there, but for the originals kept for RET=FULL reports,
-// which are read from the server when a report needs one. Writes are compare-and-swap on the record's revision.
+// which are read from the server when a report needs one. Writes are
+// compare-and-swap on the record's revision, and go into the view at once.
 // A message becomes visible with its message record, which Enqueue writes
 // last; a recipient record holds all its parts, so a part's change and
 // the recipient's state it implies are one write.
+//
+// Nothing relies on the server expiring keys: an instance is alive while
+// its heartbeats arrive, by this process's clock.
 //
 // Instances share the work: Begin takes a part for this instance by
 // compare-and-swap, and the parts an instance held submitting when it
@@ -196,6 +200,9 @@ func (s *Store) watch(ctx context.Context) {
 		select {
 		case e, ok := <-s.watcher.Updates():
 			if !ok {
+				if ctx.Err() == nil {
+					s.log.Error("watcher stopped: this process no longer sees other instances' changes")
+				}
 				return
 			}
 			if e != nil {

@@ -305,3 +305,37 @@ func TestPurgeMarkers(t *testing.T) {
 		t.Errorf("the original's chunk left %v in the stream", info.State.Subjects)
 	}
 }
+
+// TestPolicyCountersPerInstance: each instance keeps its own counters;
+// PolicyCountersAll gives every instance's.
+func TestPolicyCountersPerInstance(t *testing.T) {
+	t.Parallel()
+	prefix := freshPrefix()
+	a, b := mustOpen(t, prefix, "a"), mustOpen(t, prefix, "b")
+	ctx := context.Background()
+	if err := a.SetPolicyCounters(ctx, []byte("A")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetPolicyCounters(ctx, []byte("B")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		all, err := a.PolicyCountersAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) == 2 && string(all["a"]) == "A" && string(all["b"]) == "B" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PolicyCountersAll on a = %q, want a's and b's", all)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for in, want := range map[*Store]string{a: "A", b: "B"} {
+		if got, err := in.PolicyCounters(); err != nil || string(got) != want {
+			t.Errorf("PolicyCounters of %s = %q, %v; want %q", in.opt.Instance, got, err, want)
+		}
+	}
+}

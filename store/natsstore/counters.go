@@ -97,6 +97,7 @@ func (s *Store) addCount(ctx context.Context, k string, n int) (int, error) {
 		}
 		_, err := s.write(ctx, k, []byte(strconv.Itoa(c+n)), rev, mode)
 		if (errors.Is(err, errConflict) || errors.Is(err, store.ErrExists)) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return 0, err
 			}

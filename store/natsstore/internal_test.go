@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -337,5 +338,42 @@ func TestPolicyCountersPerInstance(t *testing.T) {
 		if got, err := in.PolicyCounters(); err != nil || string(got) != want {
 			t.Errorf("PolicyCounters of %s = %q, %v; want %q", in.opt.Instance, got, err, want)
 		}
+	}
+}
+
+// TestQuotaAcrossInstances: two instances counting sends of one SIM at
+// once lose none.
+func TestQuotaAcrossInstances(t *testing.T) {
+	t.Parallel()
+	prefix := freshPrefix()
+	a, b := mustOpen(t, prefix, "a"), mustOpen(t, prefix, "b")
+	ctx := context.Background()
+	day := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	const each = 25
+	errs := make(chan error, 2*each)
+	var wg sync.WaitGroup
+	for _, s := range []*Store{a, b} {
+		for range each {
+			wg.Go(func() {
+				_, _, err := s.QuotaAdd(ctx, "sim-1", day, 1)
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, m, err := a.QuotaAdd(ctx, "sim-1", day, 0) // n = 0 reads, as the view has it
+	deadline := time.Now().Add(5 * time.Second)
+	for err == nil && (d != 2*each || m != 2*each) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		d, m, err = a.QuotaGet(ctx, "sim-1", day)
+	}
+	if err != nil || d != 2*each || m != 2*each {
+		t.Errorf("counts = %d, %d, %v; want %d each", d, m, err, 2*each)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -56,7 +57,14 @@ const orphanAge = time.Minute
 const markerAge = time.Hour
 
 // maxCAS bounds the compare-and-swap retries of one change.
-const maxCAS = 16
+const maxCAS = 32
+
+// pause waits before the compare-and-swap retry after try lost ones, a
+// random while that grows with try, so that writers racing for one
+// record (a SIM's count) take turns instead of colliding again.
+func pause(try int) {
+	time.Sleep(time.Duration(rand.Int64N(int64(min(try+1, 10)) * int64(time.Millisecond))))
+}
 
 // Store is an open queue in a JetStream bucket. Its methods are safe for
 // concurrent use.

@@ -209,6 +209,7 @@ func (s *Store) setExpires(ctx context.Context, id string, expires time.Time) er
 		m.Expires = expires
 		_, err = s.write(ctx, k, encode(&m), rev, putUpdate)
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}

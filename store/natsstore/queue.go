@@ -313,6 +313,7 @@ func (s *Store) change(ctx context.Context, k store.RcptKey, fn func(m *msgRecor
 		}
 		_, err = s.write(ctx, rk, encode(r), rev, putUpdate)
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, rk); err != nil {
 				return err
 			}

@@ -83,6 +83,7 @@ func (s *Store) tell(ctx context.Context, msg string, told []uint8, done bool, c
 			_, err = s.write(ctx, k, encode(&w), rev, putUpdate)
 		}
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}
@@ -201,6 +202,7 @@ func (s *Store) changeCallback(ctx context.Context, id string, fn func(v *view, 
 		}
 		_, err = s.write(ctx, k, encode(&c), rev, putUpdate)
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}
@@ -293,6 +295,7 @@ func (s *Store) PutSegment(ctx context.Context, g store.Segment) (store.SegmentS
 		slices.SortFunc(r.Segments, func(a, b segment) int { return a.Seq - b.Seq })
 		_, err := s.write(ctx, k, encode(&r), rev, mode)
 		if (errors.Is(err, errConflict) || errors.Is(err, store.ErrExists)) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return store.SegmentSet{}, fmt.Errorf("natsstore: put segment: %w", err)
 			}
@@ -379,6 +382,7 @@ func (s *Store) closeSegments(ctx context.Context, set string, m *store.Message,
 			_, err = s.write(ctx, k, encode(&r), rev, putUpdate)
 		}
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}

@@ -157,6 +157,7 @@ func (s *Store) changeMail(ctx context.Context, k string, fn func(v *view, m *ma
 		}
 		_, err = s.write(ctx, k, encode(&m), rev, putUpdate)
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package natsstore
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,6 +61,43 @@ func BenchmarkSend(b *testing.B) {
 		}
 		if _, err := s.Finish(ctx, k, store.PartDelivered, "delivered", now); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEnqueueParallel: Enqueues from many goroutines at once, as SMTP
+// sessions make them; the server takes writes concurrently.
+func BenchmarkEnqueueParallel(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.Enqueue(ctx, benchMessage(int(n.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkDue: the dispatcher's read of a queue of 4000 parts, served
+// from the view.
+func BenchmarkDue(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for i := range 2000 {
+		if err := s.Enqueue(ctx, benchMessage(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := time.Now().Add(time.Hour)
+	b.ResetTimer()
+	for range b.N {
+		if dps, err := s.Due(now, 100); err != nil || len(dps) != 100 {
+			b.Fatal(len(dps), err)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/smsbridge/smsbridge/priority"
 	"github.com/smsbridge/smsbridge/store"
@@ -30,7 +31,7 @@ func freePort(t *testing.T) int {
 
 // startCluster starts n JetStream servers routed to each other on loopback
 // and waits until JetStream has a meta leader.
-func startCluster(t *testing.T, n int) ([]*server.Server, string) {
+func startCluster(t *testing.T, n int) ([]*server.Server, []*server.Options, string) {
 	t.Helper()
 	ports := make([]int, n)
 	var routes []*url.URL
@@ -39,20 +40,17 @@ func startCluster(t *testing.T, n int) ([]*server.Server, string) {
 		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", ports[i])})
 	}
 	var srvs []*server.Server
+	var opts []*server.Options
 	var urls []string
 	for i := range n {
-		srv, err := server.NewServer(&server.Options{
+		o := &server.Options{
 			ServerName: fmt.Sprintf("n%d", i), JetStream: true, StoreDir: t.TempDir(),
 			Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true,
 			Cluster: server.ClusterOpts{Name: "sb", Host: "127.0.0.1", Port: ports[i]},
 			Routes:  routes,
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
-		srv.Start()
-		t.Cleanup(srv.Shutdown)
-		srvs = append(srvs, srv)
+		srvs = append(srvs, startNode(t, o))
+		opts = append(opts, o)
 	}
 	for _, srv := range srvs {
 		if !srv.ReadyForConnections(20 * time.Second) {
@@ -76,24 +74,62 @@ func startCluster(t *testing.T, n int) ([]*server.Server, string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return srvs, all
+	return srvs, opts, all
 }
 
-// TestCluster runs the suite on three servers with three replicas, then
-// stops the servers one by one: with one gone writes go on; with two
+// startNode starts one server of a cluster; again after a Shutdown, o
+// brings it back with its data.
+func startNode(t *testing.T, o *server.Options) *server.Server {
+	t.Helper()
+	srv, err := server.NewServer(o.Clone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	return srv
+}
+
+// TestCluster runs the suite on three servers with three replicas, and
+// the shared-store tests with each instance on a server of its own; then
+// it stops the servers one by one: with one gone writes go on; with two
 // gone there is no quorum and a write fails within its timeout, shown by
-// WriteFailure.
+// WriteFailure; with one of them back, writes work again.
 func TestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster")
 	}
-	srvs, urls := startCluster(t, 3)
+	srvs, opts, urls := startCluster(t, 3)
 	nc, js := connect(t, urls)
 	defer nc.Close()
 	t.Run("suite", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) storetest.Open {
 			prefix := freshPrefix()
 			return func() (storetest.Backend, error) { return openOn(js, prefix, "gw1", 3) }
+		})
+	})
+
+	// Instances of one store, each on a server of its own.
+	t.Run("shared", func(t *testing.T) {
+		var jss []jetstream.JetStream
+		for _, srv := range srvs[:2] {
+			nc, js := connect(t, srv.ClientURL())
+			t.Cleanup(nc.Close)
+			jss = append(jss, js)
+		}
+		storetest.RunShared(t, testLease, func(t *testing.T) storetest.OpenInstance {
+			prefix := freshPrefix()
+			return func(name string) (storetest.Instance, error) {
+				js := jss[0]
+				if name != "a" {
+					js = jss[1]
+				}
+				s, err := openOn(js, prefix, name, 3)
+				if err != nil {
+					return storetest.Instance{}, err
+				}
+				return storetest.Instance{Backend: s, Kill: s.kill}, nil
+			}
 		})
 	})
 
@@ -149,5 +185,26 @@ func TestCluster(t *testing.T) {
 	}
 	if errors.Is(err, store.ErrExists) {
 		t.Errorf("Enqueue without a quorum: %v, want a write failure", err)
+	}
+
+	// One server back: a quorum again, and writes work again.
+	srvs[1] = startNode(t, opts[1])
+	if !srvs[1].ReadyForConnections(20 * time.Second) {
+		t.Fatal("restarted node not ready")
+	}
+	for i := range 80 {
+		if werr = s.Enqueue(ctx, msg(fmt.Sprint("back-", i))); werr == nil {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if werr != nil {
+		t.Fatalf("Enqueue with two servers of three again: %v", werr)
+	}
+	if _, err := s.WriteFailure(); err != nil {
+		t.Errorf("WriteFailure after writes work again: %v", err)
+	}
+	if _, err := s.Message("before"); err != nil {
+		t.Errorf("Message after the quorum came back: %v", err)
 	}
 }

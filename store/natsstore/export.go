@@ -13,7 +13,8 @@ import (
 
 // Export calls fn with every record the store holds, in store.RecordKinds
 // order, as the view holds them at the call: one consistent snapshot of
-// what this process has seen. The policy counters are this instance's.
+// what this process has seen (each original read from the server as its
+// message comes). The policy counters are this instance's.
 func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	var recs []store.Record
 	if err := s.read(func(v *view) error { recs = v.export(s.opt.Instance); return nil }); err != nil {
@@ -22,6 +23,12 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 	for _, r := range recs {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("natsstore: export: %w", err)
+		}
+		if r.Message != nil {
+			var err error
+			if r.Message.Original, err = s.original(ctx, r.Message.ID); err != nil {
+				return fmt.Errorf("natsstore: export: original %s: %w", r.Message.ID, err)
+			}
 		}
 		if err := fn(r); err != nil {
 			return fmt.Errorf("natsstore: export: %w", err)
@@ -54,9 +61,6 @@ func (v *view) export(instance string) []store.Record {
 			if r.Delay {
 				delay = append(delay, i)
 			}
-		}
-		for i := range m.Original {
-			msg.Original = append(msg.Original, v.orig[id][i]...)
 		}
 		out = append(out, store.Record{Message: msg, DelayWatch: delay})
 	}

@@ -5,10 +5,15 @@
 //
 // Every record lives in one bucket; each process holds all of it in
 // memory (the view), fed by a watcher over the bucket, and serves every
-// read from there. Writes are compare-and-swap on the record's revision.
+// read from there, but for the originals kept for RET=FULL reports,
+// which are read from the server when a report needs one. Writes are
+// compare-and-swap on the record's revision, and go into the view at once.
 // A message becomes visible with its message record, which Enqueue writes
 // last; a recipient record holds all its parts, so a part's change and
 // the recipient's state it implies are one write.
+//
+// Nothing relies on the server expiring keys: an instance is alive while
+// its heartbeats arrive, by this process's clock.
 //
 // Instances share the work: Begin takes a part for this instance by
 // compare-and-swap, and the parts an instance held submitting when it
@@ -22,6 +27,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,16 +52,28 @@ type Options struct {
 // must be before it counts as left by a failed Enqueue or Purge.
 const orphanAge = time.Minute
 
+// markerAge is how long a delete marker stays in the bucket: long enough
+// for every view to have read it.
+const markerAge = time.Hour
+
 // maxCAS bounds the compare-and-swap retries of one change.
-const maxCAS = 16
+const maxCAS = 32
+
+// pause waits before the compare-and-swap retry after try lost ones, a
+// random while that grows with try, so that writers racing for one
+// record (a SIM's count) take turns instead of colliding again.
+func pause(try int) {
+	time.Sleep(time.Duration(rand.Int64N(int64(min(try+1, 10)) * int64(time.Millisecond))))
+}
 
 // Store is an open queue in a JetStream bucket. Its methods are safe for
 // concurrent use.
 type Store struct {
-	kv   jetstream.KeyValue
-	opt  Options
-	log  *slog.Logger
-	view *view
+	kv     jetstream.KeyValue
+	stream jetstream.Stream // the bucket's, for purges of subjects
+	opt    Options
+	log    *slog.Logger
+	view   *view
 
 	chunk int // the most bytes of an original per record
 
@@ -93,19 +112,23 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 		opts.Logger = slog.Default()
 	}
 	log := opts.Logger.With("component", "natsstore", "instance", opts.Instance)
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := openBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: opts.Prefix + "_Q", History: 1, Replicas: opts.Replicas, Storage: jetstream.FileStorage,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: open bucket %s_Q: %w", opts.Prefix, err)
 	}
-	s := &Store{kv: kv, opt: opts, log: log, view: newView(log)}
+	stream, err := js.Stream(ctx, "KV_"+opts.Prefix+"_Q")
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: open bucket %s_Q: %w", opts.Prefix, err)
+	}
+	s := &Store{kv: kv, stream: stream, opt: opts, log: log, view: newView(log)}
 	s.echoed.Store(time.Now().UnixNano())
 	// A record, its key and headers must fit the server's payload limit.
 	s.chunk = max(int(js.Conn().MaxPayload())-4096, 1024)
 	// The watcher outlives ctx, which bounds only the opening.
 	loopCtx, stop := context.WithCancel(context.Background())
-	w, err := kv.WatchAll(loopCtx)
+	w, err := kv.WatchFiltered(loopCtx, watched())
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("natsstore: watch %s_Q: %w", opts.Prefix, err)
@@ -125,6 +148,27 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 	go s.watch(loopCtx)
 	go s.tend(loopCtx)
 	return s, nil
+}
+
+// noPeers is the server's error code (JSClusterNoPeersErrF) for a stream
+// it cannot place yet: a cluster whose servers are still joining.
+const noPeers jetstream.ErrorCode = 10005
+
+// openBucket creates or updates the bucket, trying again while the
+// cluster cannot place its replicas yet, until ctx ends.
+func openBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	for {
+		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+		var apiErr *jetstream.APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.ErrorCode != noPeers {
+			return kv, err
+		}
+		select {
+		case <-time.After(250 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), err)
+		}
+	}
 }
 
 // load applies the watcher's initial values, up to its nil marker.
@@ -153,7 +197,7 @@ func (s *Store) apply(e jetstream.KeyValueEntry) {
 		s.view.put(e.Key(), e.Revision(), e.Created(), e.Value())
 		return
 	}
-	s.view.removed(e.Key(), e.Revision())
+	s.view.removed(e.Key(), e.Revision(), e.Created())
 }
 
 // watch feeds the view with every change of the bucket, this process's
@@ -164,6 +208,9 @@ func (s *Store) watch(ctx context.Context) {
 		select {
 		case e, ok := <-s.watcher.Updates():
 			if !ok {
+				if ctx.Err() == nil {
+					s.log.Error("watcher stopped: this process no longer sees other instances' changes")
+				}
 				return
 			}
 			if e != nil {
@@ -184,6 +231,8 @@ func (s *Store) tend(ctx context.Context) {
 	defer beat.Stop()
 	sweep := time.NewTicker(orphanAge)
 	defer sweep.Stop()
+	markers := time.NewTicker(markerAge / 4)
+	defer markers.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -199,6 +248,12 @@ func (s *Store) tend(ctx context.Context) {
 			}
 		case now := <-sweep.C:
 			s.sweep(ctx, now)
+		case now := <-markers.C:
+			if n, err := s.purgeMarkers(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("delete markers not purged", "err", err)
+			} else if n > 0 {
+				s.log.Debug("delete markers purged", "markers", n)
+			}
 		}
 	}
 }
@@ -225,6 +280,91 @@ func (s *Store) Close() error {
 		}
 	})
 	return err
+}
+
+// purgeMarkers takes out of the bucket the delete markers older than
+// markerAge, so that they do not pile up and slow every Open: up to each
+// marker's own revision only, so that a value written under its key since
+// stays.
+func (s *Store) purgeMarkers(ctx context.Context, now time.Time) (int, error) {
+	old := map[string]uint64{}
+	if err := s.read(func(v *view) error {
+		for k, m := range v.markers {
+			if now.Sub(m.created) > markerAge {
+				old[k] = m.rev
+			}
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for k, rev := range old {
+		if err := s.purgeSubject(ctx, k, rev+1); err != nil {
+			return n, err
+		}
+		s.view.mu.Lock()
+		if m, ok := s.view.markers[k]; ok && m.rev == rev {
+			delete(s.view.markers, k)
+		}
+		s.view.mu.Unlock()
+		n++
+	}
+	return n, nil
+}
+
+// drop deletes k, a record of a message gone; an original's chunk, which
+// no view holds and no key is written again, leaves no delete marker.
+func (s *Store) drop(ctx context.Context, k string) error {
+	if unviewed(k) {
+		return s.purgeSubject(ctx, k, 0)
+	}
+	return s.remove(ctx, k, 0)
+}
+
+// purgeSubject takes key's messages out of the bucket's stream, those
+// before revision before when it is not 0, all when it is: no delete
+// marker is left, and watchers are not told.
+func (s *Store) purgeSubject(ctx context.Context, key string, before uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	opts := []jetstream.StreamPurgeOpt{jetstream.WithPurgeSubject("$KV." + s.opt.Prefix + "_Q." + key)}
+	if before != 0 {
+		opts = append(opts, jetstream.WithPurgeSequence(before))
+	}
+	if err := s.stream.Purge(ctx, opts...); err != nil {
+		s.health.set(err)
+		return fmt.Errorf("purge %s: %w", key, err)
+	}
+	s.health.set(nil)
+	return nil
+}
+
+// listKeys lists the keys of the bucket that filter matches.
+func (s *Store) listKeys(ctx context.Context, filter string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	l, err := s.kv.ListKeysFiltered(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k := range l.Keys() {
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// watched are the keys the view holds: every family but the originals.
+func watched() []string {
+	var out []string
+	for fam := range shapes {
+		if fam != famOrig {
+			out = append(out, fam+".>")
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // kill stops the store as a crash would, for good: Close does nothing
@@ -401,9 +541,11 @@ func (s *Store) WriteFailure() (since time.Time, err error) {
 
 // sweep deletes the records of messages that have no message record and
 // that are older than orphanAge: left by an Enqueue that failed, or a
-// Purge cut short.
+// Purge cut short. A message's original chunks, which the view does not
+// hold, go first: its recipient records are what finds them.
 func (s *Store) sweep(ctx context.Context, now time.Time) {
 	var orphans []string
+	ids := map[string]bool{}
 	_ = s.read(func(v *view) error {
 		for k, info := range v.keys {
 			if info.deleted || now.Sub(info.created) < orphanAge {
@@ -414,16 +556,28 @@ func (s *Store) sweep(ctx context.Context, now time.Time) {
 				continue
 			}
 			switch pk.family {
-			case famRcpt, famOrig, famWatch:
+			case famRcpt, famWatch:
 				if v.msgs[pk.names[0]] == nil {
 					orphans = append(orphans, k)
+					ids[pk.names[0]] = pk.family == famRcpt
 				}
 			}
 		}
 		return nil
 	})
+	for id, rcpt := range ids {
+		if !rcpt {
+			continue
+		}
+		chunks, err := s.listKeys(ctx, key(famOrig, tok(id), "*"))
+		if err != nil {
+			s.log.Warn("orphan original not listed", "msg_id", id, "err", err)
+			return
+		}
+		orphans = append(chunks, orphans...)
+	}
 	for _, k := range orphans {
-		if err := s.remove(ctx, k, 0); err != nil {
+		if err := s.drop(ctx, k); err != nil {
 			s.log.Warn("orphan record not deleted", "key", k, "err", err)
 			return
 		}

@@ -59,6 +59,9 @@ func freshPrefix() string { return fmt.Sprintf("t%d", prefixes.Add(1)) }
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
 	dir, err := os.MkdirTemp("", "natsstore")
 	if err != nil {
 		panic(err)

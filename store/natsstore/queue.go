@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -131,7 +132,24 @@ func (s *Store) commit(ctx context.Context, pm *prepared) error {
 	if err != nil {
 		return err
 	}
-	if err := s.writeAll(ctx, pm.rcpts, putCreate); err != nil {
+	err = s.writeAll(ctx, pm.rcpts, putCreate)
+	if errors.Is(err, store.ErrExists) {
+		// Recipient records of this id without its message record are
+		// what an Enqueue of it that failed left: this one replaces them.
+		if err := s.refresh(ctx, msgKey(pm.id)); err != nil {
+			return err
+		}
+		if err := s.read(func(v *view) error {
+			if v.msgs[pm.id] != nil {
+				return store.ErrExists
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		err = s.writeAll(ctx, pm.rcpts, putAny)
+	}
+	if err != nil {
 		return err
 	}
 	if err := s.writeAll(ctx, pm.before, putAny); err != nil {
@@ -209,25 +227,38 @@ func (s *Store) Message(id string) (*store.Message, error) {
 }
 
 // Original returns the whole mail kept for RET=FULL reports, nil when none
-// was kept.
+// was kept. Its chunks are read from the server: the view does not hold
+// them.
 func (s *Store) Original(id string) ([]byte, error) {
-	var out []byte
-	err := s.read(func(v *view) error {
-		m := v.msgs[id]
-		if m == nil {
-			return nil
-		}
-		for i := range m.Original {
-			c, ok := v.orig[id][i]
-			if !ok {
-				return fmt.Errorf("original %s: %w: chunk %d of %d missing", id, store.ErrCorrupt, i, m.Original)
-			}
-			out = append(out, c...)
+	ctx, cancel := context.WithTimeout(context.Background(), s.opt.Timeout)
+	defer cancel()
+	out, err := s.original(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: original %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func (s *Store) original(ctx context.Context, id string) ([]byte, error) {
+	var chunks int
+	if err := s.read(func(v *view) error {
+		if m := v.msgs[id]; m != nil {
+			chunks = m.Original
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("natsstore: %w", err)
+	}); err != nil {
+		return nil, err
+	}
+	var out []byte
+	for i := range chunks {
+		e, err := s.kv.Get(ctx, origKey(id, i))
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			return nil, fmt.Errorf("%w: chunk %d of %d missing", store.ErrCorrupt, i, chunks)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e.Value()...)
 	}
 	return out, nil
 }
@@ -282,6 +313,7 @@ func (s *Store) change(ctx context.Context, k store.RcptKey, fn func(m *msgRecor
 		}
 		_, err = s.write(ctx, rk, encode(r), rev, putUpdate)
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, rk); err != nil {
 				return err
 			}
@@ -343,628 +375,3 @@ func partOf(r *rcptRecord, k store.PartKey) (*partRecord, error) {
 }
 
 func rcptOf(k store.PartKey) store.RcptKey { return store.RcptKey{Msg: k.Msg, Rcpt: k.Rcpt} }
-
-// Begin records an attempt before it is made: each listed part still
-// queued becomes submitting, held by this instance, with Attempts+1 and
-// Transport set. Parts not queued (begun by another instance, gone) are
-// returned in skipped. Each recipient's parts are one compare-and-swap.
-func (s *Store) Begin(ctx context.Context, keys []store.PartKey, transport string, now time.Time) (skipped []store.PartKey, err error) {
-	if err := validTransport(transport); err != nil {
-		return nil, err
-	}
-	var order []store.RcptKey
-	byRcpt := map[store.RcptKey][]store.PartKey{}
-	seen := map[store.PartKey]bool{}
-	for _, k := range keys {
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		rk := rcptOf(k)
-		if byRcpt[rk] == nil {
-			order = append(order, rk)
-		}
-		byRcpt[rk] = append(byRcpt[rk], k)
-	}
-	begun := map[store.PartKey]bool{}
-	for _, rk := range order {
-		var mine []store.PartKey
-		err := s.change(ctx, rk, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-			mine = nil
-			for _, k := range byRcpt[rk] {
-				p, err := partOf(r, k)
-				if err != nil || p.State != store.PartQueued {
-					continue
-				}
-				p.State, p.Owner = store.PartSubmitting, s.opt.Instance
-				p.Attempts++
-				p.Transport, p.TransportID, p.Updated = transport, "", now
-				mine = append(mine, k)
-			}
-			return len(mine) > 0, nil
-		})
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("natsstore: begin: %w", err)
-		}
-		for _, k := range mine {
-			begun[k] = err == nil
-		}
-	}
-	for _, k := range keys {
-		if !begun[k] && !slices.Contains(skipped, k) {
-			skipped = append(skipped, k)
-		}
-	}
-	return skipped, nil
-}
-
-// Submitted records that the network accepted part k (submitting) under
-// transportID. The id's record is written first, so that a receipt on any
-// instance finds the part as soon as the part says it was submitted.
-func (s *Store) Submitted(ctx context.Context, k store.PartKey, transportID string, now time.Time) error {
-	err := s.submitted(ctx, k, transportID, now)
-	if err != nil {
-		return fmt.Errorf("natsstore: submitted %s: %w", k, err)
-	}
-	return nil
-}
-
-func (s *Store) submitted(ctx context.Context, k store.PartKey, transportID string, now time.Time) error {
-	if transportID != "" {
-		var transport string
-		err := s.read(func(v *view) error {
-			r := v.rcpts[rcptOf(k)]
-			if r == nil || !v.visible(k.Msg) {
-				return fmt.Errorf("part %s: %w", k, store.ErrNotFound)
-			}
-			p, err := partOf(r, k)
-			if err != nil {
-				return err
-			}
-			if p.State != store.PartSubmitting {
-				return fmt.Errorf("%w: part is %s", store.ErrState, p.State)
-			}
-			transport = p.Transport
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if err := s.writeTID(ctx, transport, transportID, k); err != nil {
-			return err
-		}
-	}
-	return s.change(ctx, rcptOf(k), func(_ *msgRecord, r *rcptRecord) (bool, error) {
-		p, err := partOf(r, k)
-		if err != nil {
-			return false, err
-		}
-		if p.State != store.PartSubmitting {
-			return false, fmt.Errorf("%w: part is %s", store.ErrState, p.State)
-		}
-		p.State, p.TransportID, p.Updated = store.PartSubmitted, transportID, now
-		return true, nil
-	})
-}
-
-func (s *Store) writeTID(ctx context.Context, transport, id string, k store.PartKey) error {
-	_, err := s.write(ctx, tidKey(transport, id), encode(tidRecord{Msg: k.Msg, Rcpt: k.Rcpt, Part: k.Part}), 0, putAny)
-	return err
-}
-
-// Retry puts part k (queued, submitting or submitted) back in the queue,
-// due at next, with reason as its last error.
-func (s *Store) Retry(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error {
-	if err := s.requeue(ctx, k, next, reason, now, 0, store.PartQueued, store.PartSubmitting, store.PartSubmitted); err != nil {
-		return fmt.Errorf("natsstore: retry %s: %w", k, err)
-	}
-	return nil
-}
-
-// RetryInDoubt is Retry of a part submitting whose send's outcome is
-// unknown; it counts the send in Part.InDoubt.
-func (s *Store) RetryInDoubt(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time) error {
-	if err := s.requeue(ctx, k, next, reason, now, 1, store.PartSubmitting); err != nil {
-		return fmt.Errorf("natsstore: retry in doubt %s: %w", k, err)
-	}
-	return nil
-}
-
-func (s *Store) requeue(ctx context.Context, k store.PartKey, next time.Time, reason string, now time.Time, inDoubt int, states ...store.PartState) error {
-	return s.change(ctx, rcptOf(k), func(_ *msgRecord, r *rcptRecord) (bool, error) {
-		p, err := partOf(r, k)
-		if err != nil {
-			return false, err
-		}
-		if !slices.Contains(states, p.State) {
-			return false, fmt.Errorf("%w: part is %s", store.ErrState, p.State)
-		}
-		p.State, p.NextAttempt, p.TransportID, p.Error, p.Updated = store.PartQueued, next, "", reason, now
-		p.InDoubt += inDoubt
-		return true, nil
-	})
-}
-
-// Finish gives part k a final state with reason as its status text;
-// rcptDone is true when this call made the recipient's last open part
-// final. A part final already is left alone: (false, nil).
-func (s *Store) Finish(ctx context.Context, k store.PartKey, state store.PartState, reason string, now time.Time) (rcptDone bool, err error) {
-	return s.finish(ctx, k, state, "", reason, now)
-}
-
-// FinishReceipt is Finish for a part a delivery receipt made final, with
-// the network's state in Part.Receipt.
-func (s *Store) FinishReceipt(ctx context.Context, k store.PartKey, state store.PartState, receipt, reason string, now time.Time) (rcptDone bool, err error) {
-	return s.finish(ctx, k, state, receipt, reason, now)
-}
-
-func (s *Store) finish(ctx context.Context, k store.PartKey, state store.PartState, receipt, reason string, now time.Time) (bool, error) {
-	if !state.Final() || state > store.PartCancelled {
-		return false, fmt.Errorf("natsstore: finish %s: %w: %s is not a final state", k, store.ErrInvalid, state)
-	}
-	var done bool
-	err := s.change(ctx, rcptOf(k), func(_ *msgRecord, r *rcptRecord) (bool, error) {
-		done = false
-		p, err := partOf(r, k)
-		if err != nil || p.State.Final() {
-			return false, err
-		}
-		p.State, p.Error, p.Receipt, p.Updated = state, reason, receipt, now
-		done = r.pending() == 0
-		return true, nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("natsstore: finish %s: %w", k, err)
-	}
-	return done, nil
-}
-
-// LateID records that the network accepted a send of part k under id on
-// transport after the gateway had given up waiting; see store.DB.LateID.
-func (s *Store) LateID(ctx context.Context, k store.PartKey, transport, id string, now time.Time) (store.LateOutcome, error) {
-	if err := validTransport(transport); err != nil {
-		return 0, err
-	}
-	if err := s.writeTID(ctx, transport, id, k); err != nil {
-		return 0, fmt.Errorf("natsstore: late id %s: %w", k, err)
-	}
-	var out store.LateOutcome
-	err := s.change(ctx, rcptOf(k), func(_ *msgRecord, r *rcptRecord) (bool, error) {
-		p, err := partOf(r, k)
-		if err != nil {
-			return false, err
-		}
-		if (p.Transport == transport && p.TransportID == id) || (p.AlsoTransport == transport && p.AlsoID == id) {
-			out = store.LateKept
-			return false, nil
-		}
-		p.Updated = now
-		switch p.State {
-		case store.PartQueued:
-			out = store.LateSubmitted
-			p.State, p.Transport, p.TransportID, p.Error = store.PartSubmitted, transport, id, ""
-			p.InDoubt = max(p.InDoubt-1, 0) // that send is no longer in doubt
-		case store.PartSubmitting, store.PartSubmitted, store.PartDelivered:
-			out = store.LateDuplicate
-			p.AlsoTransport, p.AlsoID = transport, id
-		default:
-			out = store.LateKept
-			p.AlsoTransport, p.AlsoID = transport, id
-		}
-		return true, nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("natsstore: late id %s: %w", k, err)
-	}
-	return out, nil
-}
-
-// Recover is called once at start: this instance's parts left submitting
-// by its crash (they may or may not have reached the network) go back to
-// the queue, due at now, counted in doubt. Parts of no instance (imported)
-// count as this one's.
-func (s *Store) Recover(now time.Time) ([]store.PartKey, error) {
-	keys, err := s.inDoubt(context.Background(), now, "attempt in doubt after restart", func(_ *view, owner string) bool {
-		return owner == s.opt.Instance || owner == ""
-	})
-	if err != nil {
-		return nil, fmt.Errorf("natsstore: recover: %w", err)
-	}
-	return keys, nil
-}
-
-// Takeover puts back in the queue, in doubt as Recover does, the parts
-// submitting of instances whose heartbeat this one has not seen for the
-// lease. The store calls it every third of the lease.
-func (s *Store) Takeover(ctx context.Context, now time.Time) ([]store.PartKey, error) {
-	keys, err := s.inDoubt(ctx, now, "attempt in doubt: its instance is gone", func(v *view, owner string) bool {
-		return owner != "" && !s.alive(v, owner)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("natsstore: takeover: %w", err)
-	}
-	return keys, nil
-}
-
-func (s *Store) inDoubt(ctx context.Context, now time.Time, reason string, take func(v *view, owner string) bool) ([]store.PartKey, error) {
-	byRcpt := map[store.RcptKey]bool{}
-	err := s.read(func(v *view) error {
-		for k, owner := range v.submitting {
-			if take(v, owner) {
-				byRcpt[rcptOf(k)] = true
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []store.PartKey
-	for rk := range byRcpt {
-		var mine []store.PartKey
-		err := s.change(ctx, rk, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-			mine = nil
-			for i := range r.Parts {
-				p := &r.Parts[i]
-				if p.State != store.PartSubmitting {
-					continue
-				}
-				var ok bool
-				_ = s.read(func(v *view) error { ok = take(v, p.Owner); return nil })
-				if !ok {
-					continue
-				}
-				p.State, p.NextAttempt, p.Error, p.Updated = store.PartQueued, now, reason, now
-				p.InDoubt++ // it may have reached the network: one send in doubt
-				mine = append(mine, store.PartKey{Msg: rk.Msg, Rcpt: rk.Rcpt, Part: i})
-			}
-			return len(mine) > 0, nil
-		})
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return out, err
-		}
-		if err == nil {
-			out = append(out, mine...)
-		}
-	}
-	slices.SortFunc(out, cmpPart)
-	return out, nil
-}
-
-// Via reports how recipient k's parts have gone out.
-func (s *Store) Via(k store.RcptKey) (store.Via, error) {
-	var out store.Via
-	err := s.read(func(v *view) error {
-		r := v.rcpts[k]
-		if r == nil || !v.visible(k.Msg) {
-			return fmt.Errorf("recipient %s: %w", k, store.ErrNotFound)
-		}
-		for _, p := range r.Parts {
-			switch p.State {
-			case store.PartSubmitting:
-				out.InFlight++
-			case store.PartSubmitted, store.PartDelivered:
-			default:
-				continue
-			}
-			if out.Transport == "" || out.ID == "" && p.TransportID != "" {
-				out.Transport, out.ID = p.Transport, p.TransportID
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return store.Via{}, fmt.Errorf("natsstore: via %s: %w", k, err)
-	}
-	return out, nil
-}
-
-// RequeueRecipient puts every part of recipient k that has gone out
-// (submitted or delivered) back in the queue, due at now, keeping the
-// transport it went through in MovedFrom; see store.DB.RequeueRecipient.
-func (s *Store) RequeueRecipient(ctx context.Context, k store.RcptKey, reason string, now time.Time) (int, error) {
-	var n int
-	err := s.change(ctx, k, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-		n = 0
-		wasFinal := r.pending() == 0
-		reopened := 0
-		for i := range r.Parts {
-			p := &r.Parts[i]
-			if p.State != store.PartSubmitted && p.State != store.PartDelivered {
-				continue
-			}
-			if p.State == store.PartDelivered {
-				reopened++
-			}
-			p.State, p.NextAttempt, p.MovedFrom = store.PartQueued, now, p.Transport
-			p.TransportID, p.Error, p.Updated = "", reason, now
-			n++
-		}
-		if reopened > 0 && wasFinal {
-			return false, fmt.Errorf("recipient %s: %w: delivered parts reopened after it was final", k, store.ErrState)
-		}
-		return n > 0, nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("natsstore: resend %s: %w", k, err)
-	}
-	return n, nil
-}
-
-// recipients is the number of recipients of message id, ErrNotFound when
-// there is no such message.
-func (s *Store) recipients(id string) (int, error) {
-	var n int
-	err := s.read(func(v *view) error {
-		m := v.msgs[id]
-		if m == nil {
-			return fmt.Errorf("message %s: %w", id, store.ErrNotFound)
-		}
-		n = m.Recipients
-		return nil
-	})
-	return n, err
-}
-
-// CancelQueued cancels every part of message id still queued; parts under
-// way or sent are left alone. It returns how many it cancelled and the
-// recipients it made final.
-func (s *Store) CancelQueued(ctx context.Context, id, reason string, now time.Time) (cancelled int, done []store.RcptKey, err error) {
-	n, err := s.recipients(id)
-	if err != nil {
-		return 0, nil, fmt.Errorf("natsstore: cancel %s: %w", id, err)
-	}
-	for i := range n {
-		rk := store.RcptKey{Msg: id, Rcpt: i}
-		var c int
-		var final bool
-		err := s.change(ctx, rk, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-			c, final = 0, false
-			for j := range r.Parts {
-				if p := &r.Parts[j]; p.State == store.PartQueued {
-					p.State, p.Error, p.Updated = store.PartCancelled, reason, now
-					c++
-				}
-			}
-			final = c > 0 && r.pending() == 0
-			return c > 0, nil
-		})
-		if err != nil {
-			return cancelled, done, fmt.Errorf("natsstore: cancel %s: %w", id, err)
-		}
-		cancelled += c
-		if final {
-			done = append(done, rk)
-		}
-	}
-	return cancelled, done, nil
-}
-
-// RetryQueued makes every queued part of message id due at now and returns
-// how many parts are queued.
-func (s *Store) RetryQueued(ctx context.Context, id string, now time.Time) (queued int, err error) {
-	n, err := s.recipients(id)
-	if err != nil {
-		return 0, fmt.Errorf("natsstore: retry %s: %w", id, err)
-	}
-	for i := range n {
-		var q int
-		err := s.change(ctx, store.RcptKey{Msg: id, Rcpt: i}, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-			q = 0
-			changed := false
-			for j := range r.Parts {
-				p := &r.Parts[j]
-				if p.State != store.PartQueued {
-					continue
-				}
-				q++
-				if p.NextAttempt.After(now) {
-					p.NextAttempt, p.Updated = now, now
-					changed = true
-				}
-			}
-			return changed, nil
-		})
-		if err != nil {
-			return queued, fmt.Errorf("natsstore: retry %s: %w", id, err)
-		}
-		queued += q
-	}
-	return queued, nil
-}
-
-// Resend puts the failed and expired parts of message id back in the
-// queue, due now with no attempts counted, and gives the message the
-// validity expires; their recipients are reported again when they end.
-func (s *Store) Resend(ctx context.Context, id string, expires, now time.Time) (queued int, err error) {
-	if err := s.setExpires(ctx, id, expires); err != nil {
-		return 0, fmt.Errorf("natsstore: resend %s: %w", id, err)
-	}
-	n, err := s.recipients(id)
-	if err != nil {
-		return 0, fmt.Errorf("natsstore: resend %s: %w", id, err)
-	}
-	for i := range n {
-		var q int
-		err := s.change(ctx, store.RcptKey{Msg: id, Rcpt: i}, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-			q = 0
-			for j := range r.Parts {
-				p := &r.Parts[j]
-				if p.State != store.PartFailed && p.State != store.PartExpired {
-					continue
-				}
-				p.State, p.Attempts, p.NextAttempt, p.Error, p.Updated = store.PartQueued, 0, now, "", now
-				q++
-			}
-			if q > 0 {
-				r.Reported = false
-				r.Gen++
-			}
-			return q > 0, nil
-		})
-		if err != nil {
-			return queued, fmt.Errorf("natsstore: resend %s: %w", id, err)
-		}
-		queued += q
-	}
-	return queued, nil
-}
-
-// setExpires gives message id a new validity by compare-and-swap.
-func (s *Store) setExpires(ctx context.Context, id string, expires time.Time) error {
-	k := msgKey(id)
-	for try := 0; ; try++ {
-		var m msgRecord
-		var rev uint64
-		err := s.read(func(v *view) error {
-			mr := v.msgs[id]
-			if mr == nil {
-				return fmt.Errorf("message %s: %w", id, store.ErrNotFound)
-			}
-			m, rev = *mr, v.keys[k].rev
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		m.Expires = expires
-		_, err = s.write(ctx, k, encode(&m), rev, putUpdate)
-		if errors.Is(err, errConflict) && try < maxCAS {
-			if err := s.refresh(ctx, k); err != nil {
-				return err
-			}
-			continue
-		}
-		return err
-	}
-}
-
-// MarkReported records that recipient k's report has been handed on (or
-// that none is due). Marking twice is a no-op; marking before the parts
-// are final keeps the recipient out of Unreported later.
-func (s *Store) MarkReported(ctx context.Context, k store.RcptKey) error {
-	if err := s.markReported(ctx, k); err != nil {
-		return fmt.Errorf("natsstore: mark reported %s: %w", k, err)
-	}
-	return nil
-}
-
-func (s *Store) markReported(ctx context.Context, k store.RcptKey) error {
-	return s.change(ctx, k, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-		if r.Reported {
-			return false, nil
-		}
-		r.Reported = true
-		return true, nil
-	})
-}
-
-// Unreported lists recipients whose parts are all final and whose report
-// has not been handed on, oldest message id first, at most limit: those
-// this instance holds, and those of instances gone, which it takes over
-// first. Each is reported by one instance.
-func (s *Store) Unreported(limit int) ([]store.RcptKey, error) {
-	var mine, claim []store.RcptKey
-	err := s.read(func(v *view) error {
-		for _, k := range v.unreported.items {
-			if len(mine)+len(claim) == limit {
-				break
-			}
-			switch h := v.rcpts[k].Holder; {
-			case h == s.opt.Instance:
-				mine = append(mine, k)
-			case !s.alive(v, h):
-				claim = append(claim, k)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("natsstore: unreported: %w", err)
-	}
-	for _, k := range claim {
-		err := s.change(context.Background(), k, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-			var dead bool
-			_ = s.read(func(v *view) error { dead = !s.alive(v, r.Holder); return nil })
-			if r.pending() > 0 || r.Reported || !dead {
-				return false, errNotClaimed
-			}
-			r.Holder = s.opt.Instance
-			return true, nil
-		})
-		switch {
-		case err == nil:
-			mine = append(mine, k)
-		case !errors.Is(err, errNotClaimed) && !errors.Is(err, store.ErrNotFound):
-			return nil, fmt.Errorf("natsstore: unreported: %w", err)
-		}
-	}
-	slices.SortFunc(mine, cmpRcpt)
-	return mine, nil
-}
-
-// errNotClaimed: another instance holds what was to be claimed.
-var errNotClaimed = errors.New("natsstore: held by another instance")
-
-// Purge deletes messages whose recipients are all final and reported and
-// that were received before before, with everything that names them. The
-// message record goes first: the message is gone at once, and what a cut
-// short Purge leaves is swept as orphans.
-func (s *Store) Purge(ctx context.Context, before time.Time) (int, error) {
-	var ids []string
-	err := s.read(func(v *view) error {
-		for _, t := range v.purgeable.items {
-			if !t.t.Before(before) {
-				break
-			}
-			ids = append(ids, t.id)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("natsstore: purge: %w", err)
-	}
-	n := 0
-	for _, id := range ids {
-		var keys []string
-		var rev uint64
-		err := s.read(func(v *view) error {
-			c := v.msgIdx[id]
-			m := v.msgs[id]
-			if c == nil || !c.purgeable || m == nil {
-				return nil
-			}
-			rev = v.keys[msgKey(id)].rev
-			for i := range m.Recipients {
-				keys = append(keys, rcptKey(store.RcptKey{Msg: id, Rcpt: i}))
-			}
-			for i := range m.Original {
-				keys = append(keys, origKey(id, i))
-			}
-			if _, ok := v.rev(watchKey(id)); ok {
-				keys = append(keys, watchKey(id))
-			}
-			return nil
-		})
-		if err != nil {
-			return n, fmt.Errorf("natsstore: purge: %w", err)
-		}
-		if rev == 0 {
-			continue
-		}
-		err = s.remove(ctx, msgKey(id), rev)
-		if errors.Is(err, errConflict) {
-			continue // it changed meanwhile: the next purge decides again
-		}
-		if err != nil {
-			return n, fmt.Errorf("natsstore: purge %s: %w", id, err)
-		}
-		n++
-		for _, k := range keys {
-			if err := s.remove(ctx, k, 0); err != nil {
-				return n, fmt.Errorf("natsstore: purge %s: %w", id, err)
-			}
-		}
-	}
-	return n, nil
-}

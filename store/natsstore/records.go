@@ -1,10 +1,14 @@
 package natsstore
 
 import (
+	"bytes"
+	"encoding/gob"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smsbridge/smsbridge/campaign"
 	"github.com/smsbridge/smsbridge/priority"
@@ -13,7 +17,9 @@ import (
 
 // Records are JSON: each is small, written whole, and read back once into
 // the view, so a self-describing form costs little and eases inspection
-// with the nats CLI.
+// with the nats CLI. JSON holds only valid UTF-8, though, and a string of
+// other bytes (a raw 8-bit subject) must come back as it went: a record
+// holding one is gob instead, marked by its first byte.
 
 // msgRecord is a message without its recipients: written last by
 // Enqueue, it makes the message visible.
@@ -87,10 +93,12 @@ type mailRecord struct {
 	Delay  *store.RcptKey `json:",omitempty"`
 }
 
-// callbackRecord is a callback and the instance that delivers it.
+// callbackRecord is a callback, the instance that delivers it, and the
+// change that queued it.
 type callbackRecord struct {
 	store.Callback
 	Holder string `json:",omitempty"`
+	Origin string `json:",omitempty"` // see queueCallbacks
 }
 
 // segRecord is a segment set; each segment keeps a digest of its data,
@@ -114,7 +122,17 @@ type liveRecord struct {
 	At time.Time
 }
 
+// gobMark starts a record in gob; no JSON value starts with it.
+const gobMark = 'G'
+
 func encode(v any) []byte {
+	if !validStrings(reflect.ValueOf(v)) {
+		buf := bytes.NewBuffer([]byte{gobMark})
+		if err := gob.NewEncoder(buf).Encode(v); err != nil {
+			panic(fmt.Sprintf("natsstore: encoding %T: %v", v, err))
+		}
+		return buf.Bytes()
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Only values that cannot be JSON (channels, NaN) fail; records hold none.
@@ -123,16 +141,48 @@ func encode(v any) []byte {
 	return b
 }
 
-func decodeJSON[T any](what string, b []byte) (*T, error) {
+// validStrings reports whether every string v holds is valid UTF-8.
+func validStrings(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return utf8.ValidString(v.String())
+	case reflect.Pointer:
+		return v.IsNil() || validStrings(v.Elem())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && !validStrings(v.Field(i)) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return true // bytes are base64 in JSON
+		}
+		for i := range v.Len() {
+			if !validStrings(v.Index(i)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func decodeRecord[T any](what string, b []byte) (*T, error) {
 	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
+	var err error
+	if len(b) > 0 && b[0] == gobMark {
+		err = gob.NewDecoder(bytes.NewReader(b[1:])).Decode(v)
+	} else {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: %s record: %v", store.ErrCorrupt, what, err)
 	}
 	return v, nil
 }
 
 func decodeMsg(b []byte) (*msgRecord, error) {
-	m, err := decodeJSON[msgRecord]("message", b)
+	m, err := decodeRecord[msgRecord]("message", b)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +193,7 @@ func decodeMsg(b []byte) (*msgRecord, error) {
 }
 
 func decodeRcpt(b []byte) (*rcptRecord, error) {
-	r, err := decodeJSON[rcptRecord]("recipient", b)
+	r, err := decodeRecord[rcptRecord]("recipient", b)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +209,7 @@ func decodeRcpt(b []byte) (*rcptRecord, error) {
 }
 
 func decodeTID(b []byte) (*tidRecord, error) {
-	t, err := decodeJSON[tidRecord]("transport id", b)
+	t, err := decodeRecord[tidRecord]("transport id", b)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +220,7 @@ func decodeTID(b []byte) (*tidRecord, error) {
 }
 
 func decodeMail(b []byte) (*mailRecord, error) {
-	m, err := decodeJSON[mailRecord]("mail", b)
+	m, err := decodeRecord[mailRecord]("mail", b)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +231,7 @@ func decodeMail(b []byte) (*mailRecord, error) {
 }
 
 func decodeCallback(b []byte) (*callbackRecord, error) {
-	c, err := decodeJSON[callbackRecord]("callback", b)
+	c, err := decodeRecord[callbackRecord]("callback", b)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +242,7 @@ func decodeCallback(b []byte) (*callbackRecord, error) {
 }
 
 func decodeSegments(b []byte) (*segRecord, error) {
-	r, err := decodeJSON[segRecord]("segment set", b)
+	r, err := decodeRecord[segRecord]("segment set", b)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func (s *Store) tell(ctx context.Context, msg string, told []uint8, done bool, c
 	if _, _, err := watch(); err != nil {
 		return err
 	}
-	if err := s.queueCallbacks(ctx, calls); err != nil {
+	if err := s.queueCallbacks(ctx, calls, "tell "+msg); err != nil {
 		return err
 	}
 	for try := 0; ; try++ {
@@ -83,6 +83,7 @@ func (s *Store) tell(ctx context.Context, msg string, told []uint8, done bool, c
 			_, err = s.write(ctx, k, encode(&w), rev, putUpdate)
 		}
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}
@@ -95,21 +96,30 @@ func (s *Store) tell(ctx context.Context, msg string, told []uint8, done bool, c
 // QueueCallbacks queues calls that follow no message. store.ErrExists: an
 // id queued already (then none is queued).
 func (s *Store) QueueCallbacks(ctx context.Context, calls []store.Callback) error {
-	if err := s.queueCallbacks(ctx, calls); err != nil {
+	if err := s.queueCallbacks(ctx, calls, ""); err != nil {
 		return fmt.Errorf("natsstore: queue callbacks: %w", err)
 	}
 	return nil
 }
 
 // queueCallbacks checks every call before it writes any, then writes each,
-// due at its Created, held by this instance.
-func (s *Store) queueCallbacks(ctx context.Context, calls []store.Callback) error {
+// due at its Created, held by this instance. origin names the change that
+// queues them (a Tell of a message, a close of a segment set), which
+// writes its callbacks before the rest of itself: the same change tried
+// again after a crash between finds its callbacks queued and goes on,
+// where any other that brings an id queued already is store.ErrExists.
+func (s *Store) queueCallbacks(ctx context.Context, calls []store.Callback, origin string) error {
+	var todo []store.Callback
 	err := s.read(func(v *view) error {
 		for _, c := range calls {
 			if !validID(c.ID) {
 				return fmt.Errorf("%w: callback id %q", store.ErrInvalid, c.ID)
 			}
-			if v.callbacks[c.ID] != nil {
+			old := v.callbacks[c.ID]
+			switch {
+			case old == nil:
+				todo = append(todo, c)
+			case origin == "" || old.Origin != origin || old.Owner != c.Owner || !bytes.Equal(old.Data, c.Data):
 				return fmt.Errorf("callback %s: %w", c.ID, store.ErrExists)
 			}
 		}
@@ -118,8 +128,8 @@ func (s *Store) queueCallbacks(ctx context.Context, calls []store.Callback) erro
 	if err != nil {
 		return err
 	}
-	for _, c := range calls {
-		rec := callbackRecord{Callback: c, Holder: s.opt.Instance}
+	for _, c := range todo {
+		rec := callbackRecord{Callback: c, Holder: s.opt.Instance, Origin: origin}
 		rec.NextAttempt = c.Created
 		if _, err := s.write(ctx, callbackKey(c.ID), encode(&rec), 0, putCreate); err != nil {
 			return fmt.Errorf("callback %s: %w", c.ID, err)
@@ -209,6 +219,7 @@ func (s *Store) changeCallback(ctx context.Context, id string, fn func(v *view, 
 		}
 		_, err = s.write(ctx, k, encode(&c), rev, putUpdate)
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}
@@ -301,6 +312,7 @@ func (s *Store) PutSegment(ctx context.Context, g store.Segment) (store.SegmentS
 		slices.SortFunc(r.Segments, func(a, b segment) int { return a.Seq - b.Seq })
 		_, err := s.write(ctx, k, encode(&r), rev, mode)
 		if (errors.Is(err, errConflict) || errors.Is(err, store.ErrExists)) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return store.SegmentSet{}, fmt.Errorf("natsstore: put segment: %w", err)
 			}
@@ -363,11 +375,12 @@ func (s *Store) closeSegments(ctx context.Context, set string, m *store.Message,
 	if r.Closed && m != nil {
 		return store.ErrState
 	}
-	if err := s.queueCallbacks(ctx, calls); err != nil {
+	if err := s.queueCallbacks(ctx, calls, "close "+set); err != nil {
 		return err
 	}
 	if pm != nil {
-		if err := s.commit(ctx, pm); err != nil {
+		// ErrExists: this close, tried again, had enqueued it before.
+		if err := s.commit(ctx, pm); err != nil && !errors.Is(err, store.ErrExists) {
 			return err
 		}
 	}
@@ -386,6 +399,7 @@ func (s *Store) closeSegments(ctx context.Context, set string, m *store.Message,
 			_, err = s.write(ctx, k, encode(&r), rev, putUpdate)
 		}
 		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
 			if err := s.refresh(ctx, k); err != nil {
 				return err
 			}

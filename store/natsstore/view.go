@@ -18,13 +18,13 @@ import (
 type view struct {
 	log *slog.Logger
 
-	mu     sync.RWMutex
-	closed bool
-	keys   map[string]keyInfo
+	mu      sync.RWMutex
+	closed  bool
+	keys    map[string]keyInfo
+	markers map[string]keyInfo // delete markers the watcher brought, to purge once old
 
 	msgs      map[string]*msgRecord
 	rcpts     map[store.RcptKey]*rcptRecord
-	orig      map[string]map[int][]byte
 	mails     map[string]*mailRecord // by key
 	mailIDs   map[string]string      // mail id → key
 	parked    map[string]*store.ParkedReceipt
@@ -63,8 +63,8 @@ type keyInfo struct {
 func newView(log *slog.Logger) *view {
 	return &view{
 		log:  log,
-		keys: map[string]keyInfo{}, msgs: map[string]*msgRecord{}, rcpts: map[store.RcptKey]*rcptRecord{},
-		orig: map[string]map[int][]byte{}, mails: map[string]*mailRecord{}, mailIDs: map[string]string{},
+		keys: map[string]keyInfo{}, markers: map[string]keyInfo{}, msgs: map[string]*msgRecord{}, rcpts: map[store.RcptKey]*rcptRecord{},
+		mails: map[string]*mailRecord{}, mailIDs: map[string]string{},
 		parked: map[string]*store.ParkedReceipt{}, convs: map[string]store.Conversation{}, optouts: map[string]time.Time{},
 		policy: map[string][]byte{}, quota: map[string]int{}, segs: map[string]*segRecord{},
 		watches: map[string]*store.Watch{}, callbacks: map[string]*callbackRecord{}, live: map[string]time.Time{},
@@ -84,22 +84,31 @@ func newView(log *slog.Logger) *view {
 // put records key's value at rev, unless the view holds that revision or
 // a later one.
 func (v *view) put(key string, rev uint64, created time.Time, val []byte) {
+	if unviewed(key) {
+		return
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if info, ok := v.keys[key]; ok && rev <= info.rev {
 		return
 	}
+	delete(v.markers, key)
 	v.keys[key] = keyInfo{rev: rev, created: created}
 	v.set(key, val)
 }
 
-// removed records the watcher's news that key was deleted at rev.
-func (v *view) removed(key string, rev uint64) {
+// removed records the watcher's news that key was deleted at rev, the
+// delete marker written at created.
+func (v *view) removed(key string, rev uint64, created time.Time) {
+	if unviewed(key) {
+		return
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if info, ok := v.keys[key]; ok && rev <= info.rev {
 		return
 	}
+	v.markers[key] = keyInfo{rev: rev, created: created}
 	delete(v.keys, key)
 	v.set(key, nil)
 }
@@ -116,6 +125,11 @@ func (v *view) forget(key string) {
 	v.keys[key] = keyInfo{rev: info.rev, deleted: true}
 	v.set(key, nil)
 }
+
+// unviewed reports whether key is of the family the view does not hold:
+// originals, read from the server when a report needs one, so that mail
+// kept for RET=FULL does not stay in every process's memory.
+func unviewed(key string) bool { return strings.HasPrefix(key, famOrig+".") }
 
 // rev is key's revision in the view; ok is false when the view has no
 // value for it.
@@ -149,19 +163,6 @@ func (v *view) set(key string, val []byte) {
 			}
 		}
 		v.setRcpt(store.RcptKey{Msg: pk.names[0], Rcpt: pk.nums[0]}, r)
-	case famOrig:
-		id, n := pk.names[0], pk.nums[0]
-		if val == nil {
-			delete(v.orig[id], n)
-			if len(v.orig[id]) == 0 {
-				delete(v.orig, id)
-			}
-			break
-		}
-		if v.orig[id] == nil {
-			v.orig[id] = map[int][]byte{}
-		}
-		v.orig[id][n] = val
 	case famMail, famReport, famNotice:
 		if old := v.mails[key]; old != nil {
 			delete(v.mailIDs, old.ID)
@@ -177,7 +178,7 @@ func (v *view) set(key string, val []byte) {
 	case famParked:
 		delete(v.parked, key)
 		if val != nil {
-			if r, err := decodeJSON[store.ParkedReceipt]("parked receipt", val); err != nil {
+			if r, err := decodeRecord[store.ParkedReceipt]("parked receipt", val); err != nil {
 				fail(err)
 			} else {
 				r.Transport, r.ID = pk.names[0], pk.names[1]
@@ -187,7 +188,7 @@ func (v *view) set(key string, val []byte) {
 	case famConv:
 		delete(v.convs, pk.names[0])
 		if val != nil {
-			if c, err := decodeJSON[store.Conversation]("conversation", val); err != nil {
+			if c, err := decodeRecord[store.Conversation]("conversation", val); err != nil {
 				fail(err)
 			} else {
 				v.convs[pk.names[0]] = *c
@@ -196,7 +197,7 @@ func (v *view) set(key string, val []byte) {
 	case famOptOut:
 		delete(v.optouts, pk.names[0])
 		if val != nil {
-			if t, err := decodeJSON[time.Time]("opt-out", val); err != nil {
+			if t, err := decodeRecord[time.Time]("opt-out", val); err != nil {
 				fail(err)
 			} else {
 				v.optouts[pk.names[0]] = *t
@@ -228,7 +229,7 @@ func (v *view) set(key string, val []byte) {
 	case famWatch:
 		delete(v.watches, pk.names[0])
 		if val != nil {
-			if w, err := decodeJSON[store.Watch]("watch", val); err != nil {
+			if w, err := decodeRecord[store.Watch]("watch", val); err != nil {
 				fail(err)
 			} else {
 				w.Msg = pk.names[0]

@@ -34,6 +34,7 @@ func RunShared(t *testing.T, lease time.Duration, fresh func(t *testing.T) OpenI
 		{"BeginOnce", testBeginOnce},
 		{"LookupAcross", testLookupAcross},
 		{"Takeover", testTakeover},
+		{"RestartRecovers", testRestartRecovers},
 		{"ReportOnce", testReportOnce},
 		{"MailOnce", testMailOnce},
 		{"ReportMailOnce", testReportMailOnce},
@@ -325,5 +326,38 @@ func testReportMailOnce(sh *shared) {
 		if u, err := in.Unreported(10); err != nil || len(u) != 0 {
 			sh.Errorf("Unreported after the report = %v, %v", u, err)
 		}
+	}
+}
+
+// testRestartRecovers: an instance killed and started again (under its
+// name) recovers its own parts left submitting before the others would
+// take them over; the others' parts it leaves alone.
+func testRestartRecovers(sh *shared) {
+	sh.ok(sh.a.Enqueue(ctx, message("m", 2, 1, t0, priority.Normal)))
+	sh.sees(sh.b, "m")
+	_, err := sh.a.Begin(ctx, []store.PartKey{pk("m", 0, 0)}, "smsc", t0)
+	sh.ok(err)
+	_, err = sh.b.Begin(ctx, []store.PartKey{pk("m", 1, 0)}, "smsc", t0)
+	sh.ok(err)
+	sh.a.Kill()
+	sh.a = sh.instance("a")
+	sh.eventually(5*time.Second, "a, back, sees b's part submitting", func() bool {
+		p, err := partOn(sh.a, pk("m", 1, 0))
+		return err == nil && p.State == store.PartSubmitting
+	})
+	now := time.Now()
+	keys, err := sh.a.Recover(now)
+	sh.ok(err)
+	if fmt.Sprint(keys) != fmt.Sprint([]store.PartKey{pk("m", 0, 0)}) {
+		sh.Errorf("Recover = %v, want only a's own part", keys)
+	}
+	p, err := partOn(sh.a, pk("m", 0, 0))
+	sh.ok(err)
+	if p.State != store.PartQueued || p.InDoubt != 1 {
+		sh.Errorf("a's part after Recover: %v, %d in doubt; want queued, 1", p.State, p.InDoubt)
+	}
+	time.Sleep(sh.lease)
+	if p, err := partOn(sh.b, pk("m", 1, 0)); err != nil || p.State != store.PartSubmitting {
+		sh.Errorf("b's part, b alive, after a lease: %v, %v; want submitting", p.State, err)
 	}
 }

@@ -215,7 +215,7 @@ func (s *Store) importRecord(ctx context.Context, r *store.Record) error {
 		if !validID(c.ID) || c.Attempts < 0 {
 			return fmt.Errorf("%w: callback %q", store.ErrInvalid, c.ID)
 		}
-		return create(callbackKey(c.ID), encode(&callbackRecord{Callback: c, Holder: s.opt.Instance}))
+		return create(callbackKey(c.ID), encode(&callbackRecord{Callback: c}))
 	}
 	return fmt.Errorf("%w: empty record", store.ErrInvalid)
 }

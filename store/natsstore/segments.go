@@ -129,7 +129,7 @@ func (s *Store) queueCallbacks(ctx context.Context, calls []store.Callback, orig
 		return err
 	}
 	for _, c := range todo {
-		rec := callbackRecord{Callback: c, Holder: s.opt.Instance, Origin: origin}
+		rec := callbackRecord{Callback: c, Origin: origin} // held by whoever delivers it first
 		rec.NextAttempt = c.Created
 		if _, err := s.write(ctx, callbackKey(c.ID), encode(&rec), 0, putCreate); err != nil {
 			return fmt.Errorf("callback %s: %w", c.ID, err)
@@ -145,7 +145,7 @@ func (s *Store) DueCallbacks(owner string, now time.Time, limit int) ([]store.Ca
 	var list []callbackRecord
 	err := s.read(func(v *view) error {
 		for _, c := range v.callbacks {
-			if c.Owner == owner && !c.NextAttempt.After(now) && (c.Holder == s.opt.Instance || !s.alive(v, c.Holder)) {
+			if c.Owner == owner && !c.NextAttempt.After(now) && s.mayHandOut(v, c.Holder) {
 				list = append(list, *c)
 			}
 		}
@@ -164,7 +164,7 @@ func (s *Store) DueCallbacks(owner string, now time.Time, limit int) ([]store.Ca
 		}
 		if c.Holder != s.opt.Instance {
 			err := s.changeCallback(context.Background(), c.ID, func(v *view, r *callbackRecord) error {
-				if s.alive(v, r.Holder) {
+				if !s.mayHandOut(v, r.Holder) {
 					return errNotClaimed
 				}
 				r.Holder = s.opt.Instance
@@ -182,12 +182,19 @@ func (s *Store) DueCallbacks(owner string, now time.Time, limit int) ([]store.Ca
 	return out, nil
 }
 
+// mayHandOut says whether this instance may deliver a callback held by
+// holder: none holds it (a callback goes to whichever instance has its
+// client bound and asks first), this one does, or its holder is gone.
+func (s *Store) mayHandOut(v *view, holder string) bool {
+	return holder == "" || holder == s.opt.Instance || !s.alive(v, holder)
+}
+
 // NextCallback is when the earliest of owner's callbacks that this
 // instance may hand out (its own, or those of an instance gone) is due.
 func (s *Store) NextCallback(owner string) (t time.Time, ok bool, err error) {
 	err = s.read(func(v *view) error {
 		for _, c := range v.callbacks {
-			if c.Owner == owner && (c.Holder == s.opt.Instance || !s.alive(v, c.Holder)) && (!ok || c.NextAttempt.Before(t)) {
+			if c.Owner == owner && s.mayHandOut(v, c.Holder) && (!ok || c.NextAttempt.Before(t)) {
 				t, ok = c.NextAttempt, true
 			}
 		}
@@ -253,6 +260,7 @@ func (s *Store) CallbackRetry(ctx context.Context, id string, next time.Time, re
 	err := s.changeCallback(ctx, id, func(_ *view, c *callbackRecord) error {
 		c.Attempts++
 		c.NextAttempt, c.Error = next, reason
+		c.Holder = "" // the client may be bound to another instance by then
 		return nil
 	})
 	if err != nil {

@@ -217,7 +217,8 @@ func testReportOnce(sh *shared) {
 }
 
 // testMailOnce: a mail in the outbox is handed to the instance that
-// queued it only, a callback likewise.
+// queued it only; a callback to the instance that asks for it first, and
+// after a retry to whichever asks next.
 func testMailOnce(sh *shared) {
 	sh.ok(sh.a.QueueMail(ctx, &store.OutMail{ID: "o1", To: []string{"alice@example.com"}, Data: []byte("x"), Created: t0}, store.MailFor{}))
 	sh.ok(sh.a.QueueCallbacks(ctx, []store.Callback{{ID: "c1", Owner: "smpp:esme", Data: []byte("mo"), Created: t0}}))
@@ -242,12 +243,24 @@ func testMailOnce(sh *shared) {
 			sh.Errorf("DueMail on %s = %v, want %v", c.name, ids, c.want)
 		}
 	}
-	if cbs, err := sh.b.DueCallbacks("smpp:esme", now, 10); err != nil || len(cbs) != 0 {
-		sh.Errorf("b's DueCallbacks = %+v, %v; want none: a's", cbs, err)
+	// A callback goes to the client wherever it is bound: the first
+	// instance that asks for it holds it until it is retried.
+	callbacks := func(name string, in Backend, at time.Time, want int) {
+		sh.Helper()
+		if cbs, err := in.DueCallbacks("smpp:esme", at, 10); err != nil || len(cbs) != want {
+			sh.Errorf("%s's DueCallbacks at %v = %+v, %v; want %d", name, at, cbs, err, want)
+		}
 	}
-	if cbs, err := sh.a.DueCallbacks("smpp:esme", now, 10); err != nil || len(cbs) != 1 {
-		sh.Errorf("a's DueCallbacks = %+v, %v; want c1", cbs, err)
+	callbacks("b", sh.b, now, 1)
+	callbacks("a", sh.a, now, 0)
+	sh.ok(sh.b.CallbackRetry(ctx, "c1", now.Add(time.Minute), "no deliver_sm_resp"))
+	sh.ok(sh.b.Enqueue(ctx, message("barrier2", 1, 1, t0, priority.Normal)))
+	sh.sees(sh.a, "barrier2")
+	if next, ok, err := sh.a.NextCallback("smpp:esme"); err != nil || !ok || !next.Equal(now.Add(time.Minute)) {
+		sh.Errorf("a's NextCallback after b's retry = %v, %v, %v; want %v", next, ok, err, now.Add(time.Minute))
 	}
+	callbacks("a", sh.a, now.Add(time.Minute), 1)
+	callbacks("b", sh.b, now.Add(time.Minute), 0)
 }
 
 // testTakeoverReports: what a killed instance had to report, mail and

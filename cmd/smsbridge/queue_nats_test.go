@@ -3,24 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 )
-
-// freeAddr is a loopback address no one listens on, for a gateway's
-// HTTP API that the tools must find in its configuration.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // TestToolsOnAnyInstance: two gateways share one queue on a NATS server.
 // A message sent through one is shown, listed by state, time and number,
@@ -29,7 +16,7 @@ func TestToolsOnAnyInstance(t *testing.T) {
 	t.Parallel()
 	url := startJetStream(t)
 	gateway := func(instance string) (config, api string) {
-		api = freeAddr(t)
+		api = freePort(t)
 		text := strings.ReplaceAll(opsConfig, "%LISTEN%", api)
 		text = strings.Replace(text, "[store]\n", "[store]\nbackend = \"nats\"\n", 1) +
 			fmt.Sprintf("[nats]\nurls = [%q]\nreplicas = 1\ninstance = %q\n", url, instance)

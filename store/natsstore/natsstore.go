@@ -404,6 +404,37 @@ const (
 // errConflict: a compare-and-swap found another revision.
 var errConflict = errors.New("natsstore: changed meanwhile")
 
+// casRecord changes the record under k by compare-and-swap: get finds
+// it in the view, fn changes a copy (both under the view's read lock), and
+// the copy is written at the revision read; on a conflict the record is
+// read again from the server and fn decides again.
+func casRecord[T any](ctx context.Context, s *Store, k string, get func(v *view) (*T, error), fn func(v *view, r *T) error) error {
+	for try := 0; ; try++ {
+		var r T
+		var rev uint64
+		err := s.read(func(v *view) error {
+			cur, err := get(v)
+			if err != nil {
+				return err
+			}
+			r, rev = *cur, v.keys[k].rev
+			return fn(v, &r)
+		})
+		if err != nil {
+			return err
+		}
+		_, err = s.write(ctx, k, encode(&r), rev, putUpdate)
+		if errors.Is(err, errConflict) && try < maxCAS {
+			pause(try)
+			if err := s.refresh(ctx, k); err != nil {
+				return err
+			}
+			continue
+		}
+		return err
+	}
+}
+
 // write stores val under k as mode says, within the write timeout, and
 // puts it in the view at once (read-your-writes). A lost
 // compare-and-swap is errConflict (store.ErrExists for putCreate); other

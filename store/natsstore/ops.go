@@ -191,32 +191,15 @@ func (s *Store) Resend(ctx context.Context, id string, expires, now time.Time) (
 
 // setExpires gives message id a new validity by compare-and-swap.
 func (s *Store) setExpires(ctx context.Context, id string, expires time.Time) error {
-	k := msgKey(id)
-	for try := 0; ; try++ {
-		var m msgRecord
-		var rev uint64
-		err := s.read(func(v *view) error {
-			mr := v.msgs[id]
-			if mr == nil {
-				return fmt.Errorf("message %s: %w", id, store.ErrNotFound)
-			}
-			m, rev = *mr, v.keys[k].rev
-			return nil
-		})
-		if err != nil {
-			return err
+	return casRecord(ctx, s, msgKey(id), func(v *view) (*msgRecord, error) {
+		if m := v.msgs[id]; m != nil {
+			return m, nil
 		}
+		return nil, fmt.Errorf("message %s: %w", id, store.ErrNotFound)
+	}, func(_ *view, m *msgRecord) error {
 		m.Expires = expires
-		_, err = s.write(ctx, k, encode(&m), rev, putUpdate)
-		if errors.Is(err, errConflict) && try < maxCAS {
-			pause(try)
-			if err := s.refresh(ctx, k); err != nil {
-				return err
-			}
-			continue
-		}
-		return err
-	}
+		return nil
+	})
 }
 
 // MarkReported records that recipient k's report has been handed on (or

@@ -209,31 +209,12 @@ func (s *Store) NextCallback(owner string) (t time.Time, ok bool, err error) {
 // changeCallback applies fn to callback id by compare-and-swap; fn runs
 // under the view's read lock.
 func (s *Store) changeCallback(ctx context.Context, id string, fn func(v *view, c *callbackRecord) error) error {
-	k := callbackKey(id)
-	for try := 0; ; try++ {
-		var c callbackRecord
-		var rev uint64
-		err := s.read(func(v *view) error {
-			cur := v.callbacks[id]
-			if cur == nil {
-				return store.ErrNotFound
-			}
-			c, rev = *cur, v.keys[k].rev
-			return fn(v, &c)
-		})
-		if err != nil {
-			return err
+	return casRecord(ctx, s, callbackKey(id), func(v *view) (*callbackRecord, error) {
+		if c := v.callbacks[id]; c != nil {
+			return c, nil
 		}
-		_, err = s.write(ctx, k, encode(&c), rev, putUpdate)
-		if errors.Is(err, errConflict) && try < maxCAS {
-			pause(try)
-			if err := s.refresh(ctx, k); err != nil {
-				return err
-			}
-			continue
-		}
-		return err
-	}
+		return nil, store.ErrNotFound
+	}, fn)
 }
 
 // CallbackDone removes a callback its client has (or that was given up on).

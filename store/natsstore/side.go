@@ -141,30 +141,12 @@ func (s *Store) claimMail(k string) error {
 // changeMail applies fn to the mail under k by compare-and-swap; fn runs
 // under the view's read lock.
 func (s *Store) changeMail(ctx context.Context, k string, fn func(v *view, m *mailRecord) error) error {
-	for try := 0; ; try++ {
-		var m mailRecord
-		var rev uint64
-		err := s.read(func(v *view) error {
-			cur := v.mails[k]
-			if cur == nil {
-				return store.ErrNotFound
-			}
-			m, rev = *cur, v.keys[k].rev
-			return fn(v, &m)
-		})
-		if err != nil {
-			return err
+	return casRecord(ctx, s, k, func(v *view) (*mailRecord, error) {
+		if m := v.mails[k]; m != nil {
+			return m, nil
 		}
-		_, err = s.write(ctx, k, encode(&m), rev, putUpdate)
-		if errors.Is(err, errConflict) && try < maxCAS {
-			pause(try)
-			if err := s.refresh(ctx, k); err != nil {
-				return err
-			}
-			continue
-		}
-		return err
-	}
+		return nil, store.ErrNotFound
+	}, fn)
 }
 
 // NextMail is when the earliest mail this instance may send is due; ok is

@@ -186,46 +186,18 @@ func (v *view) set(key string, val []byte) {
 			}
 		}
 	case famConv:
-		delete(v.convs, pk.names[0])
-		if val != nil {
-			if c, err := decodeRecord[store.Conversation]("conversation", val); err != nil {
-				fail(err)
-			} else {
-				v.convs[pk.names[0]] = *c
-			}
-		}
+		keep(v.convs, pk.names[0], val, decodeValue[store.Conversation]("conversation"), fail)
 	case famOptOut:
-		delete(v.optouts, pk.names[0])
-		if val != nil {
-			if t, err := decodeRecord[time.Time]("opt-out", val); err != nil {
-				fail(err)
-			} else {
-				v.optouts[pk.names[0]] = *t
-			}
-		}
+		keep(v.optouts, pk.names[0], val, decodeValue[time.Time]("opt-out"), fail)
 	case famPolicy:
 		delete(v.policy, pk.names[0])
 		if val != nil {
 			v.policy[pk.names[0]] = val
 		}
 	case famQuota:
-		delete(v.quota, key)
-		if val != nil {
-			if n, err := decodeCount(val); err != nil {
-				fail(err)
-			} else {
-				v.quota[key] = n
-			}
-		}
+		keep(v.quota, key, val, decodeCount, fail)
 	case famSegments:
-		delete(v.segs, pk.names[0])
-		if val != nil {
-			if r, err := decodeSegments(val); err != nil {
-				fail(err)
-			} else {
-				v.segs[pk.names[0]] = r
-			}
-		}
+		keep(v.segs, pk.names[0], val, decodeSegments, fail)
 	case famWatch:
 		delete(v.watches, pk.names[0])
 		if val != nil {
@@ -237,19 +209,39 @@ func (v *view) set(key string, val []byte) {
 			}
 		}
 	case famCallback:
-		delete(v.callbacks, pk.names[0])
-		if val != nil {
-			if c, err := decodeCallback(val); err != nil {
-				fail(err)
-			} else {
-				v.callbacks[pk.names[0]] = c
-			}
-		}
+		keep(v.callbacks, pk.names[0], val, decodeCallback, fail)
 	case famLive:
 		delete(v.live, pk.names[0])
 		if val != nil {
 			v.live[pk.names[0]] = time.Now()
 		}
+	}
+}
+
+// keep puts in m, under name, what val decodes to; a deleted record (val
+// nil), or one that does not decode (told to fail), leaves none there.
+func keep[T any](m map[string]T, name string, val []byte, decode func([]byte) (T, error), fail func(error)) {
+	delete(m, name)
+	if val == nil {
+		return
+	}
+	r, err := decode(val)
+	if err != nil {
+		fail(err)
+		return
+	}
+	m[name] = r
+}
+
+// decodeValue decodes a record of what kept by value.
+func decodeValue[T any](what string) func([]byte) (T, error) {
+	return func(b []byte) (T, error) {
+		r, err := decodeRecord[T](what, b)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return *r, nil
 	}
 }
 

@@ -60,6 +60,9 @@ type = "smpp"
 address = "%SMSC%"
 window = %WINDOW%
 binds = %BINDS%
+# A receipt over another gateway's bind matches no id this one issued:
+# the transport waits this long for its own submit_sm_resp first.
+response_timeout = "2s"
 
 [receipts]
 mode = "all"
@@ -216,8 +219,9 @@ type sharedSMSC struct {
 
 	mu       sync.Mutex
 	submits  map[string]int // token -> submits accepted with status 0
-	other    int            // receipts sent over a session other than the submitter's
-	receipts int
+	receipts int // receipts the gateways acknowledged
+	other    int // of them, those sent over a session other than the submitter's
+	refused  map[int]int // receipts answered with an error (-1: not answered in 5s), by status; the SMSC sends them again
 }
 
 var tokenPattern = regexp.MustCompile(`T[0-9]{6}`)
@@ -240,7 +244,7 @@ func startSharedSMSC(t *testing.T) *sharedSMSC {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	s := &sharedSMSC{submits: map[string]int{}}
+	s := &sharedSMSC{submits: map[string]int{}, refused: map[int]int{}}
 	port := make(chan int, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -265,9 +269,14 @@ func startSharedSMSC(t *testing.T) *sharedSMSC {
 					s.submits[string(tok)]++
 				}
 			case "receipt":
-				s.receipts++
-				if ev.Other {
+				switch {
+				case ev.Status != 0:
+					s.refused[ev.Status]++
+				case ev.Other:
+					s.receipts++
 					s.other++
+				default:
+					s.receipts++
 				}
 			}
 			s.mu.Unlock()
@@ -282,16 +291,20 @@ func startSharedSMSC(t *testing.T) *sharedSMSC {
 	return s
 }
 
-// counts are the submits by token, and the receipts sent (and of them the
-// ones over another session).
-func (s *sharedSMSC) counts() (submits map[string]int, receipts, other int) {
+// counts are the submits by token, the receipts acknowledged (and of them
+// the ones over another session) and those refused.
+func (s *sharedSMSC) counts() (submits map[string]int, receipts, other int, refused map[int]int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	submits = make(map[string]int, len(s.submits))
 	for k, v := range s.submits {
 		submits[k] = v
 	}
-	return submits, s.receipts, s.other
+	refused = make(map[int]int, len(s.refused))
+	for k, v := range s.refused {
+		refused[k] = v
+	}
+	return submits, s.receipts, s.other, refused
 }
 
 // sendResult is how one mail went: 250, a reply code, or no reply at all.

@@ -101,7 +101,7 @@ func TestClusterKillNodes(t *testing.T) {
 	var submits map[string]int
 	var reports map[string]int
 	missing := func() (sms, rep []string) {
-		submits, _, _ = smsc.counts()
+		submits, _, _, _ = smsc.counts()
 		reports = reportsByMessageID(sink.Mails())
 		for tok, id := range accepted {
 			if submits[tok] == 0 {
@@ -120,14 +120,15 @@ func TestClusterKillNodes(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("60s after the load, %d accepted mails never reached the SMSC (%.10v) and %d have no report (%.10v)",
-				len(sms), sms, len(rep), rep)
+			_, acked, other, refused := smsc.counts()
+			t.Fatalf("60s after the load, %d accepted mails never reached the SMSC (%v) and %d have no report (%v); receipts acknowledged %d (%d over another bind), refused %v",
+				len(sms), firstFew(sms), len(rep), firstFew(rep), acked, other, refused)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	settled := time.Since(began)
 	time.Sleep(2 * time.Second) // a report mailed twice would come now
-	submits, smscReceipts, otherBind := smsc.counts()
+	submits, smscReceipts, otherBind, refused := smsc.counts()
 	reports = reportsByMessageID(sink.Mails())
 
 	dups, dupTokens := 0, []string{}
@@ -157,9 +158,9 @@ func TestClusterKillNodes(t *testing.T) {
 	if otherBind == 0 {
 		t.Errorf("no receipt of %d came over another gateway's bind", smscReceipts)
 	}
-	t.Logf("accepted %d of %d; refused %d (451 %d), no reply %d; submits %d, parts sent twice %d (bound %d); receipts %d (%d over another bind); reports %d (twice %d); load %s, settled %s",
+	t.Logf("accepted %d of %d; refused %d (451 %d), no reply %d; submits %d, parts sent twice %d (bound %d); receipts %d (%d over another bind, refused %v); reports %d (twice %d); load %s, settled %s",
 		len(accepted), mails, mails-len(accepted)-codes[0], codes[451], codes[0], sum(submits), dups, bound,
-		smscReceipts, otherBind, len(sink.Mails()), twice, loadTime.Round(time.Millisecond), settled.Round(time.Millisecond))
+		smscReceipts, otherBind, refused, len(sink.Mails()), twice, loadTime.Round(time.Millisecond), settled.Round(time.Millisecond))
 
 	checkNoQuorum(t, nodes)
 	t.Logf("whole test %s", time.Since(began).Round(time.Millisecond))
@@ -210,6 +211,11 @@ func reportsByMessageID(ms []smtpsink.Mail) map[string]int {
 		}
 	}
 	return out
+}
+
+// firstFew is at most ten of ss, for a message.
+func firstFew(ss []string) []string {
+	return ss[:min(len(ss), 10)]
 }
 
 func sum(m map[string]int) int {

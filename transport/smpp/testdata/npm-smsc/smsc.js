@@ -12,8 +12,10 @@
 // SMSC_RECEIPT_TEXT_ONLY=1 (no TLVs, the hex id in the text only),
 // SMSC_RECEIPTS_ANY_BIND=1 (each receipt goes over the next bound receiver,
 // round robin, other than the session that submitted while another is
-// bound: several gateways sharing an account get each other's receipts;
-// each is then written as {"event":"receipt","id":"...","other":true}).
+// bound: several gateways sharing an account get each other's receipts; a
+// receipt refused or not answered within 5 s is sent again a second later;
+// each attempt is written {"event":"receipt","id":"...","other":true,
+// "status":0,"attempt":1}, status -1 when unanswered).
 // Commands, one JSON object per line on stdin:
 //   {"cmd":"throttle","n":2}     next n submits get ESME_RTHROTTLED
 //   {"cmd":"reject","status":11} every submit gets status (0 = stop)
@@ -94,13 +96,42 @@ function receiptFor(session, pdu, id) {
 		params.receipted_message_id = id;
 		params.message_state = 2;
 	}
-	setTimeout(() => {
-		const via = receiptSession(session);
-		via.deliver_sm(params);
-		if (receiptsAnyBind) {
-			out({ event: 'receipt', id, other: via !== session });
+	if (receiptsAnyBind) {
+		setTimeout(() => sendReceiptAnyBind(session, params, id, 1), receiptDelay);
+		return;
+	}
+	setTimeout(() => session.deliver_sm(params), receiptDelay);
+}
+
+// sendReceiptAnyBind sends a receipt over another bound receiver and, as
+// SMSCs do, sends it again (over the next one) while it is refused or not
+// answered within 5 s, every second, up to 60 times.
+function sendReceiptAnyBind(session, params, id, attempt) {
+	const via = receiptSession(session);
+	let answered = false;
+	const again = () => {
+		if (attempt < 60) {
+			setTimeout(() => sendReceiptAnyBind(session, params, id, attempt + 1), 1000);
 		}
-	}, receiptDelay);
+	};
+	const timer = setTimeout(() => {
+		if (!answered) {
+			answered = true;
+			out({ event: 'receipt', id, other: via !== session, status: -1, attempt });
+			again();
+		}
+	}, 5000);
+	via.deliver_sm(params, (resp) => {
+		if (answered) {
+			return;
+		}
+		answered = true;
+		clearTimeout(timer);
+		out({ event: 'receipt', id, other: via !== session, status: resp.command_status, attempt });
+		if (resp.command_status !== 0) {
+			again();
+		}
+	});
 }
 
 // receiptSession is the session a receipt for a submit on session goes

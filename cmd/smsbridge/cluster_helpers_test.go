@@ -219,9 +219,9 @@ type sharedSMSC struct {
 
 	mu       sync.Mutex
 	submits  map[string]int // token -> submits accepted with status 0
-	receipts int // receipts the gateways acknowledged
-	other    int // of them, those sent over a session other than the submitter's
-	refused  map[int]int // receipts answered with an error (-1: not answered in 5s), by status; the SMSC sends them again
+	receipts int            // receipts the gateways acknowledged
+	other    int            // of them, those sent over a session other than the submitter's
+	refused  map[int]int    // receipts answered with an error (-1: not answered in 5s), by status; the SMSC sends them again
 }
 
 var tokenPattern = regexp.MustCompile(`T[0-9]{6}`)

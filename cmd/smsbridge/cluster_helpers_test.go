@@ -355,7 +355,7 @@ func refusal(err error) sendResult {
 }
 
 // writeClusterLogs writes the nodes' whole logs into the directory
-// SMSBRIDGE_CLUSTER_LOGS names, if it is set, for a failed run.
+// SMSBRIDGE_CLUSTER_LOGS names, if it is set.
 func writeClusterLogs(t *testing.T, nodes []*clusterNode) {
 	dir := os.Getenv("SMSBRIDGE_CLUSTER_LOGS")
 	if dir == "" {

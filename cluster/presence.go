@@ -23,11 +23,16 @@ func bucket(ctx context.Context, js jetstream.JetStream, o Options, name string)
 		Storage:  jetstream.FileStorage,
 	}
 	for {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+		// Gateways starting together create the bucket at the same
+		// time, and the server answers none of those requests: each
+		// attempt is bounded, and the next one finds the bucket.
+		try, cancel := context.WithTimeout(ctx, createAttempt)
+		kv, err := js.CreateOrUpdateKeyValue(try, cfg)
+		cancel()
 		if err == nil {
 			return kv, nil
 		}
-		if !IsNoSuitablePeers(err) {
+		if !IsNoSuitablePeers(err) && (ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded)) {
 			return nil, fmt.Errorf("cluster: bucket %s: %w", cfg.Bucket, err)
 		}
 		t := time.NewTimer(250 * time.Millisecond)
@@ -39,6 +44,10 @@ func bucket(ctx context.Context, js jetstream.JetStream, o Options, name string)
 		}
 	}
 }
+
+// createAttempt bounds one request to create a bucket; one that is
+// answered comes back within milliseconds.
+const createAttempt = 2 * time.Second
 
 // noSuitablePeers is the server's error code (JSClusterNoPeersErrF) for a
 // stream it cannot place: too few servers, or some not yet known.

@@ -154,3 +154,44 @@ func TestDerivedTables(t *testing.T) {
 		t.Error("RouteTable shares slices with the Config")
 	}
 }
+
+// TestClusterExamples: the three files of the one-host cluster example
+// are one cluster: the same name, distinct instances, ports and
+// directories, each node's peers the other two's route listeners.
+func TestClusterExamples(t *testing.T) {
+	t.Parallel()
+	files := []string{"cluster-1.toml", "cluster-2.toml", "cluster-3.toml"}
+	var cs []*Config
+	for _, f := range files {
+		c, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Store.Backend != BackendNATS || c.Cluster == nil || c.Cluster.Replicas != 3 || len(c.Cluster.Peers) != 2 {
+			t.Fatalf("%s: store %+v, cluster %+v", f, c.Store, c.Cluster)
+		}
+		if w := c.Warnings(); len(w) > 0 {
+			t.Errorf("%s warns: %v", f, w)
+		}
+		cs = append(cs, c)
+	}
+	seen := map[string]string{}
+	for i, c := range cs {
+		for _, v := range []string{c.Cluster.Instance, c.Cluster.Listen, c.Cluster.ClientListen, c.Cluster.StoreDir,
+			c.SMTP.Listen[0], c.HTTP.Listen, c.Store.Path, c.Receipts.Maildir} {
+			if f, ok := seen[v]; ok {
+				t.Errorf("%s and %s both use %q", f, files[i], v)
+			}
+			seen[v] = files[i]
+		}
+		var others []string
+		for j, o := range cs {
+			if j != i {
+				others = append(others, o.Cluster.Listen)
+			}
+		}
+		if !slices.Equal(c.Cluster.Peers, others) || c.Cluster.Name != cs[0].Cluster.Name {
+			t.Errorf("%s: cluster %q, peers %v; want %q, %v", files[i], c.Cluster.Name, c.Cluster.Peers, cs[0].Cluster.Name, others)
+		}
+	}
+}

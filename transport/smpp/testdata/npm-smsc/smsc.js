@@ -9,7 +9,13 @@
 // Environment: SMSC_SYSTEM_ID / SMSC_PASSWORD (empty = accept any),
 // SMSC_RECEIPT_DELAY_MS (default 50), SMSC_RECEIPT_ID_DECIMAL=1 (receipts
 // carry the id in decimal and no receipted_message_id TLV),
-// SMSC_RECEIPT_TEXT_ONLY=1 (no TLVs, the hex id in the text only).
+// SMSC_RECEIPT_TEXT_ONLY=1 (no TLVs, the hex id in the text only),
+// SMSC_RECEIPTS_ANY_BIND=1 (each receipt goes over the next bound receiver,
+// round robin, other than the session that submitted while another is
+// bound: several gateways sharing an account get each other's receipts; a
+// receipt refused or not answered within 5 s is sent again a second later;
+// each attempt is written {"event":"receipt","id":"...","other":true,
+// "status":0,"attempt":1}, status -1 when unanswered).
 // Commands, one JSON object per line on stdin:
 //   {"cmd":"throttle","n":2}     next n submits get ESME_RTHROTTLED
 //   {"cmd":"reject","status":11} every submit gets status (0 = stop)
@@ -33,6 +39,7 @@ const password = process.env.SMSC_PASSWORD || '';
 const receiptDelay = parseInt(process.env.SMSC_RECEIPT_DELAY_MS || '50', 10);
 const receiptDecimal = process.env.SMSC_RECEIPT_ID_DECIMAL === '1';
 const receiptTextOnly = process.env.SMSC_RECEIPT_TEXT_ONLY === '1';
+const receiptsAnyBind = process.env.SMSC_RECEIPTS_ANY_BIND === '1';
 
 let nextID = 0xB0000;
 let throttle = 0;
@@ -43,6 +50,7 @@ let respDelay = 0;
 let silent = false;
 const receivers = new Set();
 const sessions = new Set();
+let nextReceiver = 0;
 
 function out(obj) {
 	process.stdout.write(JSON.stringify(obj) + '\n');
@@ -88,7 +96,57 @@ function receiptFor(session, pdu, id) {
 		params.receipted_message_id = id;
 		params.message_state = 2;
 	}
+	if (receiptsAnyBind) {
+		setTimeout(() => sendReceiptAnyBind(session, params, id, 1), receiptDelay);
+		return;
+	}
 	setTimeout(() => session.deliver_sm(params), receiptDelay);
+}
+
+// sendReceiptAnyBind sends a receipt over another bound receiver and, as
+// SMSCs do, sends it again (over the next one) while it is refused or not
+// answered within 5 s, every second, up to 60 times.
+function sendReceiptAnyBind(session, params, id, attempt) {
+	const via = receiptSession(session);
+	let answered = false;
+	const again = () => {
+		if (attempt < 60) {
+			setTimeout(() => sendReceiptAnyBind(session, params, id, attempt + 1), 1000);
+		}
+	};
+	const timer = setTimeout(() => {
+		if (!answered) {
+			answered = true;
+			out({ event: 'receipt', id, other: via !== session, status: -1, attempt });
+			again();
+		}
+	}, 5000);
+	via.deliver_sm(params, (resp) => {
+		if (answered) {
+			return;
+		}
+		answered = true;
+		clearTimeout(timer);
+		out({ event: 'receipt', id, other: via !== session, status: resp.command_status, attempt });
+		if (resp.command_status !== 0) {
+			again();
+		}
+	});
+}
+
+// receiptSession is the session a receipt for a submit on session goes
+// over: that session, or with SMSC_RECEIPTS_ANY_BIND the next other bound
+// receiver in turn.
+function receiptSession(session) {
+	if (!receiptsAnyBind) {
+		return session;
+	}
+	const others = [...receivers].filter((s) => s !== session);
+	if (others.length === 0) {
+		return session;
+	}
+	nextReceiver = (nextReceiver + 1) % others.length;
+	return others[nextReceiver];
 }
 
 function onSubmit(session, pdu) {

@@ -13,6 +13,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/smsbridge/smsbridge/internal/kvbucket"
+
 	"github.com/smsbridge/smsbridge/configs"
 )
 
@@ -137,14 +139,9 @@ func createBucket(t *testing.T, js jetstream.JetStream, name string, replicas in
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for {
-		kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, Replicas: replicas, Storage: jetstream.FileStorage})
-		if err == nil {
-			return kv
-		}
-		if !IsNoSuitablePeers(err) || ctx.Err() != nil {
-			t.Fatalf("bucket %s: %v", name, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	kv, err := kvbucket.Open(ctx, js, jetstream.KeyValueConfig{Bucket: name, Replicas: replicas, Storage: jetstream.FileStorage})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return kv
 }

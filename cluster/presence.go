@@ -10,56 +10,24 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/smsbridge/smsbridge/internal/kvbucket"
 )
 
 // bucket creates or updates one of the buckets, with the TTL as the
 // server's backstop for entries nobody removed.
 func bucket(ctx context.Context, js jetstream.JetStream, o Options, name string) (jetstream.KeyValue, error) {
-	cfg := jetstream.KeyValueConfig{
+	kv, err := kvbucket.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket:   o.Prefix + "_" + name,
 		History:  1,
 		TTL:      o.TTL,
 		Replicas: o.Replicas,
 		Storage:  jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
-	for {
-		// Gateways starting together create the bucket at the same
-		// time, and the server answers none of those requests: each
-		// attempt is bounded, and the next one finds the bucket.
-		try, cancel := context.WithTimeout(ctx, createAttempt)
-		kv, err := js.CreateOrUpdateKeyValue(try, cfg)
-		cancel()
-		if err == nil {
-			return kv, nil
-		}
-		if !IsNoSuitablePeers(err) && (ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded)) {
-			return nil, fmt.Errorf("cluster: bucket %s: %w", cfg.Bucket, err)
-		}
-		t := time.NewTimer(250 * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("cluster: bucket %s: %w (last: %w)", cfg.Bucket, ctx.Err(), err)
-		}
-	}
-}
-
-// createAttempt bounds one request to create a bucket; one that is
-// answered comes back within milliseconds.
-const createAttempt = 2 * time.Second
-
-// noSuitablePeers is the server's error code (JSClusterNoPeersErrF) for a
-// stream it cannot place: too few servers, or some not yet known.
-const noSuitablePeers jetstream.ErrorCode = 10005
-
-// IsNoSuitablePeers tells the error of a replicated stream or bucket the
-// cluster cannot place yet. Just after the meta leader is elected
-// (WaitJetStream), the leader may not know the other servers for a second
-// or two: creating the stream again then succeeds.
-func IsNoSuitablePeers(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == noSuitablePeers
+	return kv, nil
 }
 
 // Presence announces this gateway in the bucket <prefix>_NODES and tells

@@ -35,6 +35,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/smsbridge/smsbridge/internal/kvbucket"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -112,7 +113,7 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 		opts.Logger = slog.Default()
 	}
 	log := opts.Logger.With("component", "natsstore", "instance", opts.Instance)
-	kv, err := openBucket(ctx, js, jetstream.KeyValueConfig{
+	kv, err := kvbucket.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket: opts.Prefix + "_Q", History: 1, Replicas: opts.Replicas, Storage: jetstream.FileStorage,
 	})
 	if err != nil {
@@ -148,27 +149,6 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 	go s.watch(loopCtx)
 	go s.tend(loopCtx)
 	return s, nil
-}
-
-// noPeers is the server's error code (JSClusterNoPeersErrF) for a stream
-// it cannot place yet: a cluster whose servers are still joining.
-const noPeers jetstream.ErrorCode = 10005
-
-// openBucket creates or updates the bucket, trying again while the
-// cluster cannot place its replicas yet, until ctx ends.
-func openBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	for {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
-		var apiErr *jetstream.APIError
-		if err == nil || !errors.As(err, &apiErr) || apiErr.ErrorCode != noPeers {
-			return kv, err
-		}
-		select {
-		case <-time.After(250 * time.Millisecond):
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), err)
-		}
-	}
 }
 
 // load applies the watcher's initial values, up to its nil marker.

@@ -85,6 +85,15 @@ func (t *Transport) onReceipt(ctx context.Context, s *session, sm *pdu.SM, ack f
 		t.emitReceipt(ctx, r, ack)
 		return
 	}
+	if t.cfg.Leases != nil {
+		// The account's binds are shared with other gateways: an id not
+		// issued here is most likely theirs, which the gateway's shared
+		// store matches; one whose submit_sm_resp is still on its way
+		// here waits in the gateway for its submit to be recorded.
+		r.MessageID = t.ids.fallback(rid)
+		t.emitReceipt(ctx, r, ack)
+		return
+	}
 	// The receipt may have overtaken its submit_sm_resp: wait a little for
 	// the id to be issued before falling back to a conversion.
 	go t.parkReceipt(ctx, r, rid, ack)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smsbridge/smsbridge/transport"
 	"github.com/smsbridge/smsbridge/transport/smpp/smsctest"
 )
 
@@ -172,5 +173,44 @@ func TestLeasedBindRate(t *testing.T) {
 	}
 	if d := run(false); d > 500*time.Millisecond {
 		t.Errorf("11 submits without leases took %s: the transport paced them", d)
+	}
+}
+
+// TestLeasedReceiptFromAnotherGateway: two gateways share an account, one
+// bind each; the SMSC sends the receipt for one's submit over the other's
+// bind. That one hands it on at once under the id submit_sm_resp gave,
+// for the shared store to match, instead of waiting response_timeout for
+// a submit of its own.
+func TestLeasedReceiptFromAnotherGateway(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, smsctest.Options{ReceiptDelay: 10 * time.Millisecond, ReceiptsElsewhere: true})
+	gateway := func(slot int) (*Transport, *recorder) {
+		leases := newFakeLeases()
+		leases.grant(slot)
+		cfg := testConfig(srv.Addr())
+		cfg.Binds, cfg.Leases, cfg.ResponseTimeout = 2, leases, time.Minute
+		rec := newRecorder()
+		return startTransport(t, cfg, rec), rec
+	}
+	a, recA := gateway(0)
+	_, recB := gateway(1)
+	waitBound(t, srv, 2)
+	part := gsmPart(t, "+14155550100", "receipt elsewhere")
+	part.Receipt = true
+	id, err := a.Send(ctxTimeout(t, 5*time.Second), part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recB.waitFor(t, 10*time.Second, func(r *recorder) bool { return len(r.receipts) == 1 })
+	recB.mu.Lock()
+	got := recB.receipts[0]
+	recB.mu.Unlock()
+	if got.MessageID != id || got.State != transport.StateDelivered || got.Transport != "smsc" {
+		t.Errorf("B's receipt %+v; want A's id %s, delivered", got, id)
+	}
+	recA.mu.Lock()
+	defer recA.mu.Unlock()
+	if len(recA.receipts) != 0 {
+		t.Errorf("A got %d receipts; the SMSC sent it over B's bind", len(recA.receipts))
 	}
 }

@@ -301,17 +301,19 @@ func newSubmit(sm *pdu.SM, systemID string) Submit {
 	return sub
 }
 
-// sendReceipt delivers a DELIVRD receipt for sub to via when it can receive,
-// else to another receiving bind of the same system_id, else queues it
-// until one binds.
+// sendReceipt delivers a DELIVRD receipt for sub to via when it can receive
+// (with ReceiptsElsewhere, to another bind first), else to another
+// receiving bind of the same system_id, else queues it until one binds.
 func (s *Server) sendReceipt(via *conn, sub Submit) {
 	sm := s.receipt(sub)
 	s.mu.Lock()
 	target := via
-	if !via.canReceive() {
-		target = nil
+	if !via.canReceive() || s.opt.ReceiptsElsewhere {
+		if !via.canReceive() {
+			target = nil
+		}
 		for c := range s.conns {
-			if c.canReceive() && c.systemID == sub.SystemID {
+			if c != via && c.canReceive() && c.systemID == sub.SystemID {
 				target = c
 				break
 			}

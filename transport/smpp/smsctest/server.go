@@ -32,8 +32,12 @@ type Options struct {
 	// ReceiptIDDecimal writes the id in receipts in decimal, without the
 	// receipted_message_id TLV, while submit_sm_resp ids are hexadecimal.
 	ReceiptIDDecimal bool
-	Hold             bool // accept submit_sm but never answer; see SetHold
-	Logger           *slog.Logger
+	// ReceiptsElsewhere sends each receipt over another receiving bind of
+	// the same system_id than the one that submitted, when there is one:
+	// gateways sharing an account get receipts for each other's submits.
+	ReceiptsElsewhere bool
+	Hold              bool // accept submit_sm but never answer; see SetHold
+	Logger            *slog.Logger
 
 	// For load tests (cmd/smsbench): OnSubmit is called for every submit_sm
 	// and OnReceipt for every receipt sent, on the connection's goroutine;

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/smsbridge/smsbridge/bridge"
+	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/transport"
 )
 
@@ -92,5 +93,44 @@ func TestTransportBinds(t *testing.T) {
 	}
 	if got := get(fakeHolders{}); got != "smsc=[] idle=[] simulator=" {
 		t.Errorf("with holders unreadable: %s", got)
+	}
+}
+
+// statsOnly is a queue whose Stats answer, for /readyz.
+type statsOnly struct{ Queue }
+
+func (statsOnly) Stats() (map[store.PartState]int, error) { return map[store.PartState]int{}, nil }
+
+// TestReadyWithBindsElsewhere: a gateway whose SMPP binds are all held by
+// other gateways is ready (they send what it takes) and says who holds
+// them; with no bind held anywhere it is not.
+func TestReadyWithBindsElsewhere(t *testing.T) {
+	t.Parallel()
+	down := bridge.TransportStatus{Name: "smsc", Details: &transport.Status{SMPPStatus: &transport.SMPPStatus{BindsWanted: 2}}}
+	for _, c := range []struct {
+		holders BindHolders
+		code    int
+		want    string
+	}{
+		{fakeHolders{"smsc": {1: "gw2"}}, http.StatusOK, "no bind here; other gateways hold smsc bind 1 on gw2"},
+		{fakeHolders{"smsc": {}}, http.StatusServiceUnavailable, "no transport is up"},
+		{nil, http.StatusServiceUnavailable, "no transport is up"},
+	} {
+		srv, err := New(Options{Gateway: transportsOnly{list: []bridge.TransportStatus{down}}, Queue: statsOnly{}, BindHolders: c.holders,
+			Trusted: loopback, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/readyz", nil)
+		req.RemoteAddr = "127.0.0.1:1234"
+		srv.Handler().ServeHTTP(rec, req)
+		var h HealthView
+		if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != c.code || h.Checks["transports"] != c.want {
+			t.Errorf("holders %v: %d %+v; want %d and %q", c.holders, rec.Code, h, c.code, c.want)
+		}
 	}
 }

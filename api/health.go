@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -27,8 +28,10 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // readyz: the store answers and takes writes, and at least one transport
-// can send. A load balancer sends no work here while this fails.
-func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+// can send, here or, for SMPP accounts shared by gateways, through a bind
+// another gateway holds. A load balancer sends no work here while this
+// fails.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	v := HealthView{Status: "ok", Checks: map[string]string{"store": "ok", "transports": "ok"}}
 	if _, err := s.opt.Queue.Stats(); err != nil {
 		v.Status, v.Checks["store"] = "unready", err.Error()
@@ -49,6 +52,13 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	if len(missed) > 0 {
 		v.Checks["modem_indications"] = strings.Join(missed, "; ")
 	}
+	if !up && s.opt.BindHolders != nil {
+		// Gateways sharing SMPP accounts: one holding no bind still takes
+		// mail, which the gateways holding them send.
+		if held := s.heldElsewhere(r.Context()); held != "" {
+			up, v.Checks["transports"] = true, "no bind here; other gateways hold "+held
+		}
+	}
 	if !up {
 		v.Status, v.Checks["transports"] = "unready", "no transport is up"
 	}
@@ -57,6 +67,21 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, v)
+}
+
+// heldElsewhere names the SMPP transports' binds other gateways hold
+// ("smsc bind 0 on gw2, …"), or "" when none is held.
+func (s *Server) heldElsewhere(ctx context.Context) string {
+	var held []string
+	for _, t := range s.opt.Gateway.Transports() {
+		if t.Details == nil || t.Details.SMPPStatus == nil {
+			continue
+		}
+		for _, b := range s.bindHolders(ctx, t.Name) {
+			held = append(held, fmt.Sprintf("%s bind %d on %s", t.Name, b.Bind, b.Instance))
+		}
+	}
+	return strings.Join(held, ", ")
 }
 
 // missedIndications says, per modem, what acknowledgements it did not take

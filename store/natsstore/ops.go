@@ -245,11 +245,25 @@ func (s *Store) Unreported(limit int) ([]store.RcptKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: unreported: %w", err)
 	}
-	for _, k := range claim {
+	claimed, err := s.claimRcpts(claim, func(r *rcptRecord) bool { return r.pending() == 0 && !r.Reported })
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: unreported: %w", err)
+	}
+	mine = append(mine, claimed...)
+	slices.SortFunc(mine, cmpRcpt)
+	return mine, nil
+}
+
+// claimRcpts makes this instance the holder of the recipients in keys
+// whose holder is gone and that are still what due says, by
+// compare-and-swap; it returns those it got.
+func (s *Store) claimRcpts(keys []store.RcptKey, due func(r *rcptRecord) bool) ([]store.RcptKey, error) {
+	var got []store.RcptKey
+	for _, k := range keys {
 		err := s.change(context.Background(), k, func(_ *msgRecord, r *rcptRecord) (bool, error) {
 			var dead bool
 			_ = s.read(func(v *view) error { dead = !s.alive(v, r.Holder); return nil })
-			if r.pending() > 0 || r.Reported || !dead {
+			if !due(r) || !dead {
 				return false, errNotClaimed
 			}
 			r.Holder = s.opt.Instance
@@ -257,13 +271,12 @@ func (s *Store) Unreported(limit int) ([]store.RcptKey, error) {
 		})
 		switch {
 		case err == nil:
-			mine = append(mine, k)
+			got = append(got, k)
 		case !errors.Is(err, errNotClaimed) && !errors.Is(err, store.ErrNotFound):
-			return nil, fmt.Errorf("natsstore: unreported: %w", err)
+			return got, err
 		}
 	}
-	slices.SortFunc(mine, cmpRcpt)
-	return mine, nil
+	return got, nil
 }
 
 // errNotClaimed: another instance holds what was to be claimed.

@@ -413,23 +413,11 @@ func (s *Store) DelayDue(before time.Time, limit int) ([]store.RcptKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: delay due: %w", err)
 	}
-	for _, k := range claim {
-		err := s.change(context.Background(), k, func(_ *msgRecord, r *rcptRecord) (bool, error) {
-			var dead bool
-			_ = s.read(func(v *view) error { dead = !s.alive(v, r.Holder); return nil })
-			if !r.Delay || !dead {
-				return false, errNotClaimed
-			}
-			r.Holder = s.opt.Instance
-			return true, nil
-		})
-		switch {
-		case err == nil:
-			mine = append(mine, k)
-		case !errors.Is(err, errNotClaimed) && !errors.Is(err, store.ErrNotFound):
-			return nil, fmt.Errorf("natsstore: delay due: %w", err)
-		}
+	claimed, err := s.claimRcpts(claim, func(r *rcptRecord) bool { return r.Delay })
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: delay due: %w", err)
 	}
+	mine = append(mine, claimed...)
 	var out []store.RcptKey
 	err = s.read(func(v *view) error {
 		ts := map[store.RcptKey]time.Time{}

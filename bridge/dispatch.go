@@ -348,7 +348,8 @@ func (d *dispatcher) send(ctx context.Context, l *lane, dp store.DuePart) {
 	switch {
 	case err == nil:
 		g.obs.PartSubmitted(l.name, dp.Class, time.Since(start), now.Sub(dp.Received))
-		if err := g.st.Submitted(context.WithoutCancel(ctx), dp.Key, id, now); err != nil {
+		err := d.recordOutcome(ctx, "recording submission", dp.Key, func(c context.Context) error { return g.st.Submitted(c, dp.Key, id, now) })
+		if err != nil {
 			g.log.Error("recording submission; the part will be resent after a restart", "part", dp.Key.String(), "transport", l.name, "id", id, "err", err)
 			return
 		}
@@ -392,9 +393,37 @@ func (d *dispatcher) retry(ctx context.Context, dp store.DuePart, reason string,
 		d.finish(ctx, dp.Key, store.PartExpired, "validity period ended; last error: "+reason)
 		return
 	}
-	if err := d.g.st.Retry(context.WithoutCancel(ctx), dp.Key, next, reason, now); err != nil {
+	err := d.recordOutcome(ctx, "scheduling retry", dp.Key, func(c context.Context) error { return d.g.st.Retry(c, dp.Key, next, reason, now) })
+	if err != nil {
 		d.g.log.Error("scheduling retry; the part will be resent after a restart", "part", dp.Key.String(), "err", err)
-		d.storeFail.failed(err)
+	}
+}
+
+// recordOutcome writes what became of a part begun (write) until the
+// store takes it or ctx ends, holding off between tries as for any failed
+// write. A part whose outcome is not recorded stays submitting, and only
+// a restart's Recover sends it again: on a store shared by gateways, no
+// other gateway takes over a part of one that lives. A change the store
+// refuses is not tried again.
+func (d *dispatcher) recordOutcome(ctx context.Context, what string, k store.PartKey, write func(context.Context) error) error {
+	for {
+		err := write(context.WithoutCancel(ctx))
+		if err == nil {
+			d.storeFail.ok()
+			return nil
+		}
+		wait := d.storeFail.failed(err)
+		if wait == 0 {
+			return err
+		}
+		d.g.log.Warn(what+" failed; trying again", "part", k.String(), "in", wait.String(), "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
 	}
 }
 
@@ -411,7 +440,11 @@ func backoff(attempts int, floor, ceiling time.Duration) time.Duration {
 }
 
 func (d *dispatcher) finish(ctx context.Context, k store.PartKey, state store.PartState, reason string) error {
-	done, err := d.g.st.Finish(context.WithoutCancel(ctx), k, state, reason, d.g.now())
+	var done bool
+	err := d.recordOutcome(ctx, "recording final state", k, func(c context.Context) (err error) {
+		done, err = d.g.st.Finish(c, k, state, reason, d.g.now())
+		return err
+	})
 	return d.finished(k, state, done, err)
 }
 

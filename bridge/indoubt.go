@@ -111,7 +111,8 @@ func (d *dispatcher) inDoubt(ctx context.Context, l *lane, dp store.DuePart, err
 		d.finish(ctx, dp.Key, store.PartExpired, "validity period ended; last send in doubt: "+err.Error())
 		return
 	}
-	if err := g.st.RetryInDoubt(context.WithoutCancel(ctx), dp.Key, next, "in doubt: "+err.Error(), now); err != nil {
+	reason := "in doubt: " + err.Error()
+	if err := d.recordOutcome(ctx, "scheduling a resend", dp.Key, func(c context.Context) error { return g.st.RetryInDoubt(c, dp.Key, next, reason, now) }); err != nil {
 		g.log.Error("scheduling a resend; the part will be resent after a restart", "part", dp.Key.String(), "err", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -79,5 +80,57 @@ func TestOutboxHoldsOffWhileStoreFails(t *testing.T) {
 	}
 	if n := mailer.n.Load(); n != 1 {
 		t.Errorf("the report was delivered %d times", n)
+	}
+}
+
+// failingSubmitted is a store whose Submitted fails its first fails
+// times, as while a cluster has no quorum.
+type failingSubmitted struct {
+	*store.DB
+	fails atomic.Int32
+	calls atomic.Int32
+}
+
+func (s *failingSubmitted) Submitted(ctx context.Context, k store.PartKey, id string, now time.Time) error {
+	if s.calls.Add(1) <= s.fails.Load() {
+		return errors.New("write t.x.y: context deadline exceeded")
+	}
+	return s.DB.Submitted(ctx, k, id, now)
+}
+
+// TestSubmittedRecordedOnceStoreWrites: a submit whose record fails is
+// recorded once the store writes again, not left submitting until a
+// restart: its receipt then finds it and the sender gets the report.
+func TestSubmittedRecordedOnceStoreWrites(t *testing.T) {
+	tr := newFakeTransport(func(n int, p *transport.Part) (string, error) { return fmt.Sprintf("id-%d", n), nil })
+	mailer := newFakeMailer()
+	var fs *failingSubmitted
+	g, st := startTestGateway(t, testConfig(), tr, mailer, func(o *Options) {
+		fs = &failingSubmitted{DB: o.Store.(*store.DB)}
+		fs.fails.Store(3)
+		o.Store = fs
+	})
+	id, err := submit(t, g, "ops@example.com", []string{"4151234567@sms.test"}, "Subject: x\r\n\r\nhello\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m, err := st.Message(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := m.Recipients[0].Parts[0]; p.State == store.PartSubmitted && p.TransportID == "id-1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("part %v after %d tries to record its submit", m.Recipients[0].Parts[0].State, fs.calls.Load())
+		}
+	}
+	if n := fs.calls.Load(); n != 4 {
+		t.Errorf("%d tries to record the submit; want 4 (3 failed)", n)
+	}
+	tr.receipt("id-1", transport.StateDelivered)
+	if m := mailer.wait(t, 1); !strings.Contains(string(m[0].Data), "Action: delivered") {
+		t.Errorf("report:\n%s", m[0].Data)
 	}
 }

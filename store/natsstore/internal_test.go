@@ -377,3 +377,33 @@ func TestQuotaAcrossInstances(t *testing.T) {
 		t.Errorf("counts = %d, %d, %v; want %d each", d, m, err, 2*each)
 	}
 }
+
+// TestLeaderGet: a key's last value read from the leader, its revision
+// the bucket's; a deleted or purged key says so; a key never written is
+// not found.
+func TestLeaderGet(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, freshPrefix(), "gw")
+	ctx := context.Background()
+	rev, err := s.kv.Put(ctx, "c.x", []byte("one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.leader.get(ctx, "c.x"); err != nil || string(e.val) != "one" || e.rev != rev || e.created.IsZero() {
+		t.Errorf("get after put = %+v, %v; want one at revision %d", e, err, rev)
+	}
+	for _, op := range []func(context.Context, string, ...jetstream.KVDeleteOpt) error{s.kv.Delete, s.kv.Purge} {
+		if _, err := s.kv.Put(ctx, "c.y", []byte("two")); err != nil {
+			t.Fatal(err)
+		}
+		if err := op(ctx, "c.y"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.leader.get(ctx, "c.y"); !errors.Is(err, jetstream.ErrKeyDeleted) {
+			t.Errorf("get after a delete or purge: %v, want ErrKeyDeleted", err)
+		}
+	}
+	if _, err := s.leader.get(ctx, "c.never"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Errorf("get of a key never written: %v, want ErrKeyNotFound", err)
+	}
+}

@@ -72,6 +72,7 @@ func pause(try int) {
 type Store struct {
 	kv     jetstream.KeyValue
 	stream jetstream.Stream // the bucket's, for purges of subjects
+	leader leaderReader     // reads that must not come from a replica behind
 	opt    Options
 	log    *slog.Logger
 	view   *view
@@ -123,7 +124,7 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: open bucket %s_Q: %w", opts.Prefix, err)
 	}
-	s := &Store{kv: kv, stream: stream, opt: opts, log: log, view: newView(log)}
+	s := &Store{kv: kv, stream: stream, leader: newLeaderReader(js, opts.Prefix+"_Q"), opt: opts, log: log, view: newView(log)}
 	s.echoed.Store(time.Now().UnixNano())
 	// A record, its key and headers must fit the server's payload limit.
 	s.chunk = max(int(js.Conn().MaxPayload())-4096, 1024)
@@ -481,7 +482,7 @@ func (s *Store) remove(ctx context.Context, k string, rev uint64) error {
 func (s *Store) refresh(ctx context.Context, k string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
-	e, err := s.kv.Get(ctx, k)
+	e, err := s.leader.get(ctx, k)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
 		s.view.mu.Lock()
@@ -494,7 +495,7 @@ func (s *Store) refresh(ctx context.Context, k string) error {
 	case err != nil:
 		return fmt.Errorf("read %s: %w", k, err)
 	}
-	s.view.put(k, e.Revision(), e.Created(), e.Value())
+	s.view.put(k, e.rev, e.created, e.val)
 	return nil
 }
 

@@ -251,14 +251,14 @@ func (s *Store) original(ctx context.Context, id string) ([]byte, error) {
 	}
 	var out []byte
 	for i := range chunks {
-		e, err := s.kv.Get(ctx, origKey(id, i))
+		e, err := s.leader.get(ctx, origKey(id, i))
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 			return nil, fmt.Errorf("%w: chunk %d of %d missing", store.ErrCorrupt, i, chunks)
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, e.Value()...)
+		out = append(out, e.val...)
 	}
 	return out, nil
 }

@@ -98,14 +98,14 @@ func (s *Store) Lookup(transport, transportID string) (store.PartKey, bool, erro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.Timeout)
 	defer cancel()
-	e, err := s.kv.Get(ctx, tk)
+	e, err := s.leader.get(ctx, tk)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
 		return store.PartKey{}, false, nil
 	case err != nil:
 		return store.PartKey{}, false, fmt.Errorf("natsstore: lookup: %w", err)
 	}
-	t, err := decodeTID(e.Value())
+	t, err := decodeTID(e.val)
 	if err != nil {
 		return store.PartKey{}, false, fmt.Errorf("natsstore: lookup: %w", err)
 	}

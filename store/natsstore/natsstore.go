@@ -390,7 +390,7 @@ var errConflict = errors.New("natsstore: changed meanwhile")
 // the copy is written at the revision read; on a conflict the record is
 // read again from the server and fn decides again.
 func casRecord[T any](ctx context.Context, s *Store, k string, get func(v *view) (*T, error), fn func(v *view, r *T) error) error {
-	for try := 0; ; try++ {
+	return s.retryConflicts(ctx, k, func() error {
 		var r T
 		var rev uint64
 		err := s.read(func(v *view) error {
@@ -405,14 +405,23 @@ func casRecord[T any](ctx context.Context, s *Store, k string, get func(v *view)
 			return err
 		}
 		_, err = s.write(ctx, k, encode(&r), rev, putUpdate)
-		if errors.Is(err, errConflict) && try < maxCAS {
-			pause(try)
-			if err := s.refresh(ctx, k); err != nil {
-				return err
-			}
-			continue
-		}
 		return err
+	})
+}
+
+// retryConflicts runs attempt, which reads k and writes or removes it at
+// the revision it read, again while another writer came first: k is read
+// from the server before each new attempt, at most maxCAS times.
+func (s *Store) retryConflicts(ctx context.Context, k string, attempt func() error) error {
+	for try := 0; ; try++ {
+		err := attempt()
+		if !errors.Is(err, errConflict) || try >= maxCAS {
+			return err
+		}
+		pause(try)
+		if err := s.refresh(ctx, k); err != nil {
+			return err
+		}
 	}
 }
 

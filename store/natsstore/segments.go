@@ -71,26 +71,18 @@ func (s *Store) tell(ctx context.Context, msg string, told []uint8, done bool, c
 	if err := s.queueCallbacks(ctx, calls, "tell "+msg); err != nil {
 		return err
 	}
-	for try := 0; ; try++ {
+	return s.retryConflicts(ctx, k, func() error {
 		w, rev, err := watch()
 		if err != nil {
 			return err
 		}
 		if done {
-			err = s.remove(ctx, k, rev)
-		} else {
-			w.Told = told
-			_, err = s.write(ctx, k, encode(&w), rev, putUpdate)
+			return s.remove(ctx, k, rev)
 		}
-		if errors.Is(err, errConflict) && try < maxCAS {
-			pause(try)
-			if err := s.refresh(ctx, k); err != nil {
-				return err
-			}
-			continue
-		}
+		w.Told = told
+		_, err = s.write(ctx, k, encode(&w), rev, putUpdate)
 		return err
-	}
+	})
 }
 
 // QueueCallbacks queues calls that follow no message. store.ErrExists: an
@@ -373,29 +365,21 @@ func (s *Store) closeSegments(ctx context.Context, set string, m *store.Message,
 			return err
 		}
 	}
-	for try := 0; ; try++ {
+	return s.retryConflicts(ctx, k, func() error {
 		r, rev, err := current()
 		if err != nil {
 			return err
 		}
 		if r.Closed {
-			err = s.remove(ctx, k, rev)
-		} else {
-			r.Closed = true
-			for i := range r.Segments {
-				r.Segments[i].Data = nil
-			}
-			_, err = s.write(ctx, k, encode(&r), rev, putUpdate)
+			return s.remove(ctx, k, rev)
 		}
-		if errors.Is(err, errConflict) && try < maxCAS {
-			pause(try)
-			if err := s.refresh(ctx, k); err != nil {
-				return err
-			}
-			continue
+		r.Closed = true
+		for i := range r.Segments {
+			r.Segments[i].Data = nil
 		}
+		_, err = s.write(ctx, k, encode(&r), rev, putUpdate)
 		return err
-	}
+	})
 }
 
 // StaleSegments lists the sets first stored before before, open or

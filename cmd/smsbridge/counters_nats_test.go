@@ -11,6 +11,8 @@ import (
 
 	"github.com/smsbridge/smsbridge/policy"
 	"github.com/smsbridge/smsbridge/store/natsstore"
+
+	"github.com/smsbridge/smsbridge/internal/jstest"
 )
 
 // TestSharedCountersNATS: two gateways on one JetStream queue hold one
@@ -18,7 +20,7 @@ import (
 // and a restarted gateway finds them.
 func TestSharedCountersNATS(t *testing.T) {
 	t.Parallel()
-	url := startJetStream(t)
+	url := jstest.Start(t)
 	ctx := context.Background()
 	gateway := func(instance string) (*policy.Policy, func()) {
 		nc, err := nats.Connect(url)

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/smsbridge/smsbridge/internal/jstest"
 )
 
 // TestEndToEndNATS: TestEndToEnd's mail, receipts and reports with the
@@ -19,6 +21,6 @@ func TestEndToEndNATS(t *testing.T) {
 	})
 	t.Run("nats", func(t *testing.T) {
 		t.Parallel()
-		endToEnd(t, onStore("\n[nats]\nurls = [\""+startJetStream(t)+"\"]\nreplicas = 1\ninstance = \"gw1\"\n"))
+		endToEnd(t, onStore("\n[nats]\nurls = [\""+jstest.Start(t)+"\"]\nreplicas = 1\ninstance = \"gw1\"\n"))
 	})
 }

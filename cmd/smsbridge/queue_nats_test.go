@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smsbridge/smsbridge/internal/jstest"
 )
 
 // TestToolsOnAnyInstance: two gateways share one queue on a NATS server.
@@ -14,7 +16,7 @@ import (
 // and counted in the metrics by the other.
 func TestToolsOnAnyInstance(t *testing.T) {
 	t.Parallel()
-	url := startJetStream(t)
+	url := jstest.Start(t)
 	gateway := func(instance string) (config, api string) {
 		api = freePort(t)
 		text := strings.ReplaceAll(opsConfig, "%LISTEN%", api)

@@ -5,26 +5,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/smsbridge/smsbridge/internal/jstest"
 )
-
-// startJetStream runs a NATS server with JetStream on loopback for one
-// test and gives its client URL.
-func startJetStream(t *testing.T) string {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready")
-	}
-	return ns.ClientURL()
-}
 
 // TestStoreCopyNATS: a queue file is copied into a JetStream bucket and
 // back into a new file, each side checked against the other; copying
@@ -40,7 +23,7 @@ func TestStoreCopyNATS(t *testing.T) {
 	}
 	queueFile := filepath.Join(dir, "q.db")
 	sendSome(t, queueFile)
-	url := startJetStream(t)
+	url := jstest.Start(t)
 	nats := "nats:" + url + "?replicas=1&prefix=mig"
 	checked := `(?m)^checked: the same parts by state on both sides \(queued 18 submitting 0 submitted 1 delivered 1 failed 0 expired 0 cancelled 0\), 1 outbox mails and 1 parked receipts with the same ids$`
 

@@ -106,12 +106,25 @@ func (m *receiptMatcher) run(ctx context.Context) {
 			}
 		})
 	}
+	// Looking every waiting receipt up again may take a while (on a
+	// shared store a miss asks the server): on a goroutine of its own,
+	// so that SMS from phones do not wait for it.
+	wg.Go(func() {
+		tick := time.NewTicker(rematchEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				m.rematch(ctx)
+			}
+		}
+	})
 	defer wg.Wait()
 	m.restore(ctx) // once workers take what it hands them
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
-	rematch := time.NewTicker(rematchEvery)
-	defer rematch.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -121,8 +134,6 @@ func (m *receiptMatcher) run(ctx context.Context) {
 			mo.done(m.inbound(ctx, mo.in))
 		case <-sweep.C:
 			m.dropStale(ctx)
-		case <-rematch.C:
-			m.rematch(ctx)
 		}
 	}
 }
